@@ -1,0 +1,249 @@
+//! The interfaces of the sharing API (DB3704/T 0042 §4.3, API.md §6), their paths and the role
+//! each needs.
+
+/// Base path of every endpoint (API.md §1).
+pub const BASE_PATH: &str = "/license-api-release";
+/// Path of the OAuth token endpoint, under the base path.
+pub const TOKEN_PATH: &str = "/oauth/token";
+/// Prefix of the share interfaces, under the base path.
+pub const SHARE_PREFIX: &str = "/m/v/license/external/api/";
+/// City-shape download link path, under the base path.
+pub const CITY_DOWNLOAD_PATH: &str = "/elssp/v1/download_national";
+/// Province-shape download link path, under the base path.
+pub const PROVINCE_DOWNLOAD_PATH: &str = "/CertShare/zzgxpt/download";
+
+/// A role an account may hold; each interface needs one (API.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// 检索证照 — holder searches.
+    Search,
+    /// 获取信息 — license information.
+    Info,
+    /// 查看证照 — page images.
+    View,
+    /// 下载证照 — files and links.
+    Download,
+    /// 核验 — verification.
+    Verify,
+    /// Pushing licenses to the province.
+    Sync,
+    /// Administration.
+    Admin,
+}
+
+impl Role {
+    /// All roles.
+    pub const ALL: [Role; 7] = [
+        Role::Search,
+        Role::Info,
+        Role::View,
+        Role::Download,
+        Role::Verify,
+        Role::Sync,
+        Role::Admin,
+    ];
+
+    /// The role's name in configuration and storage.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Search => "search",
+            Role::Info => "info",
+            Role::View => "view",
+            Role::Download => "download",
+            Role::Verify => "verify",
+            Role::Sync => "sync",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a role name (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// Every interface the node answers; the audit log records which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Interface {
+    /// `oauth/token` (§2).
+    Token,
+    /// 4.3.2 `ShareDownloadUrl`.
+    ShareDownloadUrl,
+    /// 4.3.3 `ShareQueryCertInfo`.
+    ShareQueryCertInfo,
+    /// 4.3.4 `ShareVerifyCertInfo`, information variant.
+    ShareVerifyCertInfo,
+    /// 4.3.5 `ShareVerifyCertInfo`, file variant (same path).
+    ShareVerifyCertFile,
+    /// 4.3.6 `ShareQueryCertInfoByQRcode`.
+    ShareQueryCertInfoByQRcode,
+    /// 4.3.7 `ShareQueryCertInfoByHo`.
+    ShareQueryCertInfoByHo,
+    /// 4.3.8 `ShareDownloadUrlsByHolderCode`.
+    ShareDownloadUrlsByHolderCode,
+    /// 4.3.9 `ShareDownloadFile`.
+    ShareDownloadFile,
+    /// 4.3.10 `insertToProvince`.
+    InsertToProvince,
+    /// 4.3.11 `updateToProvince`.
+    UpdateToProvince,
+    /// 4.3.12 `deleteToProvince`.
+    DeleteToProvince,
+    /// 4.3.13 `shengShiStateInfo`.
+    ShengShiStateInfo,
+    /// 4.3.14 `downloadPdfFile`.
+    DownloadPdfFile,
+    /// A capability download link being fetched.
+    DownloadLink,
+    /// The administration API.
+    Admin,
+}
+
+impl Interface {
+    /// The share interfaces of API.md §6 in contract order (the file variant shares its path).
+    pub const SHARE: [Interface; 13] = [
+        Interface::ShareDownloadUrl,
+        Interface::ShareQueryCertInfo,
+        Interface::ShareVerifyCertInfo,
+        Interface::ShareVerifyCertFile,
+        Interface::ShareQueryCertInfoByQRcode,
+        Interface::ShareQueryCertInfoByHo,
+        Interface::ShareDownloadUrlsByHolderCode,
+        Interface::ShareDownloadFile,
+        Interface::InsertToProvince,
+        Interface::UpdateToProvince,
+        Interface::DeleteToProvince,
+        Interface::ShengShiStateInfo,
+        Interface::DownloadPdfFile,
+    ];
+
+    /// The interface's name: its last path segment for share interfaces.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Interface::Token => "oauth/token",
+            Interface::ShareDownloadUrl => "ShareDownloadUrl",
+            Interface::ShareQueryCertInfo => "ShareQueryCertInfo",
+            Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => {
+                "ShareVerifyCertInfo"
+            }
+            Interface::ShareQueryCertInfoByQRcode => "ShareQueryCertInfoByQRcode",
+            Interface::ShareQueryCertInfoByHo => "ShareQueryCertInfoByHo",
+            Interface::ShareDownloadUrlsByHolderCode => "ShareDownloadUrlsByHolderCode",
+            Interface::ShareDownloadFile => "ShareDownloadFile",
+            Interface::InsertToProvince => "insertToProvince",
+            Interface::UpdateToProvince => "updateToProvince",
+            Interface::DeleteToProvince => "deleteToProvince",
+            Interface::ShengShiStateInfo => "shengShiStateInfo",
+            Interface::DownloadPdfFile => "downloadPdfFile",
+            Interface::DownloadLink => "download",
+            Interface::Admin => "admin",
+        }
+    }
+
+    /// A distinct label for logs and metrics (the two verification variants differ).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Interface::ShareVerifyCertFile => "ShareVerifyCertInfo(file)",
+            other => other.name(),
+        }
+    }
+
+    /// The role the interface needs (API.md §6); `None` for endpoints that need no token.
+    /// `ShareDownloadFile` needs `download`, or `view` for `fileType=png`
+    /// ([`Interface::download_file_role`]).
+    pub const fn role(self) -> Option<Role> {
+        match self {
+            Interface::Token | Interface::DownloadLink => None,
+            Interface::ShareDownloadUrl
+            | Interface::ShareDownloadUrlsByHolderCode
+            | Interface::ShareDownloadFile
+            | Interface::DownloadPdfFile => Some(Role::Download),
+            Interface::ShareQueryCertInfo | Interface::ShareQueryCertInfoByQRcode => {
+                Some(Role::Info)
+            }
+            Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => Some(Role::Verify),
+            Interface::ShareQueryCertInfoByHo | Interface::ShengShiStateInfo => Some(Role::Search),
+            Interface::InsertToProvince
+            | Interface::UpdateToProvince
+            | Interface::DeleteToProvince => Some(Role::Sync),
+            Interface::Admin => Some(Role::Admin),
+        }
+    }
+
+    /// The role `ShareDownloadFile` needs for a raw `fileType`: `view` for `png`, else
+    /// `download` (an unknown type is rejected later, with `24`).
+    pub fn download_file_role(file_type: Option<&str>) -> Role {
+        match file_type.map(str::trim) {
+            Some(t) if t.eq_ignore_ascii_case(crate::params::FILE_TYPE_PNG) => Role::View,
+            _ => Role::Download,
+        }
+    }
+
+    /// Whether the interface takes `interfaceType` (API.md §5).
+    pub const fn takes_interface_type(self) -> bool {
+        matches!(
+            self,
+            Interface::ShareQueryCertInfo
+                | Interface::ShareVerifyCertInfo
+                | Interface::ShareVerifyCertFile
+                | Interface::ShareQueryCertInfoByQRcode
+                | Interface::ShareQueryCertInfoByHo
+                | Interface::ShareDownloadUrlsByHolderCode
+                | Interface::ShareDownloadFile
+        )
+    }
+}
+
+/// The alias of `ShareQueryCertInfoByHo` (API.md §6, **Decision**).
+pub const HOLDER_QUERY_ALIAS: &str = "ShareQueryCertInfoByHolderCode";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_per_api_md_section_6() {
+        use Interface::*;
+        let expected = [
+            (ShareDownloadUrl, Role::Download),
+            (ShareQueryCertInfo, Role::Info),
+            (ShareVerifyCertInfo, Role::Verify),
+            (ShareVerifyCertFile, Role::Verify),
+            (ShareQueryCertInfoByQRcode, Role::Info),
+            (ShareQueryCertInfoByHo, Role::Search),
+            (ShareDownloadUrlsByHolderCode, Role::Download),
+            (ShareDownloadFile, Role::Download),
+            (InsertToProvince, Role::Sync),
+            (UpdateToProvince, Role::Sync),
+            (DeleteToProvince, Role::Sync),
+            (ShengShiStateInfo, Role::Search),
+            (DownloadPdfFile, Role::Download),
+        ];
+        for (i, r) in expected {
+            assert_eq!(i.role(), Some(r), "{i:?}");
+        }
+        assert_eq!(Token.role(), None);
+        assert_eq!(Interface::download_file_role(Some("PNG")), Role::View);
+        assert_eq!(Interface::download_file_role(Some("ofd")), Role::Download);
+        assert_eq!(Interface::download_file_role(None), Role::Download);
+    }
+
+    #[test]
+    fn role_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_name(r.name()), Some(r));
+        }
+        assert_eq!(Role::from_name(" Admin"), Some(Role::Admin));
+        assert_eq!(Role::from_name("root"), None);
+    }
+
+    #[test]
+    fn interface_type_is_taken_where_api_md_section_5_says() {
+        assert!(Interface::ShareDownloadFile.takes_interface_type());
+        assert!(!Interface::ShareDownloadUrl.takes_interface_type());
+        assert!(!Interface::DownloadPdfFile.takes_interface_type());
+        assert!(!Interface::ShengShiStateInfo.takes_interface_type());
+    }
+}

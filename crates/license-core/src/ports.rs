@@ -1,0 +1,242 @@
+//! Ports: what the platform needs from storage, files, the document engine and time. Adapters
+//! (`license-store`, `license-file`) implement them; tests substitute doubles.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use thiserror::Error;
+
+use crate::context::{CallContext, OperatorDetails};
+use crate::interface::{Interface, Role};
+use crate::license::{License, LicenseState};
+use crate::service::Page;
+use crate::status::ReturnCode;
+
+/// A fault below the rules: logged with a request id, answered as `99`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PortError {
+    /// A unique key already exists (identifier, file number, username…).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The backend could not be reached or failed.
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    /// The input could not be processed (a document the engine cannot read, say).
+    #[error("invalid input: {0}")]
+    Invalid(String),
+}
+
+/// Result of a port call.
+pub type PortResult<T> = Result<T, PortError>;
+
+/// The time source; the node's local date comes from it and the configured zone.
+pub trait Clock: Send + Sync {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Filters of a holder search (API.md §6, 4.3.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderSearch {
+    /// Holder code.
+    pub holder_code: String,
+    /// Cert-type code.
+    pub cert_type_code: String,
+    /// Certificate number, when given.
+    pub certificate_number: Option<String>,
+    /// Zero-based offset.
+    pub offset: u64,
+    /// Maximum rows.
+    pub limit: u64,
+}
+
+/// The license library.
+#[async_trait]
+pub trait LicenseRepository: Send + Sync {
+    /// Stores a new license; [`PortError::Conflict`] on a duplicate key.
+    async fn insert(&self, license: &License) -> PortResult<()>;
+    /// The license with this identifier, file number or province identifier.
+    async fn find_by_key(&self, key: &str) -> PortResult<Option<License>>;
+    /// The license whose QR value ends in this token.
+    async fn find_by_qr_token(&self, token: &str) -> PortResult<Option<License>>;
+    /// The license with this extraction code.
+    async fn find_by_abstract_code(&self, code: &str) -> PortResult<Option<License>>;
+    /// A page of the holder's licenses of one type, most recently issued first, with the total.
+    async fn search_by_holder(&self, search: &HolderSearch) -> PortResult<Page<License>>;
+    /// Changes the stored state with a reason; `false` if no such license.
+    async fn set_state(
+        &self,
+        key: &str,
+        state: LicenseState,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> PortResult<bool>;
+}
+
+/// An account of a business system (DB3704/T 0042 §4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Unique login name.
+    pub username: String,
+    /// Argon2 PHC string; never the password.
+    pub password_hash: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// Cert-type codes the account may use; empty means all.
+    pub cert_types: Vec<String>,
+    /// Disabled accounts cannot log in and their tokens stop working.
+    pub enabled: bool,
+    /// The department the account belongs to.
+    pub department: Option<String>,
+}
+
+impl Account {
+    /// Whether the account may use licenses of this type.
+    pub fn may_use_type(&self, cert_type_code: &str) -> bool {
+        self.cert_types.is_empty() || self.cert_types.iter().any(|t| t == cert_type_code)
+    }
+}
+
+/// Accounts.
+#[async_trait]
+pub trait AccountRepository: Send + Sync {
+    /// Stores a new account; [`PortError::Conflict`] if the name is taken.
+    async fn insert(&self, account: &Account) -> PortResult<()>;
+    /// The account with this name.
+    async fn find(&self, username: &str) -> PortResult<Option<Account>>;
+    /// Every account, by name.
+    async fn list(&self) -> PortResult<Vec<Account>>;
+    /// Enables or disables; `false` if no such account.
+    async fn set_enabled(&self, username: &str, enabled: bool) -> PortResult<bool>;
+}
+
+/// A stored token pair: digests only (ARCHITECTURE.md invariants).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// SHA-256 of the access token, hex.
+    pub access_digest: String,
+    /// SHA-256 of the refresh token, hex.
+    pub refresh_digest: String,
+    /// The account.
+    pub username: String,
+    /// The OAuth client that obtained it.
+    pub client_id: String,
+    /// Granted scope.
+    pub scope: String,
+    /// When the access token expires.
+    pub access_expires_at: DateTime<Utc>,
+    /// When the refresh token expires.
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+/// Tokens.
+#[async_trait]
+pub trait TokenRepository: Send + Sync {
+    /// Stores a new pair.
+    async fn insert(&self, token: &StoredToken) -> PortResult<()>;
+    /// The pair whose access token has this digest.
+    async fn find_by_access(&self, digest: &str) -> PortResult<Option<StoredToken>>;
+    /// Removes and returns the pair whose refresh token has this digest (rotation is atomic:
+    /// only one caller gets it).
+    async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>>;
+}
+
+/// One audited call (API.md §3: every call, success or failure, with its full context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// When the call arrived.
+    pub at: DateTime<Utc>,
+    /// The transport's request id.
+    pub request_id: String,
+    /// The interface called.
+    pub interface: Interface,
+    /// The account, when the token resolved to one (or the username of a login attempt).
+    pub username: Option<String>,
+    /// The client address.
+    pub client_addr: Option<String>,
+    /// The validated call context, when it validated.
+    pub context: Option<CallContext>,
+    /// Operator details, when sent.
+    pub operator: Option<OperatorDetails>,
+    /// The answer's code.
+    pub code: ReturnCode,
+    /// Identifiers of the licenses the call touched.
+    pub licenses: Vec<String>,
+    /// Holder code searched or touched, for "who used my license".
+    pub holder_code: Option<String>,
+    /// Microseconds the call took.
+    pub latency_us: u64,
+}
+
+/// The audit log. `record` returns only once the event is durable.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Records one event durably.
+    async fn record(&self, event: AuditEvent) -> PortResult<()>;
+}
+
+/// Where license files and annotated copies live (local directory or object store).
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    /// Stores bytes under a key atomically: a reader sees all of them or none.
+    async fn put(&self, key: &str, bytes: &[u8]) -> PortResult<()>;
+    /// The bytes under a key.
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>>;
+    /// Removes a key (no error if absent).
+    async fn delete(&self, key: &str) -> PortResult<()>;
+}
+
+/// The facts an annotated copy (加注件) states and records (API.md §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    /// Calling system.
+    pub system_name: String,
+    /// Matter.
+    pub matter_name: String,
+    /// Cause.
+    pub cause: String,
+    /// Who made the copy (the account).
+    pub creator: String,
+    /// When the copy was made.
+    pub made_at: DateTime<Utc>,
+    /// Last day the copy is valid.
+    pub expires_on: NaiveDate,
+}
+
+/// What verifying a file established (GB/T 38540 signatures, then the identifier it carries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCheck {
+    /// The package has at least one signature and every signed part is unaltered.
+    pub intact: bool,
+    /// Every signature value verifies and every signer is trusted by the node.
+    pub signatures_trusted: bool,
+    /// The GB/T 36904 identifier embedded in the file, if any.
+    pub identifier: Option<String>,
+}
+
+/// The document engine: makes, annotates, renders and verifies license files (GB/T 36905).
+#[async_trait]
+pub trait DocumentEngine: Send + Sync {
+    /// The license's signed OFD.
+    async fn issue(&self, license: &License) -> PortResult<Vec<u8>>;
+    /// An annotated copy of a signed OFD, signed again by the platform.
+    async fn annotate(&self, ofd: &[u8], annotation: &Annotation) -> PortResult<Vec<u8>>;
+    /// Verifies a file from anyone; [`PortError::Invalid`] if it is not an OFD package at all.
+    async fn verify(&self, ofd: &[u8]) -> PortResult<FileCheck>;
+    /// The license's face as PDF.
+    async fn render_pdf(&self, license: &License) -> PortResult<Vec<u8>>;
+    /// The license's face as JPEG page images.
+    async fn render_page_images(&self, license: &License) -> PortResult<Vec<Vec<u8>>>;
+}

@@ -1,0 +1,517 @@
+//! The service trait every transport serves and every client implements, with its
+//! transport-neutral request and response types (API.md §2, §6).
+//!
+//! Requests carry parameters **raw** (optional strings as they arrived), because validation
+//! order is part of the contract (API.md §4: token, role, presence, form, routing, look-up,
+//! state) and only the service can apply it. Responses are typed; transports render them in
+//! the province or city shape their variant names.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+use crate::context::{OperatorDetails, RawCallContext};
+use crate::license::{Library, LicenseStatus};
+use crate::status::{FileVerifyResult, InfoVerifyResult, ServiceError};
+
+/// Who is calling and how: the bearer token and what the transport knows of the connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The access token (`access_token` or `Authorization: Bearer`), if any.
+    pub token: Option<String>,
+    /// The client's address as the transport saw it.
+    pub client_addr: Option<String>,
+    /// The request id the transport assigned (echoed in logs and in `99` details).
+    pub request_id: String,
+}
+
+/// A password-grant token request (RFC 6749 §4.3; API.md §2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PasswordGrant {
+    /// OAuth client id.
+    pub client_id: Option<String>,
+    /// OAuth client secret.
+    pub client_secret: Option<String>,
+    /// Requested scope (`read write`).
+    pub scope: Option<String>,
+    /// Account name.
+    pub username: Option<String>,
+    /// Account password.
+    pub password: Option<String>,
+}
+
+/// A refresh-grant token request (RFC 6749 §6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefreshGrant {
+    /// OAuth client id.
+    pub client_id: Option<String>,
+    /// OAuth client secret.
+    pub client_secret: Option<String>,
+    /// Requested scope; defaults to the original.
+    pub scope: Option<String>,
+    /// The refresh token.
+    pub refresh_token: Option<String>,
+}
+
+/// An issued token pair (API.md §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    /// Opaque UUID access token.
+    pub access_token: String,
+    /// Opaque UUID refresh token.
+    pub refresh_token: String,
+    /// Seconds the access token has left.
+    pub expires_in: u64,
+    /// Granted scope.
+    pub scope: String,
+}
+
+/// `token_type` of every grant.
+pub const TOKEN_TYPE: &str = "bearer";
+/// The scope the contract requires (API.md §2).
+pub const DEFAULT_SCOPE: &str = "read write";
+
+/// RFC 6749 §5.2 error codes of the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OAuthErrorKind {
+    /// `invalid_request`.
+    InvalidRequest,
+    /// `invalid_client` (HTTP 401).
+    InvalidClient,
+    /// `invalid_grant` (bad user or password, bad refresh token).
+    InvalidGrant,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// `invalid_scope`.
+    InvalidScope,
+    /// `temporarily_unavailable` (login locked out, or an internal fault).
+    TemporarilyUnavailable,
+}
+
+impl OAuthErrorKind {
+    /// The RFC 6749 `error` value.
+    pub const fn code(self) -> &'static str {
+        match self {
+            OAuthErrorKind::InvalidRequest => "invalid_request",
+            OAuthErrorKind::InvalidClient => "invalid_client",
+            OAuthErrorKind::InvalidGrant => "invalid_grant",
+            OAuthErrorKind::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthErrorKind::InvalidScope => "invalid_scope",
+            OAuthErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+}
+
+/// A token-endpoint failure in RFC 6749 terms.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {description}", kind.code())]
+pub struct TokenError {
+    /// The RFC 6749 error code.
+    pub kind: OAuthErrorKind,
+    /// `error_description`, for the caller.
+    pub description: String,
+}
+
+/// An answer and the library it came from (`head.type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer<T> {
+    /// Which library answered.
+    pub library: Library,
+    /// The data.
+    pub data: T,
+}
+
+/// Data whose shape depends on the library that answered (API.md §5: province shape uses the
+/// stored face fields, city shape a fixed field set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shaped<P, C> {
+    /// Province shape.
+    Province(P),
+    /// City shape.
+    City(C),
+}
+
+/// A license in the province shape: its face fields as stored plus `cert_identifier`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProvinceFace {
+    /// `cert_identifier`.
+    pub cert_identifier: String,
+    /// The type-specific face fields (`certno`, `name`, …).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A license in the city shape of ShareQueryCertInfo / ShareQueryCertInfoByHo (API.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityRecord {
+    /// `certificateHolder`.
+    pub holder: String,
+    /// `certificateValidateStart`.
+    pub validate_start: NaiveDate,
+    /// `certificateValidateEnd`; `None` renders as 长期.
+    pub validate_end: Option<NaiveDate>,
+    /// `issueDept`.
+    pub issue_dept: String,
+    /// `certificateID`: the file number.
+    pub certificate_id: String,
+    /// `certificateName`.
+    pub certificate_name: String,
+    /// `certificateHolderType`: the holder-code type.
+    pub holder_type: String,
+    /// `certificateNumber`.
+    pub certificate_number: String,
+    /// `issueDeptCode`.
+    pub issue_dept_code: String,
+    /// `certificateHolderCode`.
+    pub holder_code: String,
+    /// `issueDate`.
+    pub issue_date: NaiveDate,
+    /// `digitalSign` (empty, as the source shows).
+    pub digital_sign: String,
+    /// `certificateType`: the type's primary name.
+    pub certificate_type: String,
+    /// `certificateState`.
+    pub state: LicenseStatus,
+}
+
+/// Licenses found, with the full count (`total`) whatever the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// Every match, not just this page.
+    pub total: u64,
+    /// This page.
+    pub items: Vec<T>,
+}
+
+/// ShareQueryCertInfo / ShareQueryCertInfoByHo data.
+pub type LicenseRecords = Shaped<Page<ProvinceFace>, Page<CityRecord>>;
+
+/// A province-shape download link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvinceLink {
+    /// `certIdentifier`.
+    pub cert_identifier: String,
+    /// `contentType`: `http` or `https`.
+    pub content_type: String,
+    /// `content`: the URL.
+    pub url: String,
+}
+
+/// A city-shape download link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityLink {
+    /// `issueDept`.
+    pub issue_dept: String,
+    /// `certificateNumber`.
+    pub certificate_number: String,
+    /// `fileUrl`.
+    pub file_url: String,
+    /// `issueDate`.
+    pub issue_date: NaiveDate,
+    /// `fileFormat` (`OFD`).
+    pub file_format: String,
+    /// `certificateType`: the type's primary name.
+    pub certificate_type: String,
+}
+
+/// ShareDownloadUrl / ShareDownloadUrlsByHolderCode data.
+pub type DownloadLinks = Shaped<Page<ProvinceLink>, Page<CityLink>>;
+
+/// The information verification's answer: the province result, or the city's true/false.
+pub type InfoVerification = Shaped<InfoVerifyResult, bool>;
+
+/// The QR interface's city answer: one record (API.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrCityRecord {
+    /// `img_sign_fileid`.
+    pub img_sign_fileid: String,
+    /// `license_name`.
+    pub license_name: String,
+    /// `fileNumber`.
+    pub file_number: String,
+    /// `issue_unitname`.
+    pub issue_unitname: String,
+    /// `valid_time_begin`.
+    pub valid_time_begin: NaiveDate,
+    /// `holder`.
+    pub holder: String,
+    /// `license_state`.
+    pub license_state: LicenseStatus,
+    /// `valid_time_end`; `None` = 长期.
+    pub valid_time_end: Option<NaiveDate>,
+    /// `licenseId`: the identifier.
+    pub license_id: String,
+    /// `abstractCode`.
+    pub abstract_code: String,
+    /// `license_number`.
+    pub license_number: String,
+    /// Milliseconds the look-up took (`head.time`).
+    pub elapsed_ms: u64,
+}
+
+/// ShareQueryCertInfoByQRcode data.
+pub type QrRecords = Shaped<Page<ProvinceFace>, QrCityRecord>;
+
+/// A downloaded file (ShareDownloadFile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileContent {
+    /// An OFD package (an annotated copy).
+    Ofd(Vec<u8>),
+    /// JPEG page images in page order.
+    PageImages(Vec<Vec<u8>>),
+}
+
+/// ShareDownloadFile data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadedFile {
+    /// `certIdentifier`.
+    pub cert_identifier: String,
+    /// The file.
+    pub content: FileContent,
+}
+
+/// One row of shengShiStateInfo: the province face (when the province has it) with the city
+/// file number (when the city has it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShengShiRecord {
+    /// The face in the province shape.
+    pub face: ProvinceFace,
+    /// `fileNumber`, when the city library holds the license.
+    pub file_number: Option<String>,
+}
+
+/// shengShiStateInfo data (API.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShengShiState {
+    /// `shengIsExists`.
+    pub in_province: bool,
+    /// `shiIsExists`.
+    pub in_city: bool,
+    /// Rows; empty when neither library has the license (`data: null`).
+    pub records: Vec<ShengShiRecord>,
+}
+
+/// ShareDownloadUrl request (4.3.2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownloadUrlRequest {
+    /// `certificateID`: identifier, file number or province identifier.
+    pub certificate_id: Option<String>,
+    /// `expiryTime`, `yyyy-MM-dd`.
+    pub expiry_time: Option<String>,
+    /// The call context.
+    pub context: RawCallContext,
+}
+
+/// ShareQueryCertInfo request (4.3.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryCertInfoRequest {
+    /// `certificateID`.
+    pub certificate_id: Option<String>,
+    /// `interfaceType`.
+    pub interface_type: Option<String>,
+    /// The call context.
+    pub context: RawCallContext,
+}
+
+/// ShareVerifyCertInfo request, information variant (4.3.4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyInfoRequest {
+    /// `certTypeCode`.
+    pub cert_type_code: Option<String>,
+    /// `certificateData`: a JSON object of fields to compare.
+    pub certificate_data: Option<String>,
+    /// `useFor`.
+    pub use_for: Option<String>,
+    /// `certificateHolderCode`.
+    pub holder_code: Option<String>,
+    /// `interfaceType`.
+    pub interface_type: Option<String>,
+    /// `callDistrict`, `callDepartment`, `districtLevel` (the rest of the context is unused).
+    pub context: RawCallContext,
+}
+
+/// ShareVerifyCertInfo request, file variant (4.3.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyFileRequest {
+    /// `certTypeCode`.
+    pub cert_type_code: Option<String>,
+    /// `contentType`: must be `base64`.
+    pub content_type: Option<String>,
+    /// `content`: the OFD file, base64.
+    pub content: Option<String>,
+    /// `useCause`.
+    pub use_cause: Option<String>,
+    /// `interfaceType`.
+    pub interface_type: Option<String>,
+    /// `callDistrict`, `callDepartment`, `districtLevel`.
+    pub context: RawCallContext,
+}
+
+/// ShareQueryCertInfoByQRcode request (4.3.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QrQueryRequest {
+    /// `qrValue`: the full URL or its last path segment.
+    pub qr_value: Option<String>,
+    /// `interfaceType`.
+    pub interface_type: Option<String>,
+    /// The call context.
+    pub context: RawCallContext,
+    /// Operator details.
+    pub operator: OperatorDetails,
+}
+
+/// Holder search (4.3.7, 4.3.13) and holder download (4.3.8) request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HolderQueryRequest {
+    /// `certificateHolderCode`.
+    pub holder_code: Option<String>,
+    /// `certificateHolderCodeType`.
+    pub holder_code_type: Option<String>,
+    /// `certTypeCode`.
+    pub cert_type_code: Option<String>,
+    /// `certificateNumber` filter.
+    pub certificate_number: Option<String>,
+    /// `certificateType` filter.
+    pub certificate_type: Option<String>,
+    /// `Mode` (accepted, ignored).
+    pub mode: Option<String>,
+    /// `Page` / `page`.
+    pub page: Option<String>,
+    /// `Size` / `size`.
+    pub size: Option<String>,
+    /// `interfaceType`.
+    pub interface_type: Option<String>,
+    /// The call context.
+    pub context: RawCallContext,
+    /// Operator details.
+    pub operator: OperatorDetails,
+}
+
+/// ShareDownloadFile request (4.3.9).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DownloadFileRequest {
+    /// `certificateIdentifier`.
+    pub certificate_identifier: Option<String>,
+    /// `certificateCopyExpiringTime`, `yyyy-MM-dd`.
+    pub copy_expiring_time: Option<String>,
+    /// `interfaceType`.
+    pub interface_type: Option<String>,
+    /// `fileType`: `ofd` (default) or `png`.
+    pub file_type: Option<String>,
+    /// The call context.
+    pub context: RawCallContext,
+}
+
+/// insertToProvince / updateToProvince / deleteToProvince request (4.3.10–4.3.12).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncRequest {
+    /// `fileNumber`.
+    pub file_number: Option<String>,
+    /// `certIdentifier` (updateToProvince).
+    pub cert_identifier: Option<String>,
+}
+
+/// downloadPdfFile request (4.3.14).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PdfRequest {
+    /// `abstractCode`.
+    pub abstract_code: Option<String>,
+}
+
+/// Result of a share call.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The electronic license sharing service: one method per interface of API.md §6, plus token
+/// issue and refresh. Implemented in-process by the platform and remotely by the REST and gRPC
+/// clients, so a province upstream is just another `dyn LicenseService`.
+#[async_trait]
+pub trait LicenseService: Send + Sync {
+    /// `oauth/token` with `grant_type=password`.
+    async fn issue_token(
+        &self,
+        caller: &Caller,
+        grant: PasswordGrant,
+    ) -> Result<TokenGrant, TokenError>;
+
+    /// `oauth/token` with `grant_type=refresh_token`: rotates both tokens.
+    async fn refresh_token(
+        &self,
+        caller: &Caller,
+        grant: RefreshGrant,
+    ) -> Result<TokenGrant, TokenError>;
+
+    /// 4.3.2 `ShareDownloadUrl`: an annotated copy and a capability link for one license.
+    async fn share_download_url(
+        &self,
+        caller: &Caller,
+        req: DownloadUrlRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>>;
+
+    /// 4.3.3 `ShareQueryCertInfo`: one license by any of its keys.
+    async fn query_cert_info(
+        &self,
+        caller: &Caller,
+        req: QueryCertInfoRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>>;
+
+    /// 4.3.4 `ShareVerifyCertInfo`, information variant.
+    async fn verify_cert_info(
+        &self,
+        caller: &Caller,
+        req: VerifyInfoRequest,
+    ) -> ServiceResult<Answer<InfoVerification>>;
+
+    /// 4.3.5 `ShareVerifyCertInfo`, file variant.
+    async fn verify_cert_file(
+        &self,
+        caller: &Caller,
+        req: VerifyFileRequest,
+    ) -> ServiceResult<Answer<FileVerifyResult>>;
+
+    /// 4.3.6 `ShareQueryCertInfoByQRcode`.
+    async fn query_by_qr_code(
+        &self,
+        caller: &Caller,
+        req: QrQueryRequest,
+    ) -> ServiceResult<Answer<QrRecords>>;
+
+    /// 4.3.7 `ShareQueryCertInfoByHo` (alias `ShareQueryCertInfoByHolderCode`).
+    async fn query_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>>;
+
+    /// 4.3.8 `ShareDownloadUrlsByHolderCode`: links for the holder's currently valid licenses.
+    async fn download_urls_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>>;
+
+    /// 4.3.9 `ShareDownloadFile`: an annotated copy (OFD) or page images, inline.
+    async fn download_file(
+        &self,
+        caller: &Caller,
+        req: DownloadFileRequest,
+    ) -> ServiceResult<Answer<DownloadedFile>>;
+
+    /// 4.3.10 `insertToProvince`: returns the province identifier.
+    async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String>;
+
+    /// 4.3.11 `updateToProvince`.
+    async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()>;
+
+    /// 4.3.12 `deleteToProvince` (作废).
+    async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()>;
+
+    /// 4.3.13 `shengShiStateInfo`: both libraries at once.
+    async fn sheng_shi_state(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<ShengShiState>;
+
+    /// 4.3.14 `downloadPdfFile`: the PDF of the license with that extraction code.
+    async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>>;
+}
