@@ -21,6 +21,25 @@ fn identifiers(c: &mut Criterion) {
             }
         })
     });
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("parse_validate_standard", |b| {
+        b.iter(|| {
+            black_box(CertIdentifier::parse(black_box(IDS[2]), CheckPolicy::Compatible).unwrap())
+        })
+    });
+    g.bench_function("parse_validate_legacy", |b| {
+        b.iter(|| {
+            black_box(CertIdentifier::parse(black_box(IDS[0]), CheckPolicy::Compatible).unwrap())
+        })
+    });
+    g.bench_function("check_standard_only", |b| {
+        let body = b"11100000000013127D00111370000004504927ACFD93524173848F3A2ED4AB7A36E7A50001";
+        b.iter(|| {
+            black_box(license_core::check::standard(
+                black_box(body).iter().copied(),
+            ))
+        })
+    });
     g.finish();
 }
 

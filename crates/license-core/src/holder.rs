@@ -120,18 +120,25 @@ fn is_real_date(d: &[u8]) -> bool {
 /// The 31 characters of the GB 32100 alphabet, in value order (no I, O, S, V, Z).
 pub const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
+/// Marks a byte outside the GB 32100 alphabet in [`USCC_VALUES`].
+const NOT_USCC: u8 = 0x80;
+
+/// Value of every byte in the GB 32100 alphabet, [`NOT_USCC`] elsewhere.
+static USCC_VALUES: [u8; 256] = {
+    let mut t = [NOT_USCC; 256];
+    let mut i = 0;
+    while i < USCC_ALPHABET.len() {
+        t[USCC_ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Value of a GB 32100 character, or `None` outside its alphabet.
 #[inline]
 fn uscc_value(c: u8) -> Option<u32> {
-    match c {
-        b'0'..=b'9' => Some(u32::from(c - b'0')),
-        b'A'..=b'H' => Some(u32::from(c - b'A') + 10),
-        b'J'..=b'N' => Some(u32::from(c - b'J') + 18),
-        b'P'..=b'R' => Some(u32::from(c - b'P') + 23),
-        b'T' | b'U' => Some(u32::from(c - b'T') + 26),
-        b'W'..=b'Y' => Some(u32::from(c - b'W') + 28),
-        _ => None,
-    }
+    let v = USCC_VALUES[usize::from(c)];
+    (v != NOT_USCC).then_some(u32::from(v))
 }
 
 /// GB 32100 weights `3^(i−1) mod 31` for the 17 body characters.
@@ -150,14 +157,16 @@ const USCC_WEIGHTS: [u32; 17] = {
 /// The GB 32100 check character for a 17-character body, or `None` if the body is not 17
 /// characters of the code's alphabet.
 pub fn uscc_check_char(body: &[u8]) -> Option<u8> {
-    if body.len() != 17 {
-        return None;
-    }
+    let body: &[u8; 17] = body.try_into().ok()?;
+    // Branch-free over the fixed 17 characters; a byte outside the alphabet sets the flag.
     let mut sum = 0u32;
-    for (&c, w) in body.iter().zip(USCC_WEIGHTS) {
-        sum += uscc_value(c)? * w;
+    let mut flags = 0u8;
+    for i in 0..17 {
+        let v = USCC_VALUES[usize::from(body[i])];
+        flags |= v;
+        sum += u32::from(v & 0x1F) * USCC_WEIGHTS[i];
     }
-    Some(USCC_ALPHABET[((31 - sum % 31) % 31) as usize])
+    (flags & NOT_USCC == 0).then(|| USCC_ALPHABET[((31 - sum % 31) % 31) as usize])
 }
 
 /// Validates an 18-character unified social credit code (GB 32100-2015): the code's alphabet
@@ -174,13 +183,19 @@ pub fn validate_uscc(code: &str) -> Result<(), HolderCodeError> {
             found: code.chars().count(),
         });
     }
-    if let Some(i) = b.iter().position(|&c| uscc_value(c).is_none()) {
-        return Err(HolderCodeError::Character {
-            position: i + 1,
-            rule: "GB 32100 alphabet 0-9 A-H J-N P-R T U W-Y",
-        });
-    }
-    let expected = uscc_check_char(&b[..17]).expect("alphabet checked above");
+    let expected = match uscc_check_char(&b[..17]) {
+        Some(c) if uscc_value(b[17]).is_some() => c,
+        _ => {
+            let i = b
+                .iter()
+                .position(|&c| uscc_value(c).is_none())
+                .expect("a byte is outside the alphabet");
+            return Err(HolderCodeError::Character {
+                position: i + 1,
+                rule: "GB 32100 alphabet 0-9 A-H J-N P-R T U W-Y",
+            });
+        }
+    };
     if b[17] != expected {
         return Err(HolderCodeError::Check {
             standard: "GB 32100",

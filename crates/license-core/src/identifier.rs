@@ -279,42 +279,59 @@ impl CertIdentifier {
                 found: trimmed.len(),
             });
         }
-        let text = trimmed.to_ascii_uppercase();
-        let Some(rest) = text.strip_prefix(ROOT).and_then(|r| r.strip_prefix('.')) else {
-            let found = text.get(..ROOT.len() + 1).unwrap_or(&text);
+        let root_len = ROOT.len() + 1;
+        let root_ok = trimmed.len() >= root_len
+            && trimmed.as_bytes()[..ROOT.len()] == *ROOT.as_bytes()
+            && trimmed.as_bytes()[ROOT.len()] == b'.';
+        if !root_ok {
+            let found = trimmed.get(..root_len).unwrap_or(trimmed);
             return Err(seg_err(Segment::Root, "the root 1.2.156.3005.2", found));
-        };
-        let base = text.len() - rest.len();
+        }
+        let text = trimmed.to_ascii_uppercase();
+        let bytes = text.as_bytes();
         let mut parts: [Range<u16>; 5] = Default::default();
-        let mut count = 0;
-        let mut start = base;
-        for piece in rest.split('.') {
+        let mut count = 0usize;
+        let mut seg_start = root_len;
+        for i in memchr::memchr_iter(b'.', &bytes[root_len..]) {
             if count < 5 {
                 // Bounded by MAX_INPUT_LEN, so u16 holds every offset.
-                parts[count] = start as u16..(start + piece.len()) as u16;
+                parts[count] = seg_start as u16..(root_len + i) as u16;
             }
             count += 1;
-            start += piece.len() + 1;
+            seg_start = root_len + i + 1;
         }
+        if count < 5 {
+            parts[count] = seg_start as u16..bytes.len() as u16;
+        }
+        count += 1;
         if count != 5 {
             return Err(IdentifierError::SegmentCount { found: count });
         }
         let seg = |i: usize| &text[parts[i].start as usize..parts[i].end as usize];
-        let names = [
-            Segment::Type,
-            Segment::Issuer,
-            Segment::Serial,
-            Segment::Version,
-            Segment::Check,
-        ];
-        for (i, name) in names.into_iter().enumerate() {
-            let s = seg(i);
-            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                let expected = match name {
-                    Segment::Check => "one character of 0-9A-Z",
-                    _ => ALNUM_EXPECTED,
-                };
-                return Err(seg_err(name, expected, s));
+        // Both check algorithms run over the body text at once (dots change nothing); only if
+        // a byte is outside the alphabet, or a segment is empty, are the segments examined one
+        // by one to say which.
+        let mut sums = check::Both::default();
+        let body_ok = sums.push_all(&bytes[parts[0].start as usize..parts[3].end as usize]);
+        let check_ok =
+            parts[4].len() == 1 && check::value(bytes[parts[4].start as usize]).is_some();
+        if !body_ok || !check_ok || parts.iter().any(|r| r.start == r.end) {
+            let names = [
+                Segment::Type,
+                Segment::Issuer,
+                Segment::Serial,
+                Segment::Version,
+                Segment::Check,
+            ];
+            for (i, name) in names.into_iter().enumerate() {
+                let s = seg(i);
+                if s.is_empty() || !s.bytes().all(|b| check::value(b).is_some()) {
+                    let expected = match name {
+                        Segment::Check => "one character of 0-9A-Z",
+                        _ => ALNUM_EXPECTED,
+                    };
+                    return Err(seg_err(name, expected, s));
+                }
             }
         }
         let check = seg(4);
@@ -322,12 +339,10 @@ impl CertIdentifier {
             return Err(seg_err(Segment::Check, "one character of 0-9A-Z", check));
         }
         let found = check.as_bytes()[0];
-        let body = || (0..4).flat_map(|i| seg(i).bytes());
-        let standard = check::standard(body()).expect("alphabet checked above");
+        let (standard, legacy) = sums.finish();
         let scheme = if found == standard {
             CheckScheme::Standard
         } else {
-            let legacy = check::legacy(body()).expect("alphabet checked above");
             match policy {
                 CheckPolicy::Compatible if found == legacy => CheckScheme::Legacy,
                 CheckPolicy::Compatible => {
@@ -468,7 +483,8 @@ impl CertIdentifier {
 
     /// The standard check character of this identifier's body (what a re-issue would carry).
     pub fn standard_check_char(&self) -> char {
-        let body = (0..4).flat_map(|i| self.part(i).bytes());
+        let body_text = &self.text[self.parts[0].start as usize..self.parts[3].end as usize];
+        let body = body_text.bytes().filter(|&b| b != b'.');
         char::from(check::standard(body).expect("validated at parse"))
     }
 

@@ -259,4 +259,87 @@ mod tests {
         };
         assert!(!open.has_expired(d("2999-01-01")));
     }
+
+    fn sample(state: LicenseState, end: Option<&str>) -> License {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let at = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        License {
+            identifier: CertIdentifier::parse(
+                "1.2.156.3005.2.11100000000013338W006.113704000042365553.VK33PZ9TY58L.001.9",
+                crate::CheckPolicy::Compatible,
+            )
+            .unwrap(),
+            file_number: "02-12370400F49201558F-51".into(),
+            province_identifier: Some("1.2.156.3005.2.P".into()),
+            cert_type_code: "11100000000013338W006".into(),
+            certificate_name: "建设工程质量检测机构资质证书".into(),
+            certificate_number: "A000002576".into(),
+            holder: "张三".into(),
+            holder_code: "11010519491231002X".into(),
+            holder_code_type: "111".into(),
+            issue_dept: "枣庄市住房和城乡建设局".into(),
+            issue_dept_code: "113704000042365553".into(),
+            issue_date: d("2020-01-01"),
+            validity: Validity {
+                start: d("2020-01-01"),
+                end: end.map(d),
+            },
+            state,
+            state_reason: None,
+            state_changed_at: None,
+            face: BTreeMap::new(),
+            abstract_code: "5cgedf2j6".into(),
+            qr_token: "t".into(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn status_derives_expiry_from_the_end_date() {
+        let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let cases = [
+            (
+                LicenseState::Valid,
+                Some("2025-01-01"),
+                LicenseStatus::Valid,
+            ),
+            (
+                LicenseState::Valid,
+                Some("2024-12-31"),
+                LicenseStatus::Expired,
+            ),
+            (LicenseState::Valid, None, LicenseStatus::Valid),
+            (
+                LicenseState::Pending,
+                Some("2024-12-31"),
+                LicenseStatus::NotActivated,
+            ),
+            (LicenseState::Suspended, None, LicenseStatus::Suspended),
+            (
+                LicenseState::Revoked,
+                Some("2024-12-31"),
+                LicenseStatus::Revoked,
+            ),
+        ];
+        for (state, end, expected) in cases {
+            assert_eq!(
+                sample(state, end).status_on(day),
+                expected,
+                "{state:?} {end:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn any_of_the_three_keys_names_the_license() {
+        let l = sample(LicenseState::Valid, None);
+        assert!(
+            l.has_key("1.2.156.3005.2.11100000000013338w006.113704000042365553.vk33pz9ty58l.001.9")
+        );
+        assert!(l.has_key(" 02-12370400F49201558F-51 "));
+        assert!(l.has_key("1.2.156.3005.2.P"));
+        assert!(!l.has_key("02-12370400F49201558F-5"));
+    }
 }

@@ -515,3 +515,30 @@ pub trait LicenseService: Send + Sync {
     /// 4.3.14 `downloadPdfFile`: the PDF of the license with that extraction code.
     async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The trait must stay object-safe and shareable across tasks: a province upstream is an
+    /// `Arc<dyn LicenseService>`.
+    #[test]
+    fn the_trait_is_object_safe_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + ?Sized>() {}
+        assert_send_sync::<dyn LicenseService>();
+        let _: Option<std::sync::Arc<dyn LicenseService>> = None;
+    }
+
+    #[test]
+    fn oauth_error_codes_follow_rfc_6749() {
+        let e = TokenError {
+            kind: OAuthErrorKind::InvalidGrant,
+            description: "bad credentials".into(),
+        };
+        assert_eq!(e.to_string(), "invalid_grant: bad credentials");
+        assert_eq!(
+            OAuthErrorKind::UnsupportedGrantType.code(),
+            "unsupported_grant_type"
+        );
+    }
+}
