@@ -15,3 +15,17 @@ pub(crate) fn rows(csv_text: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::rows;
+
+    #[test]
+    fn cells_are_trimmed_like_the_source_needs() {
+        let csv = "order,name,code\n 1 ,  律师工作证\t, 11100000000013151X016 \n2,\u{3000}a ,b\n";
+        let r = rows(csv);
+        assert_eq!(r[0], ["1", "律师工作证", "11100000000013151X016"]);
+        // Full-width (ideographic) spaces are whitespace too.
+        assert_eq!(r[1], ["2", "a", "b"]);
+    }
+}
