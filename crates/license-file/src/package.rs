@@ -1,0 +1,272 @@
+//! The OFD package (GB/T 33190 §7): a ZIP container of parts, read defensively and written
+//! deterministically.
+//!
+//! Files from strangers are read with hard caps — entry count, size of each entry, total
+//! inflated size, path shape — enforced on the bytes actually inflated, not on the sizes the
+//! archive claims.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
+
+use zip::write::SimpleFileOptions;
+
+use crate::error::FileError;
+
+/// Limits applied when reading a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most entries a package may have.
+    pub max_entries: usize,
+    /// Largest inflated size of one entry, in bytes.
+    pub max_entry_bytes: u64,
+    /// Largest inflated size of all entries together, in bytes.
+    pub max_total_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entries: 2_000,
+            max_entry_bytes: 32 << 20,
+            max_total_bytes: 96 << 20,
+        }
+    }
+}
+
+/// The parts of an OFD package by normalised path (no leading `/`), in archive order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Package {
+    order: Vec<String>,
+    parts: BTreeMap<String, Vec<u8>>,
+}
+
+/// Normalises a path inside the package: strips a leading `/` or `./`, resolves `.` and
+/// rejects `..` that would leave the root, backslashes, NUL and empty names.
+pub fn normalize(path: &str) -> Result<String, FileError> {
+    if path.contains('\\') || path.contains('\0') {
+        return Err(FileError::BadPath(path.to_owned()));
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for piece in path.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                if out.pop().is_none() {
+                    return Err(FileError::BadPath(path.to_owned()));
+                }
+            }
+            p => out.push(p),
+        }
+    }
+    if out.is_empty() {
+        return Err(FileError::BadPath(path.to_owned()));
+    }
+    Ok(out.join("/"))
+}
+
+/// Resolves a reference found in the part at `from`: absolute (leading `/`) from the package
+/// root, otherwise relative to `from`'s folder (GB/T 33190 §7.2 ST_Loc).
+pub fn resolve(from: &str, reference: &str) -> Result<String, FileError> {
+    let reference = reference.trim();
+    if reference.starts_with('/') {
+        return normalize(reference);
+    }
+    let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+    normalize(&format!("{dir}/{reference}"))
+}
+
+impl Package {
+    /// An empty package.
+    pub fn new() -> Self {
+        Package::default()
+    }
+
+    /// Reads a ZIP package under `limits`.
+    pub fn read(bytes: &[u8], limits: Limits) -> Result<Self, FileError> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| FileError::NotOfd(format!("not a ZIP package: {e}")))?;
+        if archive.len() > limits.max_entries {
+            return Err(FileError::TooLarge(format!(
+                "{} entries, at most {} allowed",
+                archive.len(),
+                limits.max_entries
+            )));
+        }
+        let mut package = Package::new();
+        let mut total: u64 = 0;
+        for i in 0..archive.len() {
+            let mut entry = archive
+                .by_index(i)
+                .map_err(|e| FileError::NotOfd(format!("unreadable entry {i}: {e}")))?;
+            if entry.is_dir() {
+                continue;
+            }
+            let raw_name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+            if raw_name.starts_with('/') || raw_name.split('/').any(|p| p == "..") {
+                return Err(FileError::BadPath(raw_name));
+            }
+            let name = normalize(&raw_name)?;
+            let remaining_total = limits.max_total_bytes.saturating_sub(total);
+            let cap = limits.max_entry_bytes.min(remaining_total);
+            let mut data = Vec::with_capacity(entry.size().min(cap).min(1 << 20) as usize);
+            (&mut entry)
+                .take(cap + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| FileError::NotOfd(format!("entry {name}: {e}")))?;
+            if data.len() as u64 > cap {
+                return Err(FileError::TooLarge(format!(
+                    "entry {name} inflates past the limit"
+                )));
+            }
+            total += data.len() as u64;
+            if package.parts.contains_key(&name) {
+                return Err(FileError::BadPath(format!("{name} appears twice")));
+            }
+            package.insert(name, data);
+        }
+        if !package.parts.contains_key("OFD.xml") {
+            return Err(FileError::NotOfd("no OFD.xml entry".into()));
+        }
+        Ok(package)
+    }
+
+    /// Adds or replaces a part; new parts go last in archive order.
+    pub fn insert(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
+        let path = path.into();
+        if self.parts.insert(path.clone(), bytes).is_none() {
+            self.order.push(path);
+        }
+    }
+
+    /// The bytes of a part.
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.parts.get(path).map(Vec::as_slice)
+    }
+
+    /// Whether a part exists.
+    pub fn contains(&self, path: &str) -> bool {
+        self.parts.contains_key(path)
+    }
+
+    /// Part paths in archive order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
+    /// Writes the package as a ZIP, parts in archive order, deflated, with fixed timestamps so
+    /// the same parts always give the same bytes.
+    pub fn write(&self) -> Result<Vec<u8>, FileError> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default());
+        for path in &self.order {
+            w.start_file(path.as_str(), opts)
+                .map_err(|e| FileError::Internal(format!("zip: {e}")))?;
+            w.write_all(&self.parts[path])
+                .map_err(|e| FileError::Internal(format!("zip: {e}")))?;
+        }
+        let cursor = w
+            .finish()
+            .map_err(|e| FileError::Internal(format!("zip: {e}")))?;
+        Ok(cursor.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            normalize("/Doc_0/Pages/Page_0/Content.xml").unwrap(),
+            "Doc_0/Pages/Page_0/Content.xml"
+        );
+        assert_eq!(normalize("./a/./b").unwrap(), "a/b");
+        assert_eq!(normalize("a/../b").unwrap(), "b");
+        assert!(normalize("../a").is_err());
+        assert!(normalize("a\\b").is_err());
+        assert!(normalize("/").is_err());
+        assert_eq!(
+            resolve("Doc_0/Signs/Signatures.xml", "Sign_0/Signature.xml").unwrap(),
+            "Doc_0/Signs/Sign_0/Signature.xml"
+        );
+        assert_eq!(
+            resolve(
+                "Doc_0/Signs/Signatures.xml",
+                "/Doc_0/Signs/Sign_0/Signature.xml"
+            )
+            .unwrap(),
+            "Doc_0/Signs/Sign_0/Signature.xml"
+        );
+        assert_eq!(
+            resolve("OFD.xml", "Doc_0/Document.xml").unwrap(),
+            "Doc_0/Document.xml"
+        );
+    }
+
+    #[test]
+    fn round_trip_and_determinism() {
+        let mut p = Package::new();
+        p.insert("OFD.xml", b"<ofd:OFD/>".to_vec());
+        p.insert("Doc_0/Document.xml", "文档".as_bytes().to_vec());
+        let a = p.write().unwrap();
+        let b = p.write().unwrap();
+        assert_eq!(a, b);
+        let q = Package::read(&a, Limits::default()).unwrap();
+        assert_eq!(q, p);
+    }
+
+    #[test]
+    fn refuses_what_strangers_send() {
+        assert!(matches!(
+            Package::read(b"not a zip", Limits::default()),
+            Err(FileError::NotOfd(_))
+        ));
+        let mut p = Package::new();
+        p.insert("OFD.xml", vec![b'x'; 10_000]);
+        let z = p.write().unwrap();
+        let tight = Limits {
+            max_entry_bytes: 1_000,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            Package::read(&z, tight),
+            Err(FileError::TooLarge(_))
+        ));
+        let few = Limits {
+            max_entries: 0,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            Package::read(&z, few),
+            Err(FileError::TooLarge(_))
+        ));
+        let mut no_root = Package::new();
+        no_root.insert("Doc_0/Document.xml", vec![]);
+        assert!(matches!(
+            Package::read(&no_root.write().unwrap(), Limits::default()),
+            Err(FileError::NotOfd(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_escaping_entry_names() {
+        for bad in ["../evil.xml", "/etc/passwd", "a/../../b"] {
+            let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            w.start_file("OFD.xml", SimpleFileOptions::default())
+                .unwrap();
+            w.start_file(bad, SimpleFileOptions::default()).unwrap();
+            w.write_all(b"x").unwrap();
+            let z = w.finish().unwrap().into_inner();
+            assert!(
+                matches!(
+                    Package::read(&z, Limits::default()),
+                    Err(FileError::BadPath(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+}
