@@ -9,6 +9,9 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 pub const SHARE_PREFIX: &str = "/m/v/license/external/api/";
 /// City-shape download link path, under the base path.
 pub const CITY_DOWNLOAD_PATH: &str = "/elssp/v1/download_national";
+/// Public verification page of a license (its QR value), under the base path; the license's
+/// QR token follows (API.md §7).
+pub const VERIFY_PAGE_PATH: &str = "/verify/";
 /// Province-shape download link path, under the base path.
 pub const PROVINCE_DOWNLOAD_PATH: &str = "/CertShare/zzgxpt/download";
 

@@ -3,15 +3,29 @@
 
 #![forbid(unsafe_code)]
 
+pub mod annotate;
 pub mod asn1;
 pub mod cert;
 pub mod cms;
+pub mod engine;
 pub mod error;
+pub mod keys;
+pub mod layout;
+pub mod model;
+pub mod ofd;
 pub mod package;
+pub mod pdf;
+pub mod raster;
 pub mod ses;
+pub mod sign;
 pub mod sm2sig;
+pub mod trust;
 pub mod verify;
 pub mod xml;
 
+pub use engine::OfdEngine;
 pub use error::FileError;
+pub use keys::NodeKey;
+pub use model::{CopyFacts, LicenseDocument};
+pub use trust::TrustStore;
 pub use verify::{Mode, Report, SignatureReport, verify};

@@ -1,0 +1,253 @@
+//! The node's SM2 key pair and certificate: created on first start into the data directory
+//! (PKCS#8 PEM, mode 0600) or loaded from configuration.
+
+use std::path::Path;
+
+use base64::Engine;
+use chrono::{Duration, Utc};
+use sm2::SecretKey;
+use sm2::dsa::SigningKey;
+use sm2::elliptic_curve::Generate;
+use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+
+use crate::cert::{self, CertInfo};
+use crate::error::FileError;
+use crate::sm2sig::DEFAULT_USER_ID;
+
+/// File name of the node's private key in the data directory.
+pub const KEY_FILE: &str = "node-key.pem";
+/// File name of the node's certificate in the data directory.
+pub const CERT_FILE: &str = "node-cert.pem";
+
+/// The node's signing identity.
+#[derive(Clone)]
+pub struct NodeKey {
+    signing: SigningKey,
+    cert_der: Vec<u8>,
+    cert: CertInfo,
+}
+
+impl std::fmt::Debug for NodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeKey")
+            .field("subject", &self.cert.subject_cn)
+            .field("serial", &self.cert.serial_hex)
+            .finish_non_exhaustive()
+    }
+}
+
+/// PEM-encodes DER under a label.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {label}-----\n"));
+    s
+}
+
+/// Every PEM block with this label in `text`, decoded.
+pub fn pem_decode_all(label: &str, text: &str) -> Result<Vec<Vec<u8>>, FileError> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(&begin) {
+        let after = &rest[start + begin.len()..];
+        let stop = after
+            .find(&end)
+            .ok_or_else(|| FileError::Key(format!("unterminated {label} PEM block")))?;
+        let body: String = after[..stop]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        out.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map_err(|_| FileError::Key(format!("{label} PEM block is not base64")))?,
+        );
+        rest = &after[stop + end.len()..];
+    }
+    Ok(out)
+}
+
+impl NodeKey {
+    /// A fresh key with a self-signed certificate valid for ten years.
+    pub fn generate(common_name: &str, organization: &str) -> Result<Self, FileError> {
+        let secret = SecretKey::try_generate()
+            .map_err(|e| FileError::Key(format!("no randomness for a key: {e}")))?;
+        Self::from_secret(&secret, None, common_name, organization)
+    }
+
+    fn from_secret(
+        secret: &SecretKey,
+        cert_der: Option<Vec<u8>>,
+        common_name: &str,
+        organization: &str,
+    ) -> Result<Self, FileError> {
+        let signing = SigningKey::new(DEFAULT_USER_ID, secret)
+            .map_err(|e| FileError::Key(format!("unusable SM2 key: {e}")))?;
+        let cert_der = match cert_der {
+            Some(d) => d,
+            None => {
+                let now = Utc::now();
+                let mut serial = [0u8; 8];
+                serial.copy_from_slice(&sm3_of(&signing.verifying_key().to_sec1_bytes())[..8]);
+                serial[0] &= 0x7F;
+                cert::self_signed(
+                    &signing,
+                    common_name,
+                    organization,
+                    &serial,
+                    now - Duration::days(1),
+                    now + Duration::days(3650),
+                )?
+            }
+        };
+        let cert = cert::parse(&cert_der)?;
+        if cert.public_key != signing.verifying_key().to_sec1_bytes().to_vec() {
+            return Err(FileError::Key("the certificate is not for this key".into()));
+        }
+        Ok(NodeKey {
+            signing,
+            cert_der,
+            cert,
+        })
+    }
+
+    /// Loads a PKCS#8 PEM key and, optionally, its PEM certificate (made if absent).
+    pub fn from_pem(
+        key_pem: &str,
+        cert_pem: Option<&str>,
+        common_name: &str,
+        organization: &str,
+    ) -> Result<Self, FileError> {
+        let secret = SecretKey::from_pkcs8_pem(key_pem)
+            .map_err(|_| FileError::Key("the private key is not a PKCS#8 SM2 key".into()))?;
+        let cert_der = match cert_pem {
+            Some(pem) => Some(
+                pem_decode_all("CERTIFICATE", pem)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| FileError::Key("no certificate in the PEM".into()))?,
+            ),
+            None => None,
+        };
+        Self::from_secret(&secret, cert_der, common_name, organization)
+    }
+
+    /// Loads the node key from `dir`, or creates it there on first start (key file mode 0600,
+    /// written atomically).
+    pub fn load_or_create(
+        dir: &Path,
+        common_name: &str,
+        organization: &str,
+    ) -> Result<Self, FileError> {
+        let key_path = dir.join(KEY_FILE);
+        let cert_path = dir.join(CERT_FILE);
+        let io = |e: std::io::Error| FileError::Key(format!("key storage: {e}"));
+        if key_path.exists() {
+            let key_pem = std::fs::read_to_string(&key_path).map_err(io)?;
+            let cert_pem = std::fs::read_to_string(&cert_path).ok();
+            let key = Self::from_pem(&key_pem, cert_pem.as_deref(), common_name, organization)?;
+            if cert_pem.is_none() {
+                write_atomic(&cert_path, key.cert_pem().as_bytes(), 0o644).map_err(io)?;
+            }
+            return Ok(key);
+        }
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let secret = SecretKey::try_generate()
+            .map_err(|e| FileError::Key(format!("no randomness for a key: {e}")))?;
+        let key = Self::from_secret(&secret, None, common_name, organization)?;
+        let pem = secret
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| FileError::Key(format!("cannot encode the key: {e}")))?;
+        write_atomic(&key_path, pem.as_bytes(), 0o600).map_err(io)?;
+        write_atomic(&cert_path, key.cert_pem().as_bytes(), 0o644).map_err(io)?;
+        Ok(key)
+    }
+
+    /// The signing key.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    /// The certificate, DER.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// The certificate, PEM.
+    pub fn cert_pem(&self) -> String {
+        pem_encode("CERTIFICATE", &self.cert_der)
+    }
+
+    /// The certificate's facts.
+    pub fn cert(&self) -> &CertInfo {
+        &self.cert
+    }
+}
+
+fn sm3_of(bytes: &[u8]) -> [u8; 32] {
+    use sm3::Digest;
+    sm3::Sm3::digest(bytes).into()
+}
+
+/// Writes a file atomically (temporary file, fsync, rename) with the given Unix mode.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_once_then_loaded_with_mode_0600() {
+        let dir = std::env::temp_dir().join(format!("license-file-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let a = NodeKey::load_or_create(&dir, "测试节点", "测试").unwrap();
+        let b = NodeKey::load_or_create(&dir, "测试节点", "测试").unwrap();
+        assert_eq!(a.cert_der(), b.cert_der());
+        assert_eq!(a.signing_key().to_bytes(), b.signing_key().to_bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let pem = std::fs::read_to_string(dir.join(KEY_FILE)).unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_certificate_for_another_key_is_refused() {
+        let a = NodeKey::generate("a", "o").unwrap();
+        let b = NodeKey::generate("b", "o").unwrap();
+        let secret = SecretKey::from_bytes(&a.signing_key().to_bytes()).unwrap();
+        let pem = secret.to_pkcs8_pem(LineEnding::LF).unwrap();
+        assert!(NodeKey::from_pem(&pem, Some(&b.cert_pem()), "a", "o").is_err());
+        assert!(NodeKey::from_pem(&pem, Some(&a.cert_pem()), "a", "o").is_ok());
+        assert!(NodeKey::from_pem("garbage", None, "a", "o").is_err());
+    }
+}
