@@ -252,6 +252,41 @@ mod tests {
     }
 
     #[test]
+    fn a_zip_bomb_is_cut_off_at_the_entry_limit() {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("OFD.xml", opts).unwrap();
+        w.start_file("Doc_0/bomb.xml", opts).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..40 {
+            w.write_all(&zeros).unwrap();
+        }
+        let z = w.finish().unwrap().into_inner();
+        assert!(z.len() < 200 * 1024, "{} bytes compressed", z.len());
+        assert!(matches!(
+            Package::read(&z, Limits::default()),
+            Err(FileError::TooLarge(_))
+        ));
+        // Many entries each under the entry limit still stop at the total limit.
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file("OFD.xml", opts).unwrap();
+        for i in 0..5 {
+            w.start_file(format!("part{i}"), opts).unwrap();
+            w.write_all(&zeros).unwrap();
+        }
+        let z = w.finish().unwrap().into_inner();
+        let limits = Limits {
+            max_total_bytes: 3 << 20,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            Package::read(&z, limits),
+            Err(FileError::TooLarge(_))
+        ));
+    }
+
+    #[test]
     fn refuses_escaping_entry_names() {
         for bad in ["../evil.xml", "/etc/passwd", "a/../../b"] {
             let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));

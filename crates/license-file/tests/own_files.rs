@@ -173,6 +173,12 @@ fn pdf_and_jpeg_render() {
     assert_eq!(pages.len(), 1);
     let img = image::load_from_memory_with_format(&pages[0], image::ImageFormat::Jpeg).unwrap();
     assert!(img.width() > 800 && img.height() > img.width());
+    // The QR code on the page image carries the license's QR value.
+    let mut prepared = rqrr::PreparedImage::prepare(img.to_luma8());
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (_, content) = grids[0].decode().unwrap();
+    assert_eq!(content, doc.qr_value);
     if let Ok(dir) = std::env::var("LICENSE_FILE_SAMPLES") {
         std::fs::write(format!("{dir}/sample.pdf"), &pdf).unwrap();
         std::fs::write(format!("{dir}/sample.jpg"), &pages[0]).unwrap();
