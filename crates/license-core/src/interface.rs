@@ -122,6 +122,31 @@ impl Interface {
         Interface::DownloadPdfFile,
     ];
 
+    /// Every interface.
+    pub const ALL: [Interface; 16] = [
+        Interface::Token,
+        Interface::ShareDownloadUrl,
+        Interface::ShareQueryCertInfo,
+        Interface::ShareVerifyCertInfo,
+        Interface::ShareVerifyCertFile,
+        Interface::ShareQueryCertInfoByQRcode,
+        Interface::ShareQueryCertInfoByHo,
+        Interface::ShareDownloadUrlsByHolderCode,
+        Interface::ShareDownloadFile,
+        Interface::InsertToProvince,
+        Interface::UpdateToProvince,
+        Interface::DeleteToProvince,
+        Interface::ShengShiStateInfo,
+        Interface::DownloadPdfFile,
+        Interface::DownloadLink,
+        Interface::Admin,
+    ];
+
+    /// The interface with this [`label`](Self::label).
+    pub fn from_label(label: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.label() == label)
+    }
+
     /// The interface's name: its last path segment for share interfaces.
     pub const fn name(self) -> &'static str {
         match self {
@@ -231,6 +256,13 @@ mod tests {
         assert_eq!(Interface::download_file_role(Some("PNG")), Role::View);
         assert_eq!(Interface::download_file_role(Some("ofd")), Role::Download);
         assert_eq!(Interface::download_file_role(None), Role::Download);
+    }
+
+    #[test]
+    fn labels_are_distinct_and_round_trip() {
+        for i in Interface::ALL {
+            assert_eq!(Interface::from_label(i.label()), Some(i));
+        }
     }
 
     #[test]

@@ -62,11 +62,45 @@ pub struct HolderSearch {
     pub limit: u64,
 }
 
+/// Filters of the administrators' license search; every given field must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LicenseFilter {
+    /// Holder code.
+    pub holder_code: Option<String>,
+    /// Cert-type code.
+    pub cert_type_code: Option<String>,
+    /// Issuing department's code.
+    pub issue_dept_code: Option<String>,
+    /// Stored state.
+    pub state: Option<LicenseState>,
+    /// Zero-based offset.
+    pub offset: u64,
+    /// Maximum rows.
+    pub limit: u64,
+}
+
+/// A stored file of a license (GB/T 36905 package), by file-store key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Key in the file store.
+    pub key: String,
+    /// Format (`ofd`).
+    pub format: String,
+    /// SM3 of the bytes, hex.
+    pub sm3: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
 /// The license library.
 #[async_trait]
 pub trait LicenseRepository: Send + Sync {
     /// Stores a new license; [`PortError::Conflict`] on a duplicate key.
     async fn insert(&self, license: &License) -> PortResult<()>;
+    /// Stores many licenses; each gets its own result (a duplicate fails only itself).
+    async fn insert_many(&self, licenses: &[License]) -> PortResult<Vec<PortResult<()>>>;
+    /// Replaces a stored license's record (matched by identifier); `false` if none.
+    async fn update(&self, license: &License) -> PortResult<bool>;
     /// The license with this identifier, file number or province identifier.
     async fn find_by_key(&self, key: &str) -> PortResult<Option<License>>;
     /// The license whose QR value ends in this token.
@@ -75,14 +109,14 @@ pub trait LicenseRepository: Send + Sync {
     async fn find_by_abstract_code(&self, code: &str) -> PortResult<Option<License>>;
     /// A page of the holder's licenses of one type, most recently issued first, with the total.
     async fn search_by_holder(&self, search: &HolderSearch) -> PortResult<Page<License>>;
-    /// Changes the stored state with a reason; `false` if no such license.
-    async fn set_state(
-        &self,
-        key: &str,
-        state: LicenseState,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) -> PortResult<bool>;
+    /// A page of licenses matching an administrator's filter, newest first.
+    async fn search(&self, filter: &LicenseFilter) -> PortResult<Page<License>>;
+    /// Number of licenses in the library.
+    async fn count(&self) -> PortResult<u64>;
+    /// The license's stored file of a format, if made.
+    async fn file(&self, identifier: &str, format: &str) -> PortResult<Option<StoredFile>>;
+    /// Records a license's file (after the bytes are durable in the file store).
+    async fn set_file(&self, identifier: &str, file: &StoredFile) -> PortResult<()>;
 }
 
 /// An account of a business system (DB3704/T 0042 §4.2).
@@ -100,6 +134,8 @@ pub struct Account {
     pub enabled: bool,
     /// The department the account belongs to.
     pub department: Option<String>,
+    /// Holder searches allowed per minute; `None` = the node's default.
+    pub holder_search_per_minute: Option<u32>,
 }
 
 impl Account {
@@ -120,6 +156,52 @@ pub trait AccountRepository: Send + Sync {
     async fn list(&self) -> PortResult<Vec<Account>>;
     /// Enables or disables; `false` if no such account.
     async fn set_enabled(&self, username: &str, enabled: bool) -> PortResult<bool>;
+    /// Replaces an account's record (matched by username); `false` if none.
+    async fn update(&self, account: &Account) -> PortResult<bool>;
+}
+
+/// A registered OAuth client (API.md §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// Argon2 PHC string of the secret.
+    pub secret_hash: String,
+}
+
+/// OAuth clients.
+#[async_trait]
+pub trait ClientRepository: Send + Sync {
+    /// Registers a client; [`PortError::Conflict`] if the id is taken.
+    async fn insert(&self, client: &OAuthClient) -> PortResult<()>;
+    /// The client with this id.
+    async fn find(&self, client_id: &str) -> PortResult<Option<OAuthClient>>;
+    /// Every client, by id.
+    async fn list(&self) -> PortResult<Vec<OAuthClient>>;
+    /// Removes a client; `false` if none.
+    async fn delete(&self, client_id: &str) -> PortResult<bool>;
+}
+
+/// Failed logins of one username within the current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    /// Failures counted in the window.
+    pub count: u32,
+    /// When the window started.
+    pub window_start: DateTime<Utc>,
+    /// Until when the username is locked out, if it is.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// Login-failure bookkeeping for lock-out (shared by every node through the database).
+#[async_trait]
+pub trait LoginGuard: Send + Sync {
+    /// The username's current record.
+    async fn get(&self, username: &str) -> PortResult<Option<LoginFailures>>;
+    /// Stores the username's record.
+    async fn put(&self, username: &str, failures: &LoginFailures) -> PortResult<()>;
+    /// Forgets the username's failures (after a successful login).
+    async fn clear(&self, username: &str) -> PortResult<()>;
 }
 
 /// A stored token pair: digests only (ARCHITECTURE.md invariants).
@@ -151,6 +233,61 @@ pub trait TokenRepository: Send + Sync {
     /// Removes and returns the pair whose refresh token has this digest (rotation is atomic:
     /// only one caller gets it).
     async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>>;
+    /// Removes every token of an account (disabling it); returns how many.
+    async fn revoke_account(&self, username: &str) -> PortResult<u64>;
+}
+
+/// A download link's grant (API.md §6): the link id is a capability, stored as a digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadGrant {
+    /// SHA-256 of the link id, hex.
+    pub digest: String,
+    /// The license's identifier.
+    pub identifier: String,
+    /// File-store key of the annotated copy the link serves.
+    pub copy_key: String,
+    /// Format (`ofd`).
+    pub format: String,
+    /// File name offered to the downloader.
+    pub file_name: String,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Whether the link works once only.
+    pub single_use: bool,
+    /// Downloads so far.
+    pub downloads: u32,
+}
+
+/// Download grants.
+#[async_trait]
+pub trait GrantRepository: Send + Sync {
+    /// Stores a grant.
+    async fn insert(&self, grant: &DownloadGrant) -> PortResult<()>;
+    /// Counts one download of the grant with this digest and returns it, if it exists, has
+    /// not expired at `now`, and (single-use) was not used yet — atomically.
+    async fn redeem(&self, digest: &str, now: DateTime<Utc>) -> PortResult<Option<DownloadGrant>>;
+}
+
+/// Publication and verification settings of a cert type on this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertTypeSettings {
+    /// The 21-character code.
+    pub code: String,
+    /// Published on this node (unpublished types answer `13`).
+    pub published: bool,
+    /// Fields the information verification requires (default `certificateNumber`).
+    pub verify_fields: Vec<String>,
+}
+
+/// Cert-type settings.
+#[async_trait]
+pub trait CertTypeRepository: Send + Sync {
+    /// The settings of a code, if any were stored.
+    async fn get(&self, code: &str) -> PortResult<Option<CertTypeSettings>>;
+    /// Stores settings.
+    async fn put(&self, settings: &CertTypeSettings) -> PortResult<()>;
+    /// Every stored setting.
+    async fn list(&self) -> PortResult<Vec<CertTypeSettings>>;
 }
 
 /// One audited call (API.md §3: every call, success or failure, with its full context).
@@ -180,11 +317,35 @@ pub struct AuditEvent {
     pub latency_us: u64,
 }
 
-/// The audit log. `record` returns only once the event is durable.
+/// What an administrator asks of the audit log; every given field must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// From this time, inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Until this time, exclusive.
+    pub until: Option<DateTime<Utc>>,
+    /// The account.
+    pub username: Option<String>,
+    /// The interface.
+    pub interface: Option<Interface>,
+    /// A license touched (its identifier).
+    pub license: Option<String>,
+    /// The holder code searched or touched.
+    pub holder_code: Option<String>,
+    /// Zero-based offset.
+    pub offset: u64,
+    /// Maximum rows.
+    pub limit: u64,
+}
+
+/// The audit log's storage. Writes come in batches (group commit); a batch is durable when
+/// `append` returns.
 #[async_trait]
-pub trait AuditLog: Send + Sync {
-    /// Records one event durably.
-    async fn record(&self, event: AuditEvent) -> PortResult<()>;
+pub trait AuditStore: Send + Sync {
+    /// Appends events in one transaction.
+    async fn append(&self, events: &[AuditEvent]) -> PortResult<()>;
+    /// Events matching a query, newest first, with the total.
+    async fn query(&self, query: &AuditQuery) -> PortResult<Page<AuditEvent>>;
 }
 
 /// Where license files and annotated copies live (local directory or object store).

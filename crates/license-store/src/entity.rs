@@ -1,0 +1,354 @@
+//! sea-orm entities, one module per table. Column types are backend-neutral; the migration in
+//! `migration.rs` creates them.
+
+/// `licenses`: the library (API.md §7).
+pub mod license {
+    use sea_orm::entity::prelude::*;
+
+    /// One license.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "licenses")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// GB/T 36904 identifier (unique).
+        pub identifier: String,
+        /// File number (unique).
+        pub file_number: String,
+        /// Province identifier (unique when set).
+        pub province_identifier: Option<String>,
+        /// Cert-type code.
+        pub cert_type_code: String,
+        /// Certificate name.
+        pub certificate_name: String,
+        /// Certificate number.
+        pub certificate_number: String,
+        /// Holder.
+        pub holder: String,
+        /// Holder code.
+        pub holder_code: String,
+        /// Holder-code type.
+        pub holder_code_type: String,
+        /// Issuing department.
+        pub issue_dept: String,
+        /// Issuing department's code.
+        pub issue_dept_code: String,
+        /// Issue date.
+        pub issue_date: Date,
+        /// First day of validity.
+        pub valid_from: Date,
+        /// Last day of validity; none = 长期.
+        pub valid_to: Option<Date>,
+        /// `pending` | `valid` | `suspended` | `revoked`.
+        pub state: String,
+        /// Reason of the last state change.
+        pub state_reason: Option<String>,
+        /// Time of the last state change.
+        pub state_changed_at: Option<DateTimeUtc>,
+        /// Face fields, a JSON object of strings.
+        pub face: Json,
+        /// Extraction code (unique).
+        pub abstract_code: String,
+        /// QR token (unique).
+        pub qr_token: String,
+        /// Version.
+        pub version: i32,
+        /// Created.
+        pub created_at: DateTimeUtc,
+        /// Last changed.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `license_files`: where a license's signed file lives.
+pub mod license_file {
+    use sea_orm::entity::prelude::*;
+
+    /// One file of a license.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "license_files")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The license's identifier.
+        pub identifier: String,
+        /// `ofd`.
+        pub format: String,
+        /// File-store key.
+        pub file_key: String,
+        /// SM3, hex.
+        pub sm3: String,
+        /// Bytes.
+        pub size: i64,
+        /// Created.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `accounts`: business systems' accounts (DB3704/T 0042 §4.2).
+pub mod account {
+    use sea_orm::entity::prelude::*;
+
+    /// One account.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "accounts")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Unique login name.
+        pub username: String,
+        /// Argon2 PHC string.
+        pub password_hash: String,
+        /// Role names, comma-separated.
+        pub roles: String,
+        /// Allowed cert-type codes, comma-separated; empty = all.
+        pub cert_types: String,
+        /// Enabled.
+        pub enabled: bool,
+        /// Department.
+        pub department: Option<String>,
+        /// Holder searches per minute; none = node default.
+        pub holder_search_per_minute: Option<i32>,
+        /// Created.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `oauth_clients`.
+pub mod oauth_client {
+    use sea_orm::entity::prelude::*;
+
+    /// One client.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oauth_clients")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// `client_id` (unique).
+        pub client_id: String,
+        /// Argon2 PHC string of the secret.
+        pub secret_hash: String,
+        /// Created.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `tokens`: digests of issued token pairs.
+pub mod token {
+    use sea_orm::entity::prelude::*;
+
+    /// One token pair.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tokens")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// SHA-256 of the access token, hex (unique).
+        pub access_digest: String,
+        /// SHA-256 of the refresh token, hex (unique).
+        pub refresh_digest: String,
+        /// Account.
+        pub username: String,
+        /// OAuth client.
+        pub client_id: String,
+        /// Scope.
+        pub scope: String,
+        /// Access token expiry.
+        pub access_expires_at: DateTimeUtc,
+        /// Refresh token expiry.
+        pub refresh_expires_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `login_failures`: lock-out bookkeeping.
+pub mod login_failure {
+    use sea_orm::entity::prelude::*;
+
+    /// One username's failures.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_failures")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Username tried (unique).
+        pub username: String,
+        /// Failures in the window.
+        pub failures: i32,
+        /// Window start.
+        pub window_start: DateTimeUtc,
+        /// Locked until.
+        pub locked_until: Option<DateTimeUtc>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `download_grants`.
+pub mod download_grant {
+    use sea_orm::entity::prelude::*;
+
+    /// One grant.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "download_grants")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// SHA-256 of the link id, hex (unique).
+        pub digest: String,
+        /// The license's identifier.
+        pub identifier: String,
+        /// File-store key of the annotated copy.
+        pub copy_key: String,
+        /// Format.
+        pub format: String,
+        /// File name offered.
+        pub file_name: String,
+        /// Expiry.
+        pub expires_at: DateTimeUtc,
+        /// Single use.
+        pub single_use: bool,
+        /// Downloads so far.
+        pub downloads: i32,
+        /// Created.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `audit_events`.
+pub mod audit_event {
+    use sea_orm::entity::prelude::*;
+
+    /// One audited call.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_events")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// When the call arrived.
+        pub at: DateTimeUtc,
+        /// Request id.
+        pub request_id: String,
+        /// Interface label.
+        pub interface: String,
+        /// Account.
+        pub username: Option<String>,
+        /// Client address.
+        pub client_addr: Option<String>,
+        /// Return code.
+        pub code: i32,
+        /// Call context, JSON.
+        pub context: Option<Json>,
+        /// Operator details, JSON.
+        pub operator: Option<Json>,
+        /// Identifiers touched, JSON array (indexed through `audit_licenses`).
+        pub licenses: Json,
+        /// Holder code (indexed).
+        pub holder_code: Option<String>,
+        /// Microseconds.
+        pub latency_us: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `cert_type_settings`.
+pub mod cert_type_setting {
+    use sea_orm::entity::prelude::*;
+
+    /// One cert type's settings.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cert_type_settings")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Code (unique).
+        pub code: String,
+        /// Published.
+        pub published: bool,
+        /// Required verification fields, comma-separated.
+        pub verify_fields: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `audit_licenses`: which licenses each audited call touched ("who used this license").
+pub mod audit_license {
+    use sea_orm::entity::prelude::*;
+
+    /// One (call, license) pair.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_licenses")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The call's request id.
+        pub request_id: String,
+        /// The license's identifier.
+        pub identifier: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,16 @@
+//! Persistence of the electronic license platform: sea-orm over SQLite (default, WAL, a file
+//! under the data directory), PostgreSQL or MariaDB/MySQL — chosen at run time by URL — with
+//! one backend-neutral migration set, and the local file store. Implements core's ports.
+//! No SQL is built from input: every query goes through sea-orm's builder with bound values.
+
+#![forbid(unsafe_code)]
+
+mod convert;
+pub mod entity;
+pub mod files;
+pub mod migration;
+mod repos;
+mod store;
+
+pub use files::LocalFileStore;
+pub use store::{Backend, SeaStore, StoreError};

@@ -1,0 +1,628 @@
+//! The repository ports of core, implemented on sea-orm.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use license_core::License;
+use license_core::ports::{
+    Account, AccountRepository, AuditEvent, AuditQuery, AuditStore, CertTypeRepository,
+    CertTypeSettings, ClientRepository, DownloadGrant, GrantRepository, HolderSearch,
+    LicenseFilter, LicenseRepository, LoginFailures, LoginGuard, OAuthClient, PortResult,
+    StoredFile, StoredToken, TokenRepository,
+};
+use license_core::service::Page;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+
+use crate::convert::{
+    account_from, account_to, audit_from, audit_to, license_from, license_to, token_from,
+};
+use crate::entity::{
+    account, audit_event, audit_license, cert_type_setting, download_grant, license, license_file,
+    login_failure, oauth_client, token,
+};
+use crate::store::{SeaStore, port_err};
+
+/// Rows per multi-row insert (SQLite allows 32 766 bound values; a license row binds 23).
+const BATCH_ROWS: usize = 500;
+
+fn key_condition(key: &str) -> Condition {
+    let key = key.trim();
+    let upper = key.to_ascii_uppercase();
+    Condition::any()
+        .add(license::Column::Identifier.eq(upper))
+        .add(license::Column::FileNumber.eq(key))
+        .add(license::Column::ProvinceIdentifier.eq(key))
+}
+
+#[async_trait]
+impl LicenseRepository for SeaStore {
+    async fn insert(&self, l: &License) -> PortResult<()> {
+        license::Entity::insert(license_to(l))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
+    async fn insert_many(&self, licenses: &[License]) -> PortResult<Vec<PortResult<()>>> {
+        let mut results = Vec::with_capacity(licenses.len());
+        for chunk in licenses.chunks(BATCH_ROWS) {
+            let txn = self.db.begin().await.map_err(port_err)?;
+            let batch = license::Entity::insert_many(chunk.iter().map(license_to))
+                .exec(&txn)
+                .await;
+            match batch {
+                Ok(_) => {
+                    txn.commit().await.map_err(port_err)?;
+                    results.extend(chunk.iter().map(|_| Ok(())));
+                }
+                Err(_) => {
+                    txn.rollback().await.map_err(port_err)?;
+                    // One row failed: insert one by one so each gets its own answer.
+                    for l in chunk {
+                        results.push(LicenseRepository::insert(self, l).await);
+                    }
+                }
+            }
+        }
+        Ok(results)
+    }
+
+    async fn update(&self, l: &License) -> PortResult<bool> {
+        let Some(row) = license::Entity::find()
+            .filter(license::Column::Identifier.eq(l.identifier.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+        else {
+            return Ok(false);
+        };
+        let mut am = license_to(l);
+        am.id = Set(row.id);
+        am.created_at = Set(row.created_at);
+        am.update(&self.db).await.map_err(port_err)?;
+        Ok(true)
+    }
+
+    async fn find_by_key(&self, key: &str) -> PortResult<Option<License>> {
+        license::Entity::find()
+            .filter(key_condition(key))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(license_from)
+            .transpose()
+    }
+
+    async fn find_by_qr_token(&self, t: &str) -> PortResult<Option<License>> {
+        license::Entity::find()
+            .filter(license::Column::QrToken.eq(t))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(license_from)
+            .transpose()
+    }
+
+    async fn find_by_abstract_code(&self, code: &str) -> PortResult<Option<License>> {
+        license::Entity::find()
+            .filter(license::Column::AbstractCode.eq(code))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(license_from)
+            .transpose()
+    }
+
+    async fn search_by_holder(&self, s: &HolderSearch) -> PortResult<Page<License>> {
+        let mut q = license::Entity::find()
+            .filter(license::Column::HolderCode.eq(s.holder_code.as_str()))
+            .filter(license::Column::CertTypeCode.eq(s.cert_type_code.as_str()));
+        if let Some(n) = &s.certificate_number {
+            q = q.filter(license::Column::CertificateNumber.eq(n.as_str()));
+        }
+        let total = q.clone().count(&self.db).await.map_err(port_err)?;
+        let rows = q
+            .order_by_desc(license::Column::IssueDate)
+            .order_by_desc(license::Column::Id)
+            .offset(s.offset)
+            .limit(s.limit)
+            .all(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(Page {
+            total,
+            items: rows
+                .into_iter()
+                .map(license_from)
+                .collect::<PortResult<_>>()?,
+        })
+    }
+
+    async fn search(&self, f: &LicenseFilter) -> PortResult<Page<License>> {
+        let mut q = license::Entity::find();
+        if let Some(v) = &f.holder_code {
+            q = q.filter(license::Column::HolderCode.eq(v.as_str()));
+        }
+        if let Some(v) = &f.cert_type_code {
+            q = q.filter(license::Column::CertTypeCode.eq(v.as_str()));
+        }
+        if let Some(v) = &f.issue_dept_code {
+            q = q.filter(license::Column::IssueDeptCode.eq(v.as_str()));
+        }
+        if let Some(v) = f.state {
+            q = q.filter(license::Column::State.eq(v.name()));
+        }
+        let total = q.clone().count(&self.db).await.map_err(port_err)?;
+        let rows = q
+            .order_by_desc(license::Column::Id)
+            .offset(f.offset)
+            .limit(f.limit)
+            .all(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(Page {
+            total,
+            items: rows
+                .into_iter()
+                .map(license_from)
+                .collect::<PortResult<_>>()?,
+        })
+    }
+
+    async fn count(&self) -> PortResult<u64> {
+        license::Entity::find()
+            .count(&self.db)
+            .await
+            .map_err(port_err)
+    }
+
+    async fn file(&self, identifier: &str, format: &str) -> PortResult<Option<StoredFile>> {
+        Ok(license_file::Entity::find()
+            .filter(license_file::Column::Identifier.eq(identifier))
+            .filter(license_file::Column::Format.eq(format))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(|m| StoredFile {
+                key: m.file_key,
+                format: m.format,
+                sm3: m.sm3,
+                size: u64::try_from(m.size).unwrap_or(0),
+            }))
+    }
+
+    async fn set_file(&self, identifier: &str, f: &StoredFile) -> PortResult<()> {
+        let am = license_file::ActiveModel {
+            id: NotSet,
+            identifier: Set(identifier.to_owned()),
+            format: Set(f.format.clone()),
+            file_key: Set(f.key.clone()),
+            sm3: Set(f.sm3.clone()),
+            size: Set(i64::try_from(f.size).unwrap_or(i64::MAX)),
+            created_at: Set(Utc::now()),
+        };
+        license_file::Entity::insert(am)
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountRepository for SeaStore {
+    async fn insert(&self, a: &Account) -> PortResult<()> {
+        account::Entity::insert(account_to(a, Utc::now()))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
+    async fn find(&self, username: &str) -> PortResult<Option<Account>> {
+        account::Entity::find()
+            .filter(account::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn list(&self) -> PortResult<Vec<Account>> {
+        account::Entity::find()
+            .order_by_asc(account::Column::Username)
+            .all(&self.db)
+            .await
+            .map_err(port_err)?
+            .into_iter()
+            .map(account_from)
+            .collect()
+    }
+
+    async fn set_enabled(&self, username: &str, enabled: bool) -> PortResult<bool> {
+        let r = account::Entity::update_many()
+            .col_expr(account::Column::Enabled, Expr::value(enabled))
+            .filter(account::Column::Username.eq(username))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(r.rows_affected > 0)
+    }
+
+    async fn update(&self, a: &Account) -> PortResult<bool> {
+        let Some(row) = account::Entity::find()
+            .filter(account::Column::Username.eq(a.username.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+        else {
+            return Ok(false);
+        };
+        let mut am = account_to(a, row.created_at);
+        am.id = Set(row.id);
+        am.update(&self.db).await.map_err(port_err)?;
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl ClientRepository for SeaStore {
+    async fn insert(&self, c: &OAuthClient) -> PortResult<()> {
+        let am = oauth_client::ActiveModel {
+            id: NotSet,
+            client_id: Set(c.client_id.clone()),
+            secret_hash: Set(c.secret_hash.clone()),
+            created_at: Set(Utc::now()),
+        };
+        oauth_client::Entity::insert(am)
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
+    async fn find(&self, client_id: &str) -> PortResult<Option<OAuthClient>> {
+        Ok(oauth_client::Entity::find()
+            .filter(oauth_client::Column::ClientId.eq(client_id))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(|m| OAuthClient {
+                client_id: m.client_id,
+                secret_hash: m.secret_hash,
+            }))
+    }
+
+    async fn list(&self) -> PortResult<Vec<OAuthClient>> {
+        Ok(oauth_client::Entity::find()
+            .order_by_asc(oauth_client::Column::ClientId)
+            .all(&self.db)
+            .await
+            .map_err(port_err)?
+            .into_iter()
+            .map(|m| OAuthClient {
+                client_id: m.client_id,
+                secret_hash: m.secret_hash,
+            })
+            .collect())
+    }
+
+    async fn delete(&self, client_id: &str) -> PortResult<bool> {
+        let r = oauth_client::Entity::delete_many()
+            .filter(oauth_client::Column::ClientId.eq(client_id))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(r.rows_affected > 0)
+    }
+}
+
+#[async_trait]
+impl TokenRepository for SeaStore {
+    async fn insert(&self, t: &StoredToken) -> PortResult<()> {
+        let am = token::ActiveModel {
+            id: NotSet,
+            access_digest: Set(t.access_digest.clone()),
+            refresh_digest: Set(t.refresh_digest.clone()),
+            username: Set(t.username.clone()),
+            client_id: Set(t.client_id.clone()),
+            scope: Set(t.scope.clone()),
+            access_expires_at: Set(t.access_expires_at),
+            refresh_expires_at: Set(t.refresh_expires_at),
+        };
+        token::Entity::insert(am)
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
+    async fn find_by_access(&self, digest: &str) -> PortResult<Option<StoredToken>> {
+        Ok(token::Entity::find()
+            .filter(token::Column::AccessDigest.eq(digest))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(token_from))
+    }
+
+    async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>> {
+        let Some(row) = token::Entity::find()
+            .filter(token::Column::RefreshDigest.eq(digest))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+        else {
+            return Ok(None);
+        };
+        let r = token::Entity::delete_many()
+            .filter(token::Column::Id.eq(row.id))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        // Whoever deleted the row took the token; a concurrent taker gets nothing.
+        Ok((r.rows_affected == 1).then(|| token_from(row)))
+    }
+
+    async fn revoke_account(&self, username: &str) -> PortResult<u64> {
+        let r = token::Entity::delete_many()
+            .filter(token::Column::Username.eq(username))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(r.rows_affected)
+    }
+}
+
+#[async_trait]
+impl LoginGuard for SeaStore {
+    async fn get(&self, username: &str) -> PortResult<Option<LoginFailures>> {
+        Ok(login_failure::Entity::find()
+            .filter(login_failure::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(|m| LoginFailures {
+                count: u32::try_from(m.failures).unwrap_or(0),
+                window_start: m.window_start,
+                locked_until: m.locked_until,
+            }))
+    }
+
+    async fn put(&self, username: &str, f: &LoginFailures) -> PortResult<()> {
+        let existing = login_failure::Entity::find()
+            .filter(login_failure::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?;
+        let am = login_failure::ActiveModel {
+            id: existing.as_ref().map_or(NotSet, |m| Set(m.id)),
+            username: Set(username.to_owned()),
+            failures: Set(i32::try_from(f.count).unwrap_or(i32::MAX)),
+            window_start: Set(f.window_start),
+            locked_until: Set(f.locked_until),
+        };
+        if existing.is_some() {
+            am.update(&self.db).await.map_err(port_err)?;
+        } else {
+            login_failure::Entity::insert(am)
+                .exec(&self.db)
+                .await
+                .map_err(port_err)?;
+        }
+        Ok(())
+    }
+
+    async fn clear(&self, username: &str) -> PortResult<()> {
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::Username.eq(username))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl GrantRepository for SeaStore {
+    async fn insert(&self, g: &DownloadGrant) -> PortResult<()> {
+        let am = download_grant::ActiveModel {
+            id: NotSet,
+            digest: Set(g.digest.clone()),
+            identifier: Set(g.identifier.clone()),
+            copy_key: Set(g.copy_key.clone()),
+            format: Set(g.format.clone()),
+            file_name: Set(g.file_name.clone()),
+            expires_at: Set(g.expires_at),
+            single_use: Set(g.single_use),
+            downloads: Set(i32::try_from(g.downloads).unwrap_or(0)),
+            created_at: Set(Utc::now()),
+        };
+        download_grant::Entity::insert(am)
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
+    async fn redeem(&self, digest: &str, now: DateTime<Utc>) -> PortResult<Option<DownloadGrant>> {
+        let r = download_grant::Entity::update_many()
+            .col_expr(
+                download_grant::Column::Downloads,
+                Expr::col(download_grant::Column::Downloads).add(1),
+            )
+            .filter(download_grant::Column::Digest.eq(digest))
+            .filter(download_grant::Column::ExpiresAt.gt(now))
+            .filter(
+                Condition::any()
+                    .add(download_grant::Column::SingleUse.eq(false))
+                    .add(download_grant::Column::Downloads.eq(0)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        if r.rows_affected == 0 {
+            return Ok(None);
+        }
+        Ok(download_grant::Entity::find()
+            .filter(download_grant::Column::Digest.eq(digest))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(|m| DownloadGrant {
+                digest: m.digest,
+                identifier: m.identifier,
+                copy_key: m.copy_key,
+                format: m.format,
+                file_name: m.file_name,
+                expires_at: m.expires_at,
+                single_use: m.single_use,
+                downloads: u32::try_from(m.downloads).unwrap_or(0),
+            }))
+    }
+}
+
+#[async_trait]
+impl CertTypeRepository for SeaStore {
+    async fn get(&self, code: &str) -> PortResult<Option<CertTypeSettings>> {
+        Ok(cert_type_setting::Entity::find()
+            .filter(cert_type_setting::Column::Code.eq(code))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(settings_from))
+    }
+
+    async fn put(&self, s: &CertTypeSettings) -> PortResult<()> {
+        let existing = cert_type_setting::Entity::find()
+            .filter(cert_type_setting::Column::Code.eq(s.code.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?;
+        let am = cert_type_setting::ActiveModel {
+            id: existing.as_ref().map_or(NotSet, |m| Set(m.id)),
+            code: Set(s.code.clone()),
+            published: Set(s.published),
+            verify_fields: Set(s.verify_fields.join(",")),
+        };
+        if existing.is_some() {
+            am.update(&self.db).await.map_err(port_err)?;
+        } else {
+            cert_type_setting::Entity::insert(am)
+                .exec(&self.db)
+                .await
+                .map_err(port_err)?;
+        }
+        Ok(())
+    }
+
+    async fn list(&self) -> PortResult<Vec<CertTypeSettings>> {
+        Ok(cert_type_setting::Entity::find()
+            .order_by_asc(cert_type_setting::Column::Code)
+            .all(&self.db)
+            .await
+            .map_err(port_err)?
+            .into_iter()
+            .map(settings_from)
+            .collect())
+    }
+}
+
+fn settings_from(m: cert_type_setting::Model) -> CertTypeSettings {
+    CertTypeSettings {
+        code: m.code,
+        published: m.published,
+        verify_fields: m
+            .verify_fields
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
+#[async_trait]
+impl AuditStore for SeaStore {
+    async fn append(&self, events: &[AuditEvent]) -> PortResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin().await.map_err(port_err)?;
+        for chunk in events.chunks(BATCH_ROWS) {
+            audit_event::Entity::insert_many(chunk.iter().map(audit_to))
+                .exec(&txn)
+                .await
+                .map_err(port_err)?;
+        }
+        let links: Vec<audit_license::ActiveModel> = events
+            .iter()
+            .flat_map(|e| {
+                e.licenses.iter().map(|l| audit_license::ActiveModel {
+                    id: NotSet,
+                    request_id: Set(e.request_id.clone()),
+                    identifier: Set(l.clone()),
+                })
+            })
+            .collect();
+        for chunk in links.chunks(BATCH_ROWS * 4) {
+            audit_license::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await
+                .map_err(port_err)?;
+        }
+        txn.commit().await.map_err(port_err)
+    }
+
+    async fn query(&self, q: &AuditQuery) -> PortResult<Page<AuditEvent>> {
+        let mut s = audit_event::Entity::find();
+        if let Some(v) = q.from {
+            s = s.filter(audit_event::Column::At.gte(v));
+        }
+        if let Some(v) = q.until {
+            s = s.filter(audit_event::Column::At.lt(v));
+        }
+        if let Some(v) = &q.username {
+            s = s.filter(audit_event::Column::Username.eq(v.as_str()));
+        }
+        if let Some(v) = q.interface {
+            s = s.filter(audit_event::Column::Interface.eq(v.label()));
+        }
+        if let Some(v) = &q.holder_code {
+            s = s.filter(audit_event::Column::HolderCode.eq(v.as_str()));
+        }
+        if let Some(v) = &q.license {
+            s = s.filter(
+                audit_event::Column::RequestId.in_subquery(
+                    Query::select()
+                        .column(audit_license::Column::RequestId)
+                        .from(audit_license::Entity)
+                        .and_where(audit_license::Column::Identifier.eq(v.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        let total = s.clone().count(&self.db).await.map_err(port_err)?;
+        let rows = s
+            .order_by_desc(audit_event::Column::At)
+            .order_by_desc(audit_event::Column::Id)
+            .offset(q.offset)
+            .limit(q.limit)
+            .all(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(Page {
+            total,
+            items: rows
+                .into_iter()
+                .map(audit_from)
+                .collect::<PortResult<_>>()?,
+        })
+    }
+}

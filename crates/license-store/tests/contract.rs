@@ -1,0 +1,488 @@
+//! The repository contract: the same scenarios on SQLite always, and on PostgreSQL and MariaDB
+//! when `LICENSE_TEST_POSTGRES_URL` / `LICENSE_TEST_MYSQL_URL` are set (`.ci/run` sets both).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use license_core::context::{CallCategory, CallContext, OperatorDetails};
+use license_core::ports::*;
+use license_core::{CertIdentifier, Interface, License, LicenseState, ReturnCode, Role, Validity};
+use license_store::SeaStore;
+
+fn t(secs: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(1_760_000_000 + secs, 0).unwrap()
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn license(serial: &str, holder_code: &str, issued: &str) -> License {
+    let id =
+        CertIdentifier::build("11100000000013127D001", "11370000004504927A", serial, 1).unwrap();
+    let mut face = BTreeMap::new();
+    face.insert("name".to_owned(), "张三".to_owned());
+    face.insert("住址".to_owned(), "山东省枣庄市市中区光明路１号".to_owned());
+    License {
+        file_number: id.to_string(),
+        identifier: id,
+        province_identifier: None,
+        cert_type_code: "11100000000013127D001".into(),
+        certificate_name: "中华人民共和国居民身份证".into(),
+        certificate_number: format!("NO{serial}"),
+        holder: "张三".into(),
+        holder_code: holder_code.into(),
+        holder_code_type: "111".into(),
+        issue_dept: "枣庄市公安局市中分局".into(),
+        issue_dept_code: "11370000004504927A".into(),
+        issue_date: d(issued),
+        validity: Validity {
+            start: d(issued),
+            end: None,
+        },
+        state: LicenseState::Valid,
+        state_reason: None,
+        state_changed_at: None,
+        face,
+        abstract_code: format!("ab{serial}")
+            .chars()
+            .take(9)
+            .collect::<String>()
+            .to_lowercase(),
+        qr_token: format!("qr-{serial}"),
+        version: 1,
+        created_at: t(0),
+        updated_at: t(0),
+    }
+}
+
+async fn licenses(s: &SeaStore) {
+    let a = license("A1", "11010519491231002X", "2020-01-01");
+    LicenseRepository::insert(s, &a).await.unwrap();
+    assert!(matches!(
+        LicenseRepository::insert(s, &a).await,
+        Err(PortError::Conflict(_))
+    ));
+    let got = s.find_by_key(a.identifier.as_str()).await.unwrap().unwrap();
+    assert_eq!(got, a, "Chinese text and every column round-trip");
+    assert_eq!(
+        s.find_by_key(&a.identifier.as_str().to_ascii_lowercase())
+            .await
+            .unwrap()
+            .unwrap(),
+        a
+    );
+    assert_eq!(s.find_by_qr_token("qr-A1").await.unwrap().unwrap(), a);
+    assert_eq!(
+        s.find_by_abstract_code(&a.abstract_code)
+            .await
+            .unwrap()
+            .unwrap(),
+        a
+    );
+    assert_eq!(s.find_by_key("nope").await.unwrap(), None);
+
+    let mut legacy = license("B2", "11010519491231002X", "2021-06-01");
+    legacy.file_number = "02-12370400F49201558F-51-370481198304040037-00-A000102935".into();
+    legacy.province_identifier = Some("1.2.156.3005.2.PROVINCE.1".into());
+    let dup = license("A1", "x", "2020-01-01");
+    let c = license("C3", "11010519491231002X", "2022-03-01");
+    let results = s
+        .insert_many(&[legacy.clone(), dup, c.clone()])
+        .await
+        .unwrap();
+    assert!(results[0].is_ok() && results[2].is_ok());
+    assert!(matches!(results[1], Err(PortError::Conflict(_))));
+    assert_eq!(
+        s.find_by_key(&legacy.file_number).await.unwrap().unwrap(),
+        legacy
+    );
+    assert_eq!(
+        s.find_by_key("1.2.156.3005.2.PROVINCE.1")
+            .await
+            .unwrap()
+            .unwrap(),
+        legacy
+    );
+    assert_eq!(LicenseRepository::count(s).await.unwrap(), 3);
+
+    let page = s
+        .search_by_holder(&HolderSearch {
+            holder_code: "11010519491231002X".into(),
+            cert_type_code: "11100000000013127D001".into(),
+            certificate_number: None,
+            offset: 0,
+            limit: 2,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|l| l.certificate_number.as_str())
+            .collect::<Vec<_>>(),
+        ["NOC3", "NOB2"]
+    );
+    let page = s
+        .search_by_holder(&HolderSearch {
+            holder_code: "11010519491231002X".into(),
+            cert_type_code: "11100000000013127D001".into(),
+            certificate_number: Some("NOA1".into()),
+            offset: 0,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.items.len()), (1, 1));
+
+    let mut changed = c.clone();
+    changed.state = LicenseState::Revoked;
+    changed.state_reason = Some("作废".into());
+    changed.state_changed_at = Some(t(5));
+    assert!(LicenseRepository::update(s, &changed).await.unwrap());
+    assert_eq!(
+        s.find_by_key(c.identifier.as_str()).await.unwrap().unwrap(),
+        changed
+    );
+    let revoked = s
+        .search(&LicenseFilter {
+            state: Some(LicenseState::Revoked),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(revoked.total, 1);
+
+    let f = StoredFile {
+        key: "licenses/a1.ofd".into(),
+        format: "ofd".into(),
+        sm3: "ab".repeat(32),
+        size: 10,
+    };
+    assert_eq!(s.file(a.identifier.as_str(), "ofd").await.unwrap(), None);
+    s.set_file(a.identifier.as_str(), &f).await.unwrap();
+    assert_eq!(
+        s.file(a.identifier.as_str(), "ofd").await.unwrap(),
+        Some(f.clone())
+    );
+    assert!(
+        s.set_file(a.identifier.as_str(), &f).await.is_err(),
+        "one file per format"
+    );
+}
+
+async fn accounts_clients_tokens(s: &SeaStore) {
+    let acct = Account {
+        username: "办事大厅".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+        roles: vec![Role::Info, Role::Search],
+        cert_types: vec![],
+        enabled: true,
+        department: Some("枣庄市行政审批服务局".into()),
+        holder_search_per_minute: Some(60),
+    };
+    AccountRepository::insert(s, &acct).await.unwrap();
+    assert!(matches!(
+        AccountRepository::insert(s, &acct).await,
+        Err(PortError::Conflict(_))
+    ));
+    assert_eq!(
+        AccountRepository::find(s, "办事大厅")
+            .await
+            .unwrap()
+            .unwrap(),
+        acct
+    );
+    let mut more = acct.clone();
+    more.roles.push(Role::Admin);
+    more.cert_types = vec!["11100000000013127D001".into()];
+    assert!(AccountRepository::update(s, &more).await.unwrap());
+    assert!(s.set_enabled("办事大厅", false).await.unwrap());
+    let got = AccountRepository::find(s, "办事大厅")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!got.enabled && got.roles.contains(&Role::Admin) && got.cert_types.len() == 1);
+    assert!(!s.set_enabled("nobody", false).await.unwrap());
+    assert_eq!(AccountRepository::list(s).await.unwrap().len(), 1);
+
+    let client = OAuthClient {
+        client_id: "xxxx-oauth".into(),
+        secret_hash: "h".into(),
+    };
+    ClientRepository::insert(s, &client).await.unwrap();
+    assert!(ClientRepository::insert(s, &client).await.is_err());
+    assert_eq!(
+        ClientRepository::find(s, "xxxx-oauth").await.unwrap(),
+        Some(client.clone())
+    );
+    assert_eq!(ClientRepository::list(s).await.unwrap(), [client]);
+    assert!(ClientRepository::delete(s, "xxxx-oauth").await.unwrap());
+    assert!(!ClientRepository::delete(s, "xxxx-oauth").await.unwrap());
+
+    let tok = StoredToken {
+        access_digest: "a".repeat(64),
+        refresh_digest: "r".repeat(64),
+        username: "办事大厅".into(),
+        client_id: "xxxx-oauth".into(),
+        scope: "read write".into(),
+        access_expires_at: t(100),
+        refresh_expires_at: t(200),
+    };
+    TokenRepository::insert(s, &tok).await.unwrap();
+    assert_eq!(
+        s.find_by_access(&"a".repeat(64)).await.unwrap(),
+        Some(tok.clone())
+    );
+    assert_eq!(
+        s.take_by_refresh(&"r".repeat(64)).await.unwrap(),
+        Some(tok.clone())
+    );
+    assert_eq!(
+        s.take_by_refresh(&"r".repeat(64)).await.unwrap(),
+        None,
+        "a refresh token works once"
+    );
+    assert_eq!(s.find_by_access(&"a".repeat(64)).await.unwrap(), None);
+    TokenRepository::insert(s, &tok).await.unwrap();
+    assert_eq!(s.revoke_account("办事大厅").await.unwrap(), 1);
+
+    let f = LoginFailures {
+        count: 3,
+        window_start: t(0),
+        locked_until: Some(t(900)),
+    };
+    assert_eq!(LoginGuard::get(s, "u").await.unwrap(), None);
+    LoginGuard::put(s, "u", &f).await.unwrap();
+    LoginGuard::put(s, "u", &LoginFailures { count: 4, ..f })
+        .await
+        .unwrap();
+    assert_eq!(LoginGuard::get(s, "u").await.unwrap().unwrap().count, 4);
+    LoginGuard::clear(s, "u").await.unwrap();
+    assert_eq!(LoginGuard::get(s, "u").await.unwrap(), None);
+}
+
+async fn grants_and_types(s: &SeaStore) {
+    let g = DownloadGrant {
+        digest: "g".repeat(64),
+        identifier: "id".into(),
+        copy_key: "copies/x.ofd".into(),
+        format: "ofd".into(),
+        file_name: "证照.ofd".into(),
+        expires_at: t(600),
+        single_use: true,
+        downloads: 0,
+    };
+    GrantRepository::insert(s, &g).await.unwrap();
+    assert_eq!(s.redeem(&g.digest, t(700)).await.unwrap(), None, "expired");
+    let got = s.redeem(&g.digest, t(10)).await.unwrap().unwrap();
+    assert_eq!(got.downloads, 1);
+    assert_eq!(
+        s.redeem(&g.digest, t(11)).await.unwrap(),
+        None,
+        "single use"
+    );
+    let multi = DownloadGrant {
+        digest: "m".repeat(64),
+        single_use: false,
+        ..g.clone()
+    };
+    GrantRepository::insert(s, &multi).await.unwrap();
+    s.redeem(&multi.digest, t(1)).await.unwrap().unwrap();
+    assert_eq!(
+        s.redeem(&multi.digest, t(2))
+            .await
+            .unwrap()
+            .unwrap()
+            .downloads,
+        2
+    );
+    assert_eq!(s.redeem("unknown", t(2)).await.unwrap(), None);
+
+    let ct = CertTypeSettings {
+        code: "11100000000013127D001".into(),
+        published: false,
+        verify_fields: vec![],
+    };
+    CertTypeRepository::put(s, &ct).await.unwrap();
+    let ct2 = CertTypeSettings {
+        published: true,
+        verify_fields: vec!["certificateNumber".into(), "name".into()],
+        ..ct.clone()
+    };
+    CertTypeRepository::put(s, &ct2).await.unwrap();
+    assert_eq!(
+        CertTypeRepository::get(s, &ct.code).await.unwrap(),
+        Some(ct2.clone())
+    );
+    assert_eq!(CertTypeRepository::list(s).await.unwrap(), [ct2]);
+}
+
+async fn audit(s: &SeaStore) {
+    let ctx = CallContext {
+        system_name: "XXXX服务平台".into(),
+        call_category: CallCategory::Matter,
+        matter_name: "个人参保缴费证明查询打印".into(),
+        event_code: "1137000000450258552372014020002".into(),
+        copy_cause: "办理业务".into(),
+        call_district: Some("峄城区".into()),
+        call_department: None,
+        district_level: Some("市级".into()),
+    };
+    let event =
+        |i: i64, user: &str, interface, licenses: Vec<&str>, holder: Option<&str>| AuditEvent {
+            at: t(i),
+            request_id: format!("req-{i}"),
+            interface,
+            username: Some(user.into()),
+            client_addr: Some("127.0.0.1".into()),
+            context: Some(ctx.clone()),
+            operator: Some(OperatorDetails {
+                oper_user_name: Some("李四".into()),
+                ..Default::default()
+            }),
+            code: ReturnCode::Success,
+            licenses: licenses.into_iter().map(str::to_owned).collect(),
+            holder_code: holder.map(str::to_owned),
+            latency_us: 120,
+        };
+    let events = vec![
+        event(
+            1,
+            "a",
+            Interface::ShareQueryCertInfo,
+            vec!["L1"],
+            Some("H1"),
+        ),
+        event(
+            2,
+            "b",
+            Interface::ShareQueryCertInfoByHo,
+            vec!["L1", "L2"],
+            Some("H1"),
+        ),
+        event(3, "a", Interface::ShareDownloadUrl, vec!["L2"], Some("H2")),
+        AuditEvent {
+            code: ReturnCode::Unauthorized,
+            context: None,
+            operator: None,
+            username: None,
+            ..event(4, "x", Interface::Token, vec![], None)
+        },
+    ];
+    s.append(&events).await.unwrap();
+    s.append(&[]).await.unwrap();
+    let all = s
+        .query(&AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.total, 4);
+    assert_eq!(
+        all.items[0], events[3],
+        "newest first, every field round-trips"
+    );
+    assert_eq!(all.items[3], events[0]);
+    let q = |f: fn(&mut AuditQuery)| {
+        let mut q = AuditQuery {
+            limit: 100,
+            ..Default::default()
+        };
+        f(&mut q);
+        q
+    };
+    let ids = |p: license_core::service::Page<AuditEvent>| {
+        p.items
+            .into_iter()
+            .map(|e| e.request_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.license = Some("L1".into())))
+            .await
+            .unwrap()),
+        ["req-2", "req-1"]
+    );
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.license = Some("L2".into())))
+            .await
+            .unwrap()),
+        ["req-3", "req-2"]
+    );
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.username = Some("a".into())))
+            .await
+            .unwrap()),
+        ["req-3", "req-1"]
+    );
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.holder_code = Some("H1".into())))
+            .await
+            .unwrap()),
+        ["req-2", "req-1"]
+    );
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.interface = Some(Interface::Token)))
+            .await
+            .unwrap()),
+        ["req-4"]
+    );
+    let window = s
+        .query(&AuditQuery {
+            from: Some(t(2)),
+            until: Some(t(4)),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((window.total, ids(window)), (2, vec!["req-3".to_owned()]));
+}
+
+async fn contract(s: SeaStore) {
+    s.reset().await.unwrap();
+    s.ping().await.unwrap();
+    licenses(&s).await;
+    accounts_clients_tokens(&s).await;
+    grants_and_types(&s).await;
+    audit(&s).await;
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = std::env::temp_dir().join(format!("store-contract-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let s = SeaStore::sqlite_in(&dir).await.unwrap();
+    contract(s).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+async fn external(var: &str) {
+    let Ok(url) = std::env::var(var) else {
+        eprintln!("skipping: {var} is not set");
+        return;
+    };
+    let s = SeaStore::connect(&url, 4)
+        .await
+        .unwrap_or_else(|e| panic!("{var}: {e}"));
+    contract(s).await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    external("LICENSE_TEST_POSTGRES_URL").await;
+}
+
+#[tokio::test]
+async fn mysql() {
+    external("LICENSE_TEST_MYSQL_URL").await;
+}
