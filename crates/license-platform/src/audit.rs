@@ -1,0 +1,65 @@
+//! The audit writer: every call's event is committed before its answer leaves, with commits
+//! grouped (group commit) so the log keeps up with the traffic.
+
+use std::sync::Arc;
+
+use license_core::ports::{AuditEvent, AuditStore, PortError, PortResult};
+use tokio::sync::{mpsc, oneshot};
+
+type Pending = (AuditEvent, oneshot::Sender<PortResult<()>>);
+
+/// Hands events to a background committer and waits for their commit.
+#[derive(Debug, Clone)]
+pub struct AuditWriter {
+    tx: mpsc::Sender<Pending>,
+}
+
+/// The committer's handle: close it to flush and stop.
+#[derive(Debug)]
+pub struct AuditTask {
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl AuditTask {
+    /// Waits until every event handed over so far is committed (after every writer is
+    /// dropped).
+    pub async fn finish(self) {
+        let _ = self.handle.await;
+    }
+}
+
+impl AuditWriter {
+    /// Starts the committer on the current runtime.
+    pub fn start(store: Arc<dyn AuditStore>, max_batch: usize) -> (Self, AuditTask) {
+        let (tx, mut rx) = mpsc::channel::<Pending>(max_batch.max(1) * 8);
+        let handle = tokio::spawn(async move {
+            let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                while batch.len() < max_batch {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let events: Vec<AuditEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
+                let result = store.append(&events).await;
+                for (_, done) in batch.drain(..) {
+                    let _ = done.send(result.clone());
+                }
+            }
+        });
+        (AuditWriter { tx }, AuditTask { handle })
+    }
+
+    /// Records an event; returns once it is committed.
+    pub async fn record(&self, event: AuditEvent) -> PortResult<()> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send((event, done))
+            .await
+            .map_err(|_| PortError::Unavailable("the audit log is closed".into()))?;
+        wait.await
+            .map_err(|_| PortError::Unavailable("the audit log stopped".into()))?
+    }
+}

@@ -1,0 +1,74 @@
+//! The platform's settings (configuration maps onto these; defaults run with nothing set).
+
+use chrono::Duration;
+use chrono_tz::Tz;
+use license_core::Library;
+
+/// Lock-out after repeated failed logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// Failures within `window` that lock the username.
+    pub max_failures: u32,
+    /// The counting window.
+    pub window: Duration,
+    /// How long the username stays locked.
+    pub lock_for: Duration,
+}
+
+/// Platform settings.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// Which library this node holds: `City` (市库) or `Province` (省库).
+    pub role: Library,
+    /// Public base URL of this node (download links, QR values), without trailing `/`.
+    pub public_url: String,
+    /// Access-token lifetime (API.md §2: 12 h).
+    pub token_ttl: Duration,
+    /// Refresh-token lifetime.
+    pub refresh_ttl: Duration,
+    /// Download-link lifetime (API.md §6: 10 minutes).
+    pub download_ttl: Duration,
+    /// Whether a download link works once only.
+    pub single_use_links: bool,
+    /// An annotated copy's validity when the caller gives no expiry.
+    pub copy_validity: Duration,
+    /// The node's time zone: expiry and "today" are reckoned in it.
+    pub time_zone: Tz,
+    /// Login lock-out policy.
+    pub lockout: Lockout,
+    /// Holder searches per minute per account, unless the account says otherwise.
+    pub holder_search_per_minute: u32,
+    /// Whether dictionary cert types without stored settings count as published.
+    pub publish_types_by_default: bool,
+    /// How long a resolved token is trusted from memory before the database is asked again.
+    pub token_cache_ttl: std::time::Duration,
+    /// Most audit events committed in one transaction.
+    pub audit_batch: usize,
+    /// How long the province upstream may take before a call answers `1`.
+    pub upstream_timeout: std::time::Duration,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        PlatformConfig {
+            role: Library::City,
+            public_url: "http://127.0.0.1:8040".into(),
+            token_ttl: Duration::hours(12),
+            refresh_ttl: Duration::days(30),
+            download_ttl: Duration::minutes(10),
+            single_use_links: false,
+            copy_validity: Duration::days(30),
+            time_zone: chrono_tz::Asia::Shanghai,
+            lockout: Lockout {
+                max_failures: 5,
+                window: Duration::minutes(15),
+                lock_for: Duration::minutes(15),
+            },
+            holder_search_per_minute: 600,
+            publish_types_by_default: true,
+            token_cache_ttl: std::time::Duration::from_secs(5),
+            audit_batch: 512,
+            upstream_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The rules of the electronic license sharing platform (电子证照共享服务平台): authentication
+//! and roles, call-context validation, every share interface of DB3704/T 0042 on the local
+//! library (and routing to a province upstream), download grants and annotated copies, both
+//! verifications, administration, JSON Lines import, and an audit log committed before every
+//! answer. [`Platform`] implements core's [`LicenseService`](license_core::LicenseService).
+
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod config;
+mod documents;
+mod fault;
+mod platform;
+pub mod rate;
+mod service;
+mod shape;
+mod share;
+
+pub use admin::{Correction, ImportReport, NewLicense, Rejected, StateChange};
+pub use audit::{AuditTask, AuditWriter};
+pub use config::{Lockout, PlatformConfig};
+pub use platform::{Platform, Ports};

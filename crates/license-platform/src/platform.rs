@@ -1,0 +1,392 @@
+//! The platform: ports, settings, and the bookkeeping every call shares — authorisation,
+//! validation helpers, routing, audit, fault mapping.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use license_core::context::{OperatorDetails, RawCallContext};
+use license_core::ports::{
+    AccountRepository, AuditEvent, AuditStore, CertTypeRepository, ClientRepository, Clock, DocumentEngine,
+    FileStore, GrantRepository, LicenseRepository, LoginGuard, TokenRepository,
+};
+use license_core::service::Caller;
+use license_core::{CallContext, Interface, Library, License, LicenseService, LicenseStatus, ReturnCode, Role, ServiceError};
+use license_dict::{call_districts, cert_types};
+
+use crate::audit::{AuditTask, AuditWriter};
+use crate::auth::{Session, SessionCache, digest};
+use crate::config::PlatformConfig;
+use crate::fault::{Fault, Res, fail};
+use crate::rate::RateLimiter;
+
+/// What the platform needs from outside, as core's ports.
+#[derive(Clone)]
+pub struct Ports {
+    /// The library.
+    pub licenses: Arc<dyn LicenseRepository>,
+    /// Accounts.
+    pub accounts: Arc<dyn AccountRepository>,
+    /// OAuth clients.
+    pub clients: Arc<dyn ClientRepository>,
+    /// Tokens.
+    pub tokens: Arc<dyn TokenRepository>,
+    /// Login failures.
+    pub logins: Arc<dyn LoginGuard>,
+    /// Download grants.
+    pub grants: Arc<dyn GrantRepository>,
+    /// Cert-type settings.
+    pub cert_types: Arc<dyn CertTypeRepository>,
+    /// The audit log's storage.
+    pub audit: Arc<dyn AuditStore>,
+    /// License files and copies.
+    pub files: Arc<dyn FileStore>,
+    /// The document engine.
+    pub documents: Arc<dyn DocumentEngine>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Ports {
+    /// Every repository port from one store.
+    pub fn from_store<S>(
+        store: Arc<S>,
+        files: Arc<dyn FileStore>,
+        documents: Arc<dyn DocumentEngine>,
+        clock: Arc<dyn Clock>,
+    ) -> Self
+    where
+        S: LicenseRepository
+            + AccountRepository
+            + ClientRepository
+            + TokenRepository
+            + LoginGuard
+            + GrantRepository
+            + CertTypeRepository
+            + AuditStore
+            + 'static,
+    {
+        Ports {
+            licenses: store.clone(),
+            accounts: store.clone(),
+            clients: store.clone(),
+            tokens: store.clone(),
+            logins: store.clone(),
+            grants: store.clone(),
+            cert_types: store.clone(),
+            audit: store,
+            files,
+            documents,
+            clock,
+        }
+    }
+}
+
+/// The electronic license platform: every rule, behind [`LicenseService`].
+pub struct Platform {
+    pub(crate) ports: Ports,
+    pub(crate) config: PlatformConfig,
+    pub(crate) audit: AuditWriter,
+    pub(crate) sessions: SessionCache,
+    pub(crate) rate: RateLimiter,
+    pub(crate) upstream: Option<Arc<dyn LicenseService>>,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("role", &self.config.role)
+            .field("upstream", &self.upstream.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call in progress: what its audit record will say.
+pub(crate) struct Call {
+    pub(crate) interface: Interface,
+    started: Instant,
+    at: DateTime<Utc>,
+    pub(crate) request_id: String,
+    client_addr: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) context: Option<CallContext>,
+    pub(crate) operator: Option<OperatorDetails>,
+    pub(crate) licenses: Vec<String>,
+    pub(crate) holder_code: Option<String>,
+}
+
+impl Call {
+    /// Notes a license the call touched.
+    pub(crate) fn touch(&mut self, l: &License) {
+        let id = l.identifier.to_string();
+        if !self.licenses.contains(&id) {
+            self.licenses.push(id);
+        }
+        if self.holder_code.is_none() {
+            self.holder_code = Some(l.holder_code.clone());
+        }
+    }
+}
+
+/// Where a call is answered.
+pub(crate) enum Route {
+    /// From this node's library.
+    Local,
+    /// By the province upstream.
+    Upstream(Arc<dyn LicenseService>),
+}
+
+impl Platform {
+    /// A platform on `ports`; the returned task commits the audit log (finish it on shutdown
+    /// after dropping the platform).
+    pub fn new(ports: Ports, config: PlatformConfig) -> (Self, AuditTask) {
+        let (audit, task) = AuditWriter::start(ports.audit.clone(), config.audit_batch);
+        (
+            Platform {
+                ports,
+                config,
+                audit,
+                sessions: SessionCache::default(),
+                rate: RateLimiter::default(),
+                upstream: None,
+            },
+            task,
+        )
+    }
+
+    /// Sets the province upstream of a city node.
+    pub fn with_upstream(mut self, upstream: Arc<dyn LicenseService>) -> Self {
+        self.upstream = Some(upstream);
+        self
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PlatformConfig {
+        &self.config
+    }
+
+    /// The ports.
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// Now.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.ports.clock.now()
+    }
+
+    /// Today in the node's time zone.
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&self.config.time_zone).date_naive()
+    }
+
+    pub(crate) fn begin(&self, caller: &Caller, interface: Interface) -> Call {
+        Call {
+            interface,
+            started: Instant::now(),
+            at: self.now(),
+            request_id: if caller.request_id.is_empty() {
+                uuid::Uuid::new_v4().simple().to_string()
+            } else {
+                caller.request_id.clone()
+            },
+            client_addr: caller.client_addr.clone(),
+            username: None,
+            context: None,
+            operator: None,
+            licenses: Vec::new(),
+            holder_code: None,
+        }
+    }
+
+    /// Ends a call: maps faults to `99` (logged with the request id, never shown), commits the
+    /// audit record, and only then lets the answer go.
+    pub(crate) async fn finish<T>(&self, call: Call, result: Res<T>) -> Result<T, ServiceError> {
+        let result = result.map_err(|f| match f {
+            Fault::Service(e) => e,
+            Fault::Port(e) => {
+                tracing::error!(request_id = %call.request_id, interface = call.interface.label(), error = %e, "internal fault");
+                ServiceError::new(ReturnCode::Other, format!("request id {}", call.request_id))
+            }
+        });
+        let code = match &result {
+            Ok(_) => ReturnCode::Success,
+            Err(e) => e.code,
+        };
+        let event = AuditEvent {
+            at: call.at,
+            request_id: call.request_id.clone(),
+            interface: call.interface,
+            username: call.username,
+            client_addr: call.client_addr,
+            context: call.context,
+            operator: call.operator,
+            code,
+            licenses: call.licenses,
+            holder_code: call.holder_code,
+            latency_us: u64::try_from(call.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        };
+        if let Err(e) = self.audit.record(event).await {
+            tracing::error!(request_id = %call.request_id, error = %e, "audit record not committed");
+            return Err(ServiceError::new(ReturnCode::Other, format!("request id {}", call.request_id)));
+        }
+        result
+    }
+
+    /// Resolves the caller's token (API.md §4 step 1) and checks the role (step 2).
+    pub(crate) async fn authorize(&self, call: &mut Call, caller: &Caller, role: Role) -> Res<Arc<Session>> {
+        let Some(token) = caller.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+            return fail(ReturnCode::Unauthorized, "access_token is missing");
+        };
+        let key = digest(token);
+        let session = match self.sessions.get(&key, self.config.token_cache_ttl) {
+            Some(s) => s,
+            None => {
+                let Some(stored) = self.ports.tokens.find_by_access(&key).await? else {
+                    return fail(ReturnCode::Unauthorized, "access_token is unknown or revoked");
+                };
+                let Some(account) = self.ports.accounts.find(&stored.username).await? else {
+                    return fail(ReturnCode::Unauthorized, "the token's account no longer exists");
+                };
+                let s = Arc::new(Session { token: stored, account });
+                self.sessions.put(key.clone(), s.clone());
+                s
+            }
+        };
+        call.username = Some(session.account.username.clone());
+        if session.token.access_expires_at <= self.now() {
+            self.sessions.forget(&key);
+            return fail(ReturnCode::Unauthorized, "access_token has expired");
+        }
+        if !session.account.enabled {
+            return fail(ReturnCode::Unauthorized, "the account is disabled");
+        }
+        if !session.account.roles.contains(&role) && !session.account.roles.contains(&Role::Admin) {
+            return fail(
+                ReturnCode::Unauthorized,
+                format!(
+                    "account {} may not use {} (needs role {})",
+                    session.account.username,
+                    call.interface.name(),
+                    role.name()
+                ),
+            );
+        }
+        Ok(session)
+    }
+
+    /// Validates the call context and records it on the call (API.md §3).
+    pub(crate) fn context(&self, call: &mut Call, raw: &RawCallContext) -> Res<CallContext> {
+        let mut ctx = raw.validate()?;
+        if let Some(d) = &ctx.call_district {
+            ctx.call_district = Some(call_districts().normalize(d));
+        }
+        call.context = Some(ctx.clone());
+        Ok(ctx)
+    }
+
+    /// The cert type must be in the dictionary and published on this node (`13`).
+    pub(crate) async fn check_cert_type(&self, code: &str) -> Res<()> {
+        if !cert_types().contains(code) {
+            return fail(ReturnCode::UnknownCertType, format!("certTypeCode {code} is not in the type table"));
+        }
+        let published = match self.ports.cert_types.get(code).await? {
+            Some(s) => s.published,
+            None => self.config.publish_types_by_default,
+        };
+        if !published {
+            return fail(ReturnCode::UnknownCertType, format!("certTypeCode {code} is not published on this node"));
+        }
+        Ok(())
+    }
+
+    /// A license of a type outside the account's types → `11` (API.md §4 step 7).
+    pub(crate) fn check_license_type(&self, session: &Session, l: &License) -> Res<()> {
+        if session.account.may_use_type(&l.cert_type_code) {
+            Ok(())
+        } else {
+            fail(
+                ReturnCode::Unauthorized,
+                format!("account {} may not use licenses of type {}", session.account.username, l.cert_type_code),
+            )
+        }
+    }
+
+    /// Download interfaces refuse a license that is not currently valid (API.md §4 step 8).
+    pub(crate) fn check_downloadable(&self, l: &License) -> Res<()> {
+        match l.status_on(self.today()) {
+            LicenseStatus::Valid => Ok(()),
+            LicenseStatus::Revoked => Err(ReturnCode::Revoked.into()),
+            LicenseStatus::Expired => Err(ReturnCode::Expired.into()),
+            LicenseStatus::Suspended | LicenseStatus::NotActivated => Err(ReturnCode::Restricted.into()),
+        }
+    }
+
+    /// Routing by `interfaceType` (API.md §5): `1` this library; `0` (default) the province:
+    /// answered here on a province node, forwarded on a city node, `2` without an upstream.
+    pub(crate) fn route(&self, interface_type: Option<&str>) -> Res<Route> {
+        let wanted = match interface_type.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Library::Province,
+            Some(v) => match Library::from_interface_type(v) {
+                Some(l) => l,
+                None => {
+                    return Err(ServiceError::malformed(license_core::params::INTERFACE_TYPE, "must be 0 or 1").into());
+                }
+            },
+        };
+        if wanted == self.config.role {
+            return Ok(Route::Local);
+        }
+        match (&self.config.role, &self.upstream) {
+            (Library::City, Some(up)) => Ok(Route::Upstream(up.clone())),
+            (Library::City, None) => fail(ReturnCode::NotProvided, "this city node has no province upstream"),
+            // A province node answers everything from its own library (API.md §5).
+            (Library::Province, _) => Ok(Route::Local),
+        }
+    }
+
+    /// Checks the account's holder-search rate (`99` with a retry hint past it).
+    pub(crate) fn check_rate(&self, session: &Session) -> Res<()> {
+        let limit = session
+            .account
+            .holder_search_per_minute
+            .unwrap_or(self.config.holder_search_per_minute);
+        match self.rate.check(&session.account.username, limit, self.now().timestamp()) {
+            Ok(()) => Ok(()),
+            Err(wait) => Err(ServiceError::new(
+                ReturnCode::Other,
+                format!("holder-search rate exceeded ({limit} per minute); retry in {wait} s"),
+            )
+            .with_retry_after(wait)
+            .into()),
+        }
+    }
+}
+
+impl Platform {
+    /// Awaits an upstream answer within the configured timeout (`1` past it, API.md §5).
+    pub(crate) async fn forward<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, ServiceError>>,
+    ) -> Res<T> {
+        match tokio::time::timeout(self.config.upstream_timeout, fut).await {
+            Ok(r) => r.map_err(Fault::Service),
+            Err(_) => fail(
+                ReturnCode::UpstreamUnreachable,
+                format!(
+                    "the province upstream did not answer within {} ms",
+                    self.config.upstream_timeout.as_millis()
+                ),
+            ),
+        }
+    }
+
+    /// The caller as the upstream sees it: same request id, the city's own credentials.
+    pub(crate) fn upstream_caller(call: &Call) -> Caller {
+        Caller {
+            token: None,
+            client_addr: None,
+            request_id: call.request_id.clone(),
+        }
+    }
+}
