@@ -6,10 +6,16 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use license_core::holder::validate_uscc;
-use license_core::ports::{Account, AuditQuery, CertTypeSettings, LicenseFilter, OAuthClient, PortError};
+use license_core::ports::{
+    Account, AuditQuery, CertTypeSettings, LicenseFilter, OAuthClient, PortError,
+};
 use license_core::service::{Caller, Page};
-use license_core::{CertIdentifier, CheckPolicy, Interface, License, LicenseState, ReturnCode, Role, ServiceError, Validity};
+use license_core::{
+    CertIdentifier, CheckPolicy, Interface, License, LicenseState, ReturnCode, Role, ServiceError,
+    Validity,
+};
 use license_dict::{cert_types, holder_code_types};
+use sha2::Digest;
 
 use crate::auth::{digest, hash_secret};
 use crate::fault::{Fault, Res, fail};
@@ -129,7 +135,8 @@ fn bad(detail: impl Into<String>) -> ServiceError {
 }
 
 fn date(name: &str, s: &str) -> Result<NaiveDate, ServiceError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| bad(format!("{name} must be a date yyyy-MM-dd")))
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| bad(format!("{name} must be a date yyyy-MM-dd")))
 }
 
 /// Random lower-case alphanumerics.
@@ -177,47 +184,85 @@ impl Platform {
             }
         }
         let ctype = new.cert_type_code.trim();
-        self.check_cert_type(ctype).await.map_err(fault_to_service)?;
-        if let Err(e) = holder_code_types().validate(&new.certificate_holder_type, &new.certificate_holder_code) {
+        self.check_cert_type(ctype)
+            .await
+            .map_err(fault_to_service)?;
+        if let Err(e) =
+            holder_code_types().validate(&new.certificate_holder_type, &new.certificate_holder_code)
+        {
             let detail = match e {
-                license_dict::HolderCodeRejection::UnknownType => "certificateHolderType is not a holder-code type".to_owned(),
-                license_dict::HolderCodeRejection::Invalid(e) => format!("certificateHolderCode: {e}"),
+                license_dict::HolderCodeRejection::UnknownType => {
+                    "certificateHolderType is not a holder-code type".to_owned()
+                }
+                license_dict::HolderCodeRejection::Invalid(e) => {
+                    format!("certificateHolderCode: {e}")
+                }
             };
             return Err(ServiceError::new(ReturnCode::BadHolderCode, detail));
         }
         let dept = new.issue_dept_code.trim();
-        validate_uscc(dept).map_err(|e| bad(format!("issueDeptCode must be an 18-character GB 32100 code: {e}")))?;
+        validate_uscc(dept).map_err(|e| {
+            bad(format!(
+                "issueDeptCode must be an 18-character GB 32100 code: {e}"
+            ))
+        })?;
         let issue_date = date("issueDate", &new.issue_date)?;
         let start = date("certificateValidateStart", &new.certificate_validate_start)?;
-        let end = match new.certificate_validate_end.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let end = match new
+            .certificate_validate_end
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => Some(date("certificateValidateEnd", s)?),
             None => None,
         };
         if end.is_some_and(|e| e < start) {
-            return Err(bad("certificateValidateEnd is before certificateValidateStart"));
+            return Err(bad(
+                "certificateValidateEnd is before certificateValidateStart",
+            ));
         }
         let state = match new.state.as_deref() {
             None => LicenseState::Valid,
             Some(s) => LicenseState::from_name(s.trim())
                 .ok_or_else(|| bad("state must be pending, valid, suspended or revoked"))?,
         };
-        let identifier = match new.cert_identifier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let identifier = match new
+            .cert_identifier
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => {
                 let id = CertIdentifier::parse_lenient(s, CheckPolicy::Compatible)
                     .map_err(|e| bad(format!("certIdentifier: {e}")))?;
                 if id.type_code() != ctype {
-                    return Err(bad("certIdentifier names another cert type than certTypeCode"));
+                    return Err(bad(
+                        "certIdentifier names another cert type than certTypeCode",
+                    ));
                 }
                 id
             }
             None => {
-                let serial = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
-                CertIdentifier::build(ctype, dept, &serial[..20], 1).map_err(|e| bad(format!("identifier: {e}")))?
+                // The serial derives from the certificate number, so the same license imported
+                // twice is recognised as a duplicate; certificate numbers are unique within a
+                // type and issuer.
+                let seed = format!("{ctype}|{dept}|{}", new.certificate_number.trim());
+                let serial = hex::encode_upper(sha2::Sha256::digest(seed.as_bytes()));
+                CertIdentifier::build(ctype, dept, &serial[..20], 1)
+                    .map_err(|e| bad(format!("identifier: {e}")))?
             }
         };
         let now = self.now();
-        let abstract_code = match new.abstract_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(c) if c.len() <= 16 && c.bytes().all(|b| b.is_ascii_alphanumeric()) => c.to_ascii_lowercase(),
+        let abstract_code = match new
+            .abstract_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(c) if c.len() <= 16 && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                c.to_ascii_lowercase()
+            }
             Some(_) => return Err(bad("abstractCode must be at most 16 letters or digits")),
             None => random_code(9),
         };
@@ -261,7 +306,11 @@ impl Platform {
     /// needed.
     pub async fn issue_license(&self, new: &NewLicense) -> Result<License, ServiceError> {
         let l = self.prepare_license(new).await?;
-        self.ports.licenses.insert(&l).await.map_err(|e| fault_to_service(e.into()))?;
+        self.ports
+            .licenses
+            .insert(&l)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
         Ok(l)
     }
 
@@ -305,13 +354,19 @@ impl Platform {
                             line: *line,
                             reason: "identifier, file number or abstractCode already exists".into(),
                         }),
-                        Err(e) => report.rejected.push(Rejected { line: *line, reason: format!("not stored: {e}") }),
+                        Err(e) => report.rejected.push(Rejected {
+                            line: *line,
+                            reason: format!("not stored: {e}"),
+                        }),
                     }
                 }
             }
             Err(e) => {
                 for (line, _) in batch.iter() {
-                    report.rejected.push(Rejected { line: *line, reason: format!("not stored: {e}") });
+                    report.rejected.push(Rejected {
+                        line: *line,
+                        reason: format!("not stored: {e}"),
+                    });
                 }
             }
         }
@@ -320,14 +375,28 @@ impl Platform {
 
     /// A license by any key, for administrators.
     pub async fn license(&self, key: &str) -> Result<License, ServiceError> {
-        match self.ports.licenses.find_by_key(key).await.map_err(|e| fault_to_service(e.into()))? {
+        match self
+            .ports
+            .licenses
+            .find_by_key(key)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?
+        {
             Some(l) => Ok(l),
-            None => Err(ServiceError::new(ReturnCode::NotFound, format!("no license has the key {key}"))),
+            None => Err(ServiceError::new(
+                ReturnCode::NotFound,
+                format!("no license has the key {key}"),
+            )),
         }
     }
 
     /// Changes a license's state with a reason.
-    pub async fn change_state(&self, key: &str, change: StateChange, reason: &str) -> Result<License, ServiceError> {
+    pub async fn change_state(
+        &self,
+        key: &str,
+        change: StateChange,
+        reason: &str,
+    ) -> Result<License, ServiceError> {
         if reason.trim().is_empty() {
             return Err(ServiceError::missing("reason"));
         }
@@ -337,14 +406,22 @@ impl Platform {
             (StateChange::Suspend, LicenseState::Valid) => LicenseState::Suspended,
             (StateChange::Reinstate, LicenseState::Suspended) => LicenseState::Valid,
             (StateChange::Revoke, s) if s != LicenseState::Revoked => LicenseState::Revoked,
-            (c, s) => return Err(bad(format!("cannot {c:?} a license that is {}", s.name()).to_lowercase())),
+            (c, s) => {
+                return Err(bad(
+                    format!("cannot {c:?} a license that is {}", s.name()).to_lowercase()
+                ));
+            }
         };
         let now = self.now();
         l.state = next;
         l.state_reason = Some(reason.trim().to_owned());
         l.state_changed_at = Some(now);
         l.updated_at = now;
-        self.ports.licenses.update(&l).await.map_err(|e| fault_to_service(e.into()))?;
+        self.ports
+            .licenses
+            .update(&l)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
         Ok(l)
     }
 
@@ -356,7 +433,10 @@ impl Platform {
         }
         let mut old = self.license(key).await?;
         let mut new = old.clone();
-        new.identifier = old.identifier.next_version().map_err(|e| bad(format!("cannot re-issue: {e}")))?;
+        new.identifier = old
+            .identifier
+            .next_version()
+            .map_err(|e| bad(format!("cannot re-issue: {e}")))?;
         new.file_number = new.identifier.to_string();
         new.version = old.version + 1;
         new.province_identifier = None;
@@ -367,7 +447,11 @@ impl Platform {
             new.holder = v.trim().to_owned();
         }
         if let Some(v) = &c.certificate_validate_end {
-            new.validity.end = if v.trim().is_empty() { None } else { Some(date("certificateValidateEnd", v)?) };
+            new.validity.end = if v.trim().is_empty() {
+                None
+            } else {
+                Some(date("certificateValidateEnd", v)?)
+            };
         }
         if let Some(f) = &c.face {
             new.face = f.clone();
@@ -380,18 +464,34 @@ impl Platform {
         new.state_changed_at = Some(now);
         new.created_at = now;
         new.updated_at = now;
-        self.ports.licenses.insert(&new).await.map_err(|e| fault_to_service(e.into()))?;
+        self.ports
+            .licenses
+            .insert(&new)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
         old.state = LicenseState::Revoked;
-        old.state_reason = Some(format!("superseded by {} ({})", new.identifier, c.reason.trim()));
+        old.state_reason = Some(format!(
+            "superseded by {} ({})",
+            new.identifier,
+            c.reason.trim()
+        ));
         old.state_changed_at = Some(now);
         old.updated_at = now;
-        self.ports.licenses.update(&old).await.map_err(|e| fault_to_service(e.into()))?;
+        self.ports
+            .licenses
+            .update(&old)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
         Ok(new)
     }
 
     /// Licenses matching a filter.
     pub async fn search_licenses(&self, f: &LicenseFilter) -> Result<Page<License>, ServiceError> {
-        self.ports.licenses.search(f).await.map_err(|e| fault_to_service(e.into()))
+        self.ports
+            .licenses
+            .search(f)
+            .await
+            .map_err(|e| fault_to_service(e.into()))
     }
 
     /// Creates an account (password hashed with argon2).
@@ -411,7 +511,10 @@ impl Platform {
         }
         for t in &cert_types_allowed {
             if !cert_types().contains(t) {
-                return Err(ServiceError::new(ReturnCode::UnknownCertType, format!("{t} is not in the type table")));
+                return Err(ServiceError::new(
+                    ReturnCode::UnknownCertType,
+                    format!("{t} is not in the type table"),
+                ));
             }
         }
         let account = Account {
@@ -423,26 +526,52 @@ impl Platform {
             department,
             holder_search_per_minute: None,
         };
-        self.ports.accounts.insert(&account).await.map_err(|e| match e {
-            PortError::Conflict(_) => bad(format!("account {} already exists", account.username)),
-            e => fault_to_service(e.into()),
-        })?;
+        self.ports
+            .accounts
+            .insert(&account)
+            .await
+            .map_err(|e| match e {
+                PortError::Conflict(_) => {
+                    bad(format!("account {} already exists", account.username))
+                }
+                e => fault_to_service(e.into()),
+            })?;
         Ok(account)
     }
 
     /// Every account.
     pub async fn accounts(&self) -> Result<Vec<Account>, ServiceError> {
-        self.ports.accounts.list().await.map_err(|e| fault_to_service(e.into()))
+        self.ports
+            .accounts
+            .list()
+            .await
+            .map_err(|e| fault_to_service(e.into()))
     }
 
     /// Enables or disables an account; disabling revokes its tokens at once.
-    pub async fn set_account_enabled(&self, username: &str, enabled: bool) -> Result<(), ServiceError> {
-        let found = self.ports.accounts.set_enabled(username, enabled).await.map_err(|e| fault_to_service(e.into()))?;
+    pub async fn set_account_enabled(
+        &self,
+        username: &str,
+        enabled: bool,
+    ) -> Result<(), ServiceError> {
+        let found = self
+            .ports
+            .accounts
+            .set_enabled(username, enabled)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
         if !found {
-            return Err(ServiceError::new(ReturnCode::NotFound, format!("no account {username}")));
+            return Err(ServiceError::new(
+                ReturnCode::NotFound,
+                format!("no account {username}"),
+            ));
         }
         if !enabled {
-            self.ports.tokens.revoke_account(username).await.map_err(|e| fault_to_service(e.into()))?;
+            self.ports
+                .tokens
+                .revoke_account(username)
+                .await
+                .map_err(|e| fault_to_service(e.into()))?;
             self.sessions.forget_account(username);
         }
         Ok(())
@@ -450,8 +579,17 @@ impl Platform {
 
     /// Replaces an account's roles, cert types and rate limit.
     pub async fn update_account(&self, account: &Account) -> Result<(), ServiceError> {
-        if !self.ports.accounts.update(account).await.map_err(|e| fault_to_service(e.into()))? {
-            return Err(ServiceError::new(ReturnCode::NotFound, format!("no account {}", account.username)));
+        if !self
+            .ports
+            .accounts
+            .update(account)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?
+        {
+            return Err(ServiceError::new(
+                ReturnCode::NotFound,
+                format!("no account {}", account.username),
+            ));
         }
         self.sessions.forget_account(&account.username);
         Ok(())
@@ -460,7 +598,11 @@ impl Platform {
     /// Registers an OAuth client (secret hashed).
     pub async fn add_client(&self, client_id: &str, secret: &str) -> Result<(), ServiceError> {
         if client_id.trim().is_empty() || secret.is_empty() {
-            return Err(ServiceError::missing(if secret.is_empty() { "secret" } else { "client_id" }));
+            return Err(ServiceError::missing(if secret.is_empty() {
+                "secret"
+            } else {
+                "client_id"
+            }));
         }
         let c = OAuthClient {
             client_id: client_id.trim().to_owned(),
@@ -486,25 +628,65 @@ impl Platform {
     }
 
     /// Publishes or withdraws a cert type and sets its verification fields.
-    pub async fn set_cert_type(&self, code: &str, published: bool, verify_fields: Vec<String>) -> Result<(), ServiceError> {
+    pub async fn set_cert_type(
+        &self,
+        code: &str,
+        published: bool,
+        verify_fields: Vec<String>,
+    ) -> Result<(), ServiceError> {
         if !cert_types().contains(code) {
-            return Err(ServiceError::new(ReturnCode::UnknownCertType, format!("{code} is not in the type table")));
+            return Err(ServiceError::new(
+                ReturnCode::UnknownCertType,
+                format!("{code} is not in the type table"),
+            ));
         }
-        let s = CertTypeSettings { code: code.to_owned(), published, verify_fields };
-        self.ports.cert_types.put(&s).await.map_err(|e| fault_to_service(e.into()))
+        let s = CertTypeSettings {
+            code: code.to_owned(),
+            published,
+            verify_fields,
+        };
+        self.ports
+            .cert_types
+            .put(&s)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
+        self.type_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(code);
+        Ok(())
     }
 
     /// The audit log.
-    pub async fn audit_log(&self, q: &AuditQuery) -> Result<Page<license_core::ports::AuditEvent>, ServiceError> {
-        self.ports.audit.query(q).await.map_err(|e| fault_to_service(e.into()))
+    pub async fn audit_log(
+        &self,
+        q: &AuditQuery,
+    ) -> Result<Page<license_core::ports::AuditEvent>, ServiceError> {
+        self.ports
+            .audit
+            .query(q)
+            .await
+            .map_err(|e| fault_to_service(e.into()))
     }
 
     /// Redeems a download link's id: the copy's file name and bytes, or `10` (API.md §6).
-    pub async fn redeem_download(&self, caller: &Caller, link_id: &str) -> Result<(String, Vec<u8>), ServiceError> {
+    pub async fn redeem_download(
+        &self,
+        caller: &Caller,
+        link_id: &str,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
         let mut call = self.begin(caller, Interface::DownloadLink);
         let r: Res<(String, Vec<u8>)> = async {
-            let Some(g) = self.ports.grants.redeem(&digest(link_id.trim()), self.now()).await? else {
-                return fail(ReturnCode::NotFound, "the download link is unknown or has expired");
+            let Some(g) = self
+                .ports
+                .grants
+                .redeem(&digest(link_id.trim()), self.now())
+                .await?
+            else {
+                return fail(
+                    ReturnCode::NotFound,
+                    "the download link is unknown or has expired",
+                );
             };
             call.licenses.push(g.identifier.clone());
             match self.ports.files.get(&g.copy_key).await? {
@@ -517,12 +699,20 @@ impl Platform {
     }
 
     /// The license a QR token names, for the public verification page (no token needed).
-    pub async fn verification(&self, qr_token: &str) -> Result<Option<(License, license_core::LicenseStatus)>, ServiceError> {
+    pub async fn verification(
+        &self,
+        qr_token: &str,
+    ) -> Result<Option<(License, license_core::LicenseStatus)>, ServiceError> {
         let t = qr_token.trim();
         if t.is_empty() || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Ok(None);
         }
-        let l = self.ports.licenses.find_by_qr_token(t).await.map_err(|e| fault_to_service(e.into()))?;
+        let l = self
+            .ports
+            .licenses
+            .find_by_qr_token(t)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
         Ok(l.map(|l| {
             let s = l.status_on(self.today());
             (l, s)

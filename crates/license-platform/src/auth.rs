@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use license_core::ports::{Account, LoginFailures, PortError, StoredToken};
 use sha2::{Digest, Sha256};
@@ -24,7 +24,11 @@ pub fn hash_secret(secret: &str) -> Result<String, PortError> {
 
 /// Whether a secret matches its stored hash (constant-time inside argon2).
 pub fn verify_secret(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(secret.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(secret.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// SHA-256 of a token or grant id, hex: what is stored instead of the value.
@@ -43,7 +47,11 @@ pub fn locked(f: Option<&LoginFailures>, now: DateTime<Utc>) -> Option<DateTime<
 }
 
 /// The record after one more failure at `now`.
-pub fn after_failure(f: Option<LoginFailures>, now: DateTime<Utc>, policy: &Lockout) -> LoginFailures {
+pub fn after_failure(
+    f: Option<LoginFailures>,
+    now: DateTime<Utc>,
+    policy: &Lockout,
+) -> LoginFailures {
     let mut f = match f {
         Some(f) if now - f.window_start <= policy.window => f,
         _ => LoginFailures {
@@ -100,7 +108,10 @@ impl SessionCache {
 
     /// Forgets one token.
     pub fn forget(&self, digest: &str) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(digest);
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(digest);
     }
 }
 

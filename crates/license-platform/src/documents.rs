@@ -29,7 +29,12 @@ impl Platform {
             tracing::warn!(identifier = %id, key = %f.key, "license file missing from the store; remaking it");
         }
         let bytes = self.ports.documents.issue(l).await?;
-        let key = format!("licenses/{}/{}-v{}.ofd", &digest_dir(&id), file_stem(&id), l.version);
+        let key = format!(
+            "licenses/{}/{}-v{}.ofd",
+            &digest_dir(&id),
+            file_stem(&id),
+            l.version
+        );
         self.ports.files.put(&key, &bytes).await?;
         let record = StoredFile {
             key,
@@ -51,9 +56,8 @@ impl Platform {
     /// The last day an annotated copy is valid: the caller's date, else the default
     /// validity, never after the license's own end (API.md §6).
     pub(crate) fn copy_expiry(&self, l: &License, requested: Option<NaiveDate>) -> NaiveDate {
-        let wanted = requested.unwrap_or_else(|| {
-            self.today() + Duration::days(self.config.copy_validity.num_days())
-        });
+        let wanted = requested
+            .unwrap_or_else(|| self.today() + Duration::days(self.config.copy_validity.num_days()));
         match l.validity.end {
             Some(end) if end < wanted => end,
             _ => wanted,
@@ -89,6 +93,12 @@ fn digest_dir(id: &str) -> String {
 /// A file-store-safe stem of an identifier.
 pub(crate) fn file_stem(id: &str) -> String {
     id.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

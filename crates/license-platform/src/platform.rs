@@ -7,11 +7,14 @@ use std::time::Instant;
 use chrono::{DateTime, NaiveDate, Utc};
 use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::ports::{
-    AccountRepository, AuditEvent, AuditStore, CertTypeRepository, ClientRepository, Clock, DocumentEngine,
-    FileStore, GrantRepository, LicenseRepository, LoginGuard, TokenRepository,
+    AccountRepository, AuditEvent, AuditStore, CertTypeRepository, ClientRepository, Clock,
+    DocumentEngine, FileStore, GrantRepository, LicenseRepository, LoginGuard, TokenRepository,
 };
 use license_core::service::Caller;
-use license_core::{CallContext, Interface, Library, License, LicenseService, LicenseStatus, ReturnCode, Role, ServiceError};
+use license_core::{
+    CallContext, Interface, Library, License, LicenseService, LicenseStatus, ReturnCode, Role,
+    ServiceError,
+};
 use license_dict::{call_districts, cert_types};
 
 use crate::audit::{AuditTask, AuditWriter};
@@ -90,6 +93,10 @@ pub struct Platform {
     pub(crate) sessions: SessionCache,
     pub(crate) rate: RateLimiter,
     pub(crate) upstream: Option<Arc<dyn LicenseService>>,
+    /// Cert-type settings remembered for `token_cache_ttl` (hot paths and imports).
+    pub(crate) type_cache: std::sync::Mutex<
+        std::collections::HashMap<String, (Instant, Option<license_core::ports::CertTypeSettings>)>,
+    >,
 }
 
 impl std::fmt::Debug for Platform {
@@ -149,6 +156,7 @@ impl Platform {
                 sessions: SessionCache::default(),
                 rate: RateLimiter::default(),
                 upstream: None,
+                type_cache: Default::default(),
             },
             task,
         )
@@ -177,7 +185,9 @@ impl Platform {
 
     /// Today in the node's time zone.
     pub(crate) fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&self.config.time_zone).date_naive()
+        self.now()
+            .with_timezone(&self.config.time_zone)
+            .date_naive()
     }
 
     pub(crate) fn begin(&self, caller: &Caller, interface: Interface) -> Call {
@@ -228,14 +238,27 @@ impl Platform {
         };
         if let Err(e) = self.audit.record(event).await {
             tracing::error!(request_id = %call.request_id, error = %e, "audit record not committed");
-            return Err(ServiceError::new(ReturnCode::Other, format!("request id {}", call.request_id)));
+            return Err(ServiceError::new(
+                ReturnCode::Other,
+                format!("request id {}", call.request_id),
+            ));
         }
         result
     }
 
     /// Resolves the caller's token (API.md §4 step 1) and checks the role (step 2).
-    pub(crate) async fn authorize(&self, call: &mut Call, caller: &Caller, role: Role) -> Res<Arc<Session>> {
-        let Some(token) = caller.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+    pub(crate) async fn authorize(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        role: Role,
+    ) -> Res<Arc<Session>> {
+        let Some(token) = caller
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
             return fail(ReturnCode::Unauthorized, "access_token is missing");
         };
         let key = digest(token);
@@ -243,12 +266,21 @@ impl Platform {
             Some(s) => s,
             None => {
                 let Some(stored) = self.ports.tokens.find_by_access(&key).await? else {
-                    return fail(ReturnCode::Unauthorized, "access_token is unknown or revoked");
+                    return fail(
+                        ReturnCode::Unauthorized,
+                        "access_token is unknown or revoked",
+                    );
                 };
                 let Some(account) = self.ports.accounts.find(&stored.username).await? else {
-                    return fail(ReturnCode::Unauthorized, "the token's account no longer exists");
+                    return fail(
+                        ReturnCode::Unauthorized,
+                        "the token's account no longer exists",
+                    );
                 };
-                let s = Arc::new(Session { token: stored, account });
+                let s = Arc::new(Session {
+                    token: stored,
+                    account,
+                });
                 self.sessions.put(key.clone(), s.clone());
                 s
             }
@@ -288,16 +320,45 @@ impl Platform {
     /// The cert type must be in the dictionary and published on this node (`13`).
     pub(crate) async fn check_cert_type(&self, code: &str) -> Res<()> {
         if !cert_types().contains(code) {
-            return fail(ReturnCode::UnknownCertType, format!("certTypeCode {code} is not in the type table"));
+            return fail(
+                ReturnCode::UnknownCertType,
+                format!("certTypeCode {code} is not in the type table"),
+            );
         }
-        let published = match self.ports.cert_types.get(code).await? {
+        let published = match self.cert_type_settings(code).await? {
             Some(s) => s.published,
             None => self.config.publish_types_by_default,
         };
         if !published {
-            return fail(ReturnCode::UnknownCertType, format!("certTypeCode {code} is not published on this node"));
+            return fail(
+                ReturnCode::UnknownCertType,
+                format!("certTypeCode {code} is not published on this node"),
+            );
         }
         Ok(())
+    }
+
+    /// A cert type's stored settings, remembered briefly.
+    pub(crate) async fn cert_type_settings(
+        &self,
+        code: &str,
+    ) -> Res<Option<license_core::ports::CertTypeSettings>> {
+        let ttl = self.config.token_cache_ttl;
+        if let Some((at, s)) = self
+            .type_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(code)
+            && at.elapsed() < ttl
+        {
+            return Ok(s.clone());
+        }
+        let s = self.ports.cert_types.get(code).await?;
+        self.type_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(code.to_owned(), (Instant::now(), s.clone()));
+        Ok(s)
     }
 
     /// A license of a type outside the account's types → `11` (API.md §4 step 7).
@@ -307,7 +368,10 @@ impl Platform {
         } else {
             fail(
                 ReturnCode::Unauthorized,
-                format!("account {} may not use licenses of type {}", session.account.username, l.cert_type_code),
+                format!(
+                    "account {} may not use licenses of type {}",
+                    session.account.username, l.cert_type_code
+                ),
             )
         }
     }
@@ -318,7 +382,9 @@ impl Platform {
             LicenseStatus::Valid => Ok(()),
             LicenseStatus::Revoked => Err(ReturnCode::Revoked.into()),
             LicenseStatus::Expired => Err(ReturnCode::Expired.into()),
-            LicenseStatus::Suspended | LicenseStatus::NotActivated => Err(ReturnCode::Restricted.into()),
+            LicenseStatus::Suspended | LicenseStatus::NotActivated => {
+                Err(ReturnCode::Restricted.into())
+            }
         }
     }
 
@@ -330,7 +396,11 @@ impl Platform {
             Some(v) => match Library::from_interface_type(v) {
                 Some(l) => l,
                 None => {
-                    return Err(ServiceError::malformed(license_core::params::INTERFACE_TYPE, "must be 0 or 1").into());
+                    return Err(ServiceError::malformed(
+                        license_core::params::INTERFACE_TYPE,
+                        "must be 0 or 1",
+                    )
+                    .into());
                 }
             },
         };
@@ -339,7 +409,10 @@ impl Platform {
         }
         match (&self.config.role, &self.upstream) {
             (Library::City, Some(up)) => Ok(Route::Upstream(up.clone())),
-            (Library::City, None) => fail(ReturnCode::NotProvided, "this city node has no province upstream"),
+            (Library::City, None) => fail(
+                ReturnCode::NotProvided,
+                "this city node has no province upstream",
+            ),
             // A province node answers everything from its own library (API.md §5).
             (Library::Province, _) => Ok(Route::Local),
         }
@@ -351,7 +424,10 @@ impl Platform {
             .account
             .holder_search_per_minute
             .unwrap_or(self.config.holder_search_per_minute);
-        match self.rate.check(&session.account.username, limit, self.now().timestamp()) {
+        match self
+            .rate
+            .check(&session.account.username, limit, self.now().timestamp())
+        {
             Ok(()) => Ok(()),
             Err(wait) => Err(ServiceError::new(
                 ReturnCode::Other,

@@ -26,16 +26,26 @@ fn grant_scope(requested: Option<&str>) -> Result<String, TokenError> {
             if parts.iter().all(|p| *p == "read" || *p == "write") {
                 Ok(parts.join(" "))
             } else {
-                Err(oauth(OAuthErrorKind::InvalidScope, format!("scope must be {DEFAULT_SCOPE:?}")))
+                Err(oauth(
+                    OAuthErrorKind::InvalidScope,
+                    format!("scope must be {DEFAULT_SCOPE:?}"),
+                ))
             }
         }
     }
 }
 
 impl Platform {
-    async fn check_client(&self, id: Option<&str>, secret: Option<&str>) -> Result<String, TokenError> {
+    async fn check_client(
+        &self,
+        id: Option<&str>,
+        secret: Option<&str>,
+    ) -> Result<String, TokenError> {
         let (Some(id), Some(secret)) = (id.filter(|s| !s.is_empty()), secret) else {
-            return Err(oauth(OAuthErrorKind::InvalidClient, "client credentials are missing"));
+            return Err(oauth(
+                OAuthErrorKind::InvalidClient,
+                "client credentials are missing",
+            ));
         };
         let client = self
             .ports
@@ -45,11 +55,19 @@ impl Platform {
             .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))?;
         match client {
             Some(c) if verify_secret(secret, &c.secret_hash) => Ok(c.client_id),
-            _ => Err(oauth(OAuthErrorKind::InvalidClient, "unknown client or wrong secret")),
+            _ => Err(oauth(
+                OAuthErrorKind::InvalidClient,
+                "unknown client or wrong secret",
+            )),
         }
     }
 
-    async fn store_pair(&self, username: &str, client_id: &str, scope: String) -> Result<TokenGrant, TokenError> {
+    async fn store_pair(
+        &self,
+        username: &str,
+        client_id: &str,
+        scope: String,
+    ) -> Result<TokenGrant, TokenError> {
         let (access, refresh) = (new_token(), new_token());
         let now = self.now();
         let stored = StoredToken {
@@ -74,11 +92,26 @@ impl Platform {
         })
     }
 
-    async fn password_grant(&self, call: &mut Call, g: PasswordGrant) -> Result<TokenGrant, TokenError> {
+    async fn password_grant(
+        &self,
+        call: &mut Call,
+        g: PasswordGrant,
+    ) -> Result<TokenGrant, TokenError> {
         let scope = grant_scope(g.scope.as_deref())?;
-        let client_id = self.check_client(g.client_id.as_deref(), g.client_secret.as_deref()).await?;
-        let (Some(username), Some(password)) = (g.username.as_deref().map(str::trim).filter(|u| !u.is_empty()), g.password.as_deref()) else {
-            return Err(oauth(OAuthErrorKind::InvalidRequest, "username and password are required"));
+        let client_id = self
+            .check_client(g.client_id.as_deref(), g.client_secret.as_deref())
+            .await?;
+        let (Some(username), Some(password)) = (
+            g.username
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty()),
+            g.password.as_deref(),
+        ) else {
+            return Err(oauth(
+                OAuthErrorKind::InvalidRequest,
+                "username and password are required",
+            ));
         };
         call.username = Some(username.to_owned());
         let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
@@ -87,42 +120,100 @@ impl Platform {
         if let Some(until) = locked(failures.as_ref(), now) {
             return Err(oauth(
                 OAuthErrorKind::InvalidGrant,
-                format!("too many failed logins; locked until {}", until.format("%Y-%m-%dT%H:%M:%SZ")),
+                format!(
+                    "too many failed logins; locked until {}",
+                    until.format("%Y-%m-%dT%H:%M:%SZ")
+                ),
             ));
         }
-        let account = self.ports.accounts.find(username).await.map_err(unavailable)?;
-        let ok = account.as_ref().is_some_and(|a| a.enabled && verify_secret(password, &a.password_hash));
+        let account = self
+            .ports
+            .accounts
+            .find(username)
+            .await
+            .map_err(unavailable)?;
+        let ok = account
+            .as_ref()
+            .is_some_and(|a| a.enabled && verify_secret(password, &a.password_hash));
         if !ok {
             let f = after_failure(failures, now, &self.config.lockout);
-            self.ports.logins.put(username, &f).await.map_err(unavailable)?;
-            return Err(oauth(OAuthErrorKind::InvalidGrant, "bad username or password"));
+            self.ports
+                .logins
+                .put(username, &f)
+                .await
+                .map_err(unavailable)?;
+            return Err(oauth(
+                OAuthErrorKind::InvalidGrant,
+                "bad username or password",
+            ));
         }
         if failures.is_some() {
-            self.ports.logins.clear(username).await.map_err(unavailable)?;
+            self.ports
+                .logins
+                .clear(username)
+                .await
+                .map_err(unavailable)?;
         }
         self.store_pair(username, &client_id, scope).await
     }
 
-    async fn refresh_grant(&self, call: &mut Call, g: RefreshGrant) -> Result<TokenGrant, TokenError> {
-        let client_id = self.check_client(g.client_id.as_deref(), g.client_secret.as_deref()).await?;
-        let Some(refresh) = g.refresh_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
-            return Err(oauth(OAuthErrorKind::InvalidRequest, "refresh_token is required"));
+    async fn refresh_grant(
+        &self,
+        call: &mut Call,
+        g: RefreshGrant,
+    ) -> Result<TokenGrant, TokenError> {
+        let client_id = self
+            .check_client(g.client_id.as_deref(), g.client_secret.as_deref())
+            .await?;
+        let Some(refresh) = g
+            .refresh_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Err(oauth(
+                OAuthErrorKind::InvalidRequest,
+                "refresh_token is required",
+            ));
         };
         let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
-        let Some(old) = self.ports.tokens.take_by_refresh(&digest(refresh)).await.map_err(unavailable)? else {
-            return Err(oauth(OAuthErrorKind::InvalidGrant, "unknown or used refresh token"));
+        let Some(old) = self
+            .ports
+            .tokens
+            .take_by_refresh(&digest(refresh))
+            .await
+            .map_err(unavailable)?
+        else {
+            return Err(oauth(
+                OAuthErrorKind::InvalidGrant,
+                "unknown or used refresh token",
+            ));
         };
         self.sessions.forget(&old.access_digest);
         call.username = Some(old.username.clone());
         if old.client_id != client_id {
-            return Err(oauth(OAuthErrorKind::InvalidGrant, "the refresh token belongs to another client"));
+            return Err(oauth(
+                OAuthErrorKind::InvalidGrant,
+                "the refresh token belongs to another client",
+            ));
         }
         if old.refresh_expires_at <= self.now() {
-            return Err(oauth(OAuthErrorKind::InvalidGrant, "the refresh token has expired"));
+            return Err(oauth(
+                OAuthErrorKind::InvalidGrant,
+                "the refresh token has expired",
+            ));
         }
-        let account = self.ports.accounts.find(&old.username).await.map_err(unavailable)?;
+        let account = self
+            .ports
+            .accounts
+            .find(&old.username)
+            .await
+            .map_err(unavailable)?;
         if !account.is_some_and(|a| a.enabled) {
-            return Err(oauth(OAuthErrorKind::InvalidGrant, "the account is disabled"));
+            return Err(oauth(
+                OAuthErrorKind::InvalidGrant,
+                "the account is disabled",
+            ));
         }
         let scope = match g.scope.as_deref() {
             Some(s) if !s.trim().is_empty() => grant_scope(Some(s))?,
@@ -131,22 +222,37 @@ impl Platform {
         self.store_pair(&old.username, &client_id, scope).await
     }
 
-    async fn finish_token(&self, call: Call, r: Result<TokenGrant, TokenError>) -> Result<TokenGrant, TokenError> {
+    async fn finish_token(
+        &self,
+        call: Call,
+        r: Result<TokenGrant, TokenError>,
+    ) -> Result<TokenGrant, TokenError> {
         let audited: Res<()> = match &r {
             Ok(_) => Ok(()),
             Err(e) => fail(ReturnCode::Unauthorized, e.kind.code()),
         };
         match self.finish(call, audited).await {
-            Err(e) if e.code == ReturnCode::Other => Err(oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later")),
+            Err(e) if e.code == ReturnCode::Other => Err(oauth(
+                OAuthErrorKind::TemporarilyUnavailable,
+                "try again later",
+            )),
             _ => r,
         }
     }
 
     async fn sync_unavailable<T>(&self, call: &mut Call, caller: &Caller) -> Res<T> {
-        let _ = self.authorize(call, caller, license_core::Role::Sync).await?;
+        let _ = self
+            .authorize(call, caller, license_core::Role::Sync)
+            .await?;
         match self.config.role {
-            Library::Province => fail(ReturnCode::NotProvided, "a province node offers no sync interface"),
-            Library::City => fail(ReturnCode::NotProvided, "this city node has no province upstream"),
+            Library::Province => fail(
+                ReturnCode::NotProvided,
+                "a province node offers no sync interface",
+            ),
+            Library::City => fail(
+                ReturnCode::NotProvided,
+                "this city node has no province upstream",
+            ),
         }
     }
 }
@@ -161,51 +267,143 @@ macro_rules! run {
 
 #[async_trait]
 impl LicenseService for Platform {
-    async fn issue_token(&self, caller: &Caller, grant: PasswordGrant) -> Result<TokenGrant, TokenError> {
+    async fn issue_token(
+        &self,
+        caller: &Caller,
+        grant: PasswordGrant,
+    ) -> Result<TokenGrant, TokenError> {
         let mut call = self.begin(caller, Interface::Token);
         let r = self.password_grant(&mut call, grant).await;
         self.finish_token(call, r).await
     }
 
-    async fn refresh_token(&self, caller: &Caller, grant: RefreshGrant) -> Result<TokenGrant, TokenError> {
+    async fn refresh_token(
+        &self,
+        caller: &Caller,
+        grant: RefreshGrant,
+    ) -> Result<TokenGrant, TokenError> {
         let mut call = self.begin(caller, Interface::Token);
         let r = self.refresh_grant(&mut call, grant).await;
         self.finish_token(call, r).await
     }
 
-    async fn share_download_url(&self, caller: &Caller, req: DownloadUrlRequest) -> ServiceResult<Answer<DownloadLinks>> {
-        run!(self, caller, Interface::ShareDownloadUrl, do_download_url, req)
+    async fn share_download_url(
+        &self,
+        caller: &Caller,
+        req: DownloadUrlRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareDownloadUrl,
+            do_download_url,
+            req
+        )
     }
 
-    async fn query_cert_info(&self, caller: &Caller, req: QueryCertInfoRequest) -> ServiceResult<Answer<LicenseRecords>> {
-        run!(self, caller, Interface::ShareQueryCertInfo, do_query_cert_info, req)
+    async fn query_cert_info(
+        &self,
+        caller: &Caller,
+        req: QueryCertInfoRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareQueryCertInfo,
+            do_query_cert_info,
+            req
+        )
     }
 
-    async fn verify_cert_info(&self, caller: &Caller, req: VerifyInfoRequest) -> ServiceResult<Answer<InfoVerification>> {
-        run!(self, caller, Interface::ShareVerifyCertInfo, do_verify_info, req)
+    async fn verify_cert_info(
+        &self,
+        caller: &Caller,
+        req: VerifyInfoRequest,
+    ) -> ServiceResult<Answer<InfoVerification>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareVerifyCertInfo,
+            do_verify_info,
+            req
+        )
     }
 
-    async fn verify_cert_file(&self, caller: &Caller, req: VerifyFileRequest) -> ServiceResult<Answer<FileVerifyResult>> {
-        run!(self, caller, Interface::ShareVerifyCertFile, do_verify_file, req)
+    async fn verify_cert_file(
+        &self,
+        caller: &Caller,
+        req: VerifyFileRequest,
+    ) -> ServiceResult<Answer<FileVerifyResult>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareVerifyCertFile,
+            do_verify_file,
+            req
+        )
     }
 
-    async fn query_by_qr_code(&self, caller: &Caller, req: QrQueryRequest) -> ServiceResult<Answer<QrRecords>> {
-        run!(self, caller, Interface::ShareQueryCertInfoByQRcode, do_query_by_qr, req)
+    async fn query_by_qr_code(
+        &self,
+        caller: &Caller,
+        req: QrQueryRequest,
+    ) -> ServiceResult<Answer<QrRecords>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareQueryCertInfoByQRcode,
+            do_query_by_qr,
+            req
+        )
     }
 
-    async fn query_by_holder(&self, caller: &Caller, req: HolderQueryRequest) -> ServiceResult<Answer<LicenseRecords>> {
-        run!(self, caller, Interface::ShareQueryCertInfoByHo, do_query_by_holder, req)
+    async fn query_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareQueryCertInfoByHo,
+            do_query_by_holder,
+            req
+        )
     }
 
-    async fn download_urls_by_holder(&self, caller: &Caller, req: HolderQueryRequest) -> ServiceResult<Answer<DownloadLinks>> {
-        run!(self, caller, Interface::ShareDownloadUrlsByHolderCode, do_download_urls_by_holder, req)
+    async fn download_urls_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareDownloadUrlsByHolderCode,
+            do_download_urls_by_holder,
+            req
+        )
     }
 
-    async fn download_file(&self, caller: &Caller, req: DownloadFileRequest) -> ServiceResult<Answer<DownloadedFile>> {
-        run!(self, caller, Interface::ShareDownloadFile, do_download_file, req)
+    async fn download_file(
+        &self,
+        caller: &Caller,
+        req: DownloadFileRequest,
+    ) -> ServiceResult<Answer<DownloadedFile>> {
+        run!(
+            self,
+            caller,
+            Interface::ShareDownloadFile,
+            do_download_file,
+            req
+        )
     }
 
-    async fn insert_to_province(&self, caller: &Caller, _req: SyncRequest) -> ServiceResult<String> {
+    async fn insert_to_province(
+        &self,
+        caller: &Caller,
+        _req: SyncRequest,
+    ) -> ServiceResult<String> {
         let mut call = self.begin(caller, Interface::InsertToProvince);
         let r = self.sync_unavailable(&mut call, caller).await;
         self.finish(call, r).await
@@ -223,14 +421,26 @@ impl LicenseService for Platform {
         self.finish(call, r).await
     }
 
-    async fn sheng_shi_state(&self, caller: &Caller, req: HolderQueryRequest) -> ServiceResult<ShengShiState> {
+    async fn sheng_shi_state(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<ShengShiState> {
         let mut call = self.begin(caller, Interface::ShengShiStateInfo);
         let r: Res<ShengShiState> = async {
-            let _ = self.authorize(&mut call, caller, license_core::Role::Search).await?;
+            let _ = self
+                .authorize(&mut call, caller, license_core::Role::Search)
+                .await?;
             let _ = &req;
             match self.config.role {
-                Library::Province => fail(ReturnCode::NotProvided, "a province node offers no sync interface"),
-                Library::City => fail(ReturnCode::NotProvided, "this city node has no province upstream"),
+                Library::Province => fail(
+                    ReturnCode::NotProvided,
+                    "a province node offers no sync interface",
+                ),
+                Library::City => fail(
+                    ReturnCode::NotProvided,
+                    "this city node has no province upstream",
+                ),
             }
         }
         .await;
@@ -238,7 +448,12 @@ impl LicenseService for Platform {
     }
 
     async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>> {
-        run!(self, caller, Interface::DownloadPdfFile, do_download_pdf, req)
+        run!(
+            self,
+            caller,
+            Interface::DownloadPdfFile,
+            do_download_pdf,
+            req
+        )
     }
 }
-

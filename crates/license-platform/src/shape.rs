@@ -1,8 +1,8 @@
 //! Licenses in the two answer shapes (API.md §5, §6).
 
 use chrono::NaiveDate;
-use license_core::service::{CityRecord, ProvinceFace, QrCityRecord};
 use license_core::License;
+use license_core::service::{CityRecord, ProvinceFace, QrCityRecord};
 use license_dict::cert_types;
 
 /// The type's primary name, falling back to the license's own name.
@@ -15,7 +15,10 @@ pub(crate) fn type_name(l: &License) -> String {
 /// Province shape: the stored face fields plus `cert_identifier`.
 pub(crate) fn province_face(l: &License) -> ProvinceFace {
     ProvinceFace {
-        cert_identifier: l.province_identifier.clone().unwrap_or_else(|| l.identifier.to_string()),
+        cert_identifier: l
+            .province_identifier
+            .clone()
+            .unwrap_or_else(|| l.identifier.to_string()),
         fields: l.face.clone(),
     }
 }

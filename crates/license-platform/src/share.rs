@@ -10,7 +10,8 @@ use license_core::params as p;
 use license_core::ports::{DownloadGrant, HolderSearch, PortError};
 use license_core::service::*;
 use license_core::{
-    FileVerifyResult, InfoVerifyResult, Interface, Library, License, LicenseStatus, ReturnCode, Role, ServiceError,
+    FileVerifyResult, InfoVerifyResult, Interface, Library, License, LicenseStatus, ReturnCode,
+    Role, ServiceError,
 };
 use license_dict::holder_code_types;
 use serde_json::Value;
@@ -31,9 +32,14 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 fn holder_detail(e: &license_dict::HolderCodeRejection) -> String {
     match e {
         license_dict::HolderCodeRejection::UnknownType => {
-            format!("{} is not a holder-code type of the dictionary", p::CERTIFICATE_HOLDER_CODE_TYPE)
+            format!(
+                "{} is not a holder-code type of the dictionary",
+                p::CERTIFICATE_HOLDER_CODE_TYPE
+            )
         }
-        license_dict::HolderCodeRejection::Invalid(e) => format!("{}: {e}", p::CERTIFICATE_HOLDER_CODE),
+        license_dict::HolderCodeRejection::Invalid(e) => {
+            format!("{}: {e}", p::CERTIFICATE_HOLDER_CODE)
+        }
     }
 }
 
@@ -54,7 +60,10 @@ async fn by_key(platform: &Platform, call: &mut Call, key: &str) -> Res<License>
             call.touch(&l);
             Ok(l)
         }
-        None => fail(ReturnCode::NotFound, format!("no license has the key {key}")),
+        None => fail(
+            ReturnCode::NotFound,
+            format!("no license has the key {key}"),
+        ),
     }
 }
 
@@ -101,10 +110,16 @@ impl Platform {
         let _ = session;
         let base = self.config.public_url.trim_end_matches('/');
         let url = match self.config.role {
-            Library::City => format!("{base}{BASE_PATH}{CITY_DOWNLOAD_PATH}?fileId={id}&fileFormat=OFD"),
+            Library::City => {
+                format!("{base}{BASE_PATH}{CITY_DOWNLOAD_PATH}?fileId={id}&fileFormat=OFD")
+            }
             Library::Province => format!("{base}{BASE_PATH}{PROVINCE_DOWNLOAD_PATH}?id={id}"),
         };
-        let scheme = if url.starts_with("https:") { "https" } else { "http" };
+        let scheme = if url.starts_with("https:") {
+            "https"
+        } else {
+            "http"
+        };
         Ok((url, scheme.to_owned()))
     }
 
@@ -139,7 +154,12 @@ impl Platform {
         }
     }
 
-    pub(crate) async fn do_download_url(&self, call: &mut Call, caller: &Caller, req: DownloadUrlRequest) -> Res<Answer<DownloadLinks>> {
+    pub(crate) async fn do_download_url(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: DownloadUrlRequest,
+    ) -> Res<Answer<DownloadLinks>> {
         let session = self.authorize(call, caller, Role::Download).await?;
         let mut fields = vec![(p::CERTIFICATE_ID, req.certificate_id.as_deref())];
         fields.extend(req.context.required());
@@ -149,7 +169,12 @@ impl Platform {
             Some(v) => Some(parse_future_date(p::EXPIRY_TIME, v, self.today())?),
             None => None,
         };
-        let key = req.certificate_id.as_deref().unwrap_or_default().trim().to_owned();
+        let key = req
+            .certificate_id
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         // No interfaceType: this library first, then the province (API.md §5).
         let found = self.ports.licenses.find_by_key(&key).await?;
         let l = match (found, &self.upstream) {
@@ -159,20 +184,35 @@ impl Platform {
             }
             (None, Some(up)) if self.config.role == Library::City => {
                 let upc = Self::upstream_caller(call);
-                let fwd = DownloadUrlRequest { context: ctx.to_raw(), ..req.clone() };
+                let fwd = DownloadUrlRequest {
+                    context: ctx.to_raw(),
+                    ..req.clone()
+                };
                 return self.forward(up.share_download_url(&upc, fwd)).await;
             }
-            (None, _) => return fail(ReturnCode::NotFound, format!("no license has the key {key}")),
+            (None, _) => {
+                return fail(
+                    ReturnCode::NotFound,
+                    format!("no license has the key {key}"),
+                );
+            }
         };
         self.check_license_type(&session, &l)?;
         self.check_downloadable(&l)?;
         let expires_on = self.copy_expiry(&l, expiry);
-        let copy = self.annotated_copy(&l, &ctx, &session.account.username, expires_on).await?;
+        let copy = self
+            .annotated_copy(&l, &ctx, &session.account.username, expires_on)
+            .await?;
         let (url, scheme) = self.link(&l, &copy, &session).await?;
         Ok(self.answer(self.links(vec![(l, url, scheme)])))
     }
 
-    pub(crate) async fn do_query_cert_info(&self, call: &mut Call, caller: &Caller, req: QueryCertInfoRequest) -> Res<Answer<LicenseRecords>> {
+    pub(crate) async fn do_query_cert_info(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: QueryCertInfoRequest,
+    ) -> Res<Answer<LicenseRecords>> {
         let session = self.authorize(call, caller, Role::Info).await?;
         let mut fields = vec![(p::CERTIFICATE_ID, req.certificate_id.as_deref())];
         fields.extend(req.context.required());
@@ -181,18 +221,31 @@ impl Platform {
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = QueryCertInfoRequest { context: ctx.to_raw(), ..req };
+                let fwd = QueryCertInfoRequest {
+                    context: ctx.to_raw(),
+                    ..req
+                };
                 self.forward(up.query_cert_info(&upc, fwd)).await
             }
             Route::Local => {
-                let l = by_key(self, call, req.certificate_id.as_deref().unwrap_or_default()).await?;
+                let l = by_key(
+                    self,
+                    call,
+                    req.certificate_id.as_deref().unwrap_or_default(),
+                )
+                .await?;
                 self.check_license_type(&session, &l)?;
                 Ok(self.answer(self.local_records(vec![l], 1)))
             }
         }
     }
 
-    pub(crate) async fn do_query_by_qr(&self, call: &mut Call, caller: &Caller, req: QrQueryRequest) -> Res<Answer<QrRecords>> {
+    pub(crate) async fn do_query_by_qr(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: QrQueryRequest,
+    ) -> Res<Answer<QrRecords>> {
         let started = std::time::Instant::now();
         let session = self.authorize(call, caller, Role::Info).await?;
         call.operator = Some(req.operator.clone());
@@ -203,7 +256,10 @@ impl Platform {
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = QrQueryRequest { context: ctx.to_raw(), ..req };
+                let fwd = QrQueryRequest {
+                    context: ctx.to_raw(),
+                    ..req
+                };
                 self.forward(up.query_by_qr_code(&upc, fwd)).await
             }
             Route::Local => {
@@ -222,7 +278,11 @@ impl Platform {
                 call.touch(&l);
                 self.check_license_type(&session, &l)?;
                 let data = match self.config.role {
-                    Library::City => Shaped::City(qr_city(&l, self.today(), started.elapsed().as_millis() as u64)),
+                    Library::City => Shaped::City(qr_city(
+                        &l,
+                        self.today(),
+                        started.elapsed().as_millis() as u64,
+                    )),
                     Library::Province => Shaped::Province(Page {
                         total: 1,
                         items: vec![province_face(&l)],
@@ -234,12 +294,20 @@ impl Platform {
     }
 
     /// Steps 3–4 of a holder interface: presence, holder code, cert type, account types.
-    async fn holder_checks(&self, call: &mut Call, session: &Session, req: &HolderQueryRequest) -> Res<()> {
+    async fn holder_checks(
+        &self,
+        call: &mut Call,
+        session: &Session,
+        req: &HolderQueryRequest,
+    ) -> Res<()> {
         call.operator = Some(req.operator.clone());
         call.holder_code = req.holder_code.as_deref().map(|s| s.trim().to_owned());
         let mut fields = vec![
             (p::CERTIFICATE_HOLDER_CODE, req.holder_code.as_deref()),
-            (p::CERTIFICATE_HOLDER_CODE_TYPE, req.holder_code_type.as_deref()),
+            (
+                p::CERTIFICATE_HOLDER_CODE_TYPE,
+                req.holder_code_type.as_deref(),
+            ),
             (p::CERT_TYPE_CODE, req.cert_type_code.as_deref()),
         ];
         fields.extend(req.context.required());
@@ -247,7 +315,10 @@ impl Platform {
         self.context(call, &req.context)?;
         positive(p::PAGE, req.page.as_deref())?;
         positive(p::SIZE, req.size.as_deref())?;
-        if let Some(t) = req.interface_type.as_deref().filter(|t| !t.trim().is_empty())
+        if let Some(t) = req
+            .interface_type
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
             && Library::from_interface_type(t).is_none()
         {
             return Err(ServiceError::malformed(p::INTERFACE_TYPE, "must be 0 or 1").into());
@@ -262,7 +333,10 @@ impl Platform {
         if !session.account.may_use_type(ctype) {
             return fail(
                 ReturnCode::Unauthorized,
-                format!("account {} may not search licenses of type {ctype}", session.account.username),
+                format!(
+                    "account {} may not search licenses of type {ctype}",
+                    session.account.username
+                ),
             );
         }
         Ok(())
@@ -281,11 +355,32 @@ impl Platform {
         })
     }
 
-    async fn holder_search(&self, call: &mut Call, req: &HolderQueryRequest, offset: u64, limit: u64) -> Res<license_core::service::Page<License>> {
+    async fn holder_search(
+        &self,
+        call: &mut Call,
+        req: &HolderQueryRequest,
+        offset: u64,
+        limit: u64,
+    ) -> Res<license_core::service::Page<License>> {
         let search = HolderSearch {
-            holder_code: req.holder_code.as_deref().unwrap_or_default().trim().to_owned(),
-            cert_type_code: req.cert_type_code.as_deref().unwrap_or_default().trim().to_owned(),
-            certificate_number: req.certificate_number.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+            holder_code: req
+                .holder_code
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            cert_type_code: req
+                .cert_type_code
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            certificate_number: req
+                .certificate_number
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             offset,
             limit,
         };
@@ -296,14 +391,22 @@ impl Platform {
         Ok(page)
     }
 
-    pub(crate) async fn do_query_by_holder(&self, call: &mut Call, caller: &Caller, req: HolderQueryRequest) -> Res<Answer<LicenseRecords>> {
+    pub(crate) async fn do_query_by_holder(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> Res<Answer<LicenseRecords>> {
         let session = self.authorize(call, caller, Role::Search).await?;
         self.check_rate(&session)?;
         self.holder_checks(call, &session, &req).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = HolderQueryRequest { context: call.context.clone().map(|c| c.to_raw()).unwrap_or_default(), ..req };
+                let fwd = HolderQueryRequest {
+                    context: call.context.clone().map(|c| c.to_raw()).unwrap_or_default(),
+                    ..req
+                };
                 self.forward(up.query_by_holder(&upc, fwd)).await
             }
             Route::Local => {
@@ -317,14 +420,22 @@ impl Platform {
         }
     }
 
-    pub(crate) async fn do_download_urls_by_holder(&self, call: &mut Call, caller: &Caller, req: HolderQueryRequest) -> Res<Answer<DownloadLinks>> {
+    pub(crate) async fn do_download_urls_by_holder(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> Res<Answer<DownloadLinks>> {
         let session = self.authorize(call, caller, Role::Download).await?;
         self.check_rate(&session)?;
         self.holder_checks(call, &session, &req).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = HolderQueryRequest { context: call.context.clone().map(|c| c.to_raw()).unwrap_or_default(), ..req };
+                let fwd = HolderQueryRequest {
+                    context: call.context.clone().map(|c| c.to_raw()).unwrap_or_default(),
+                    ..req
+                };
                 self.forward(up.download_urls_by_holder(&upc, fwd)).await
             }
             Route::Local => {
@@ -336,7 +447,10 @@ impl Platform {
                 let valid: Vec<License> = page
                     .items
                     .into_iter()
-                    .filter(|l| l.status_on(today) == LicenseStatus::Valid && session.account.may_use_type(&l.cert_type_code))
+                    .filter(|l| {
+                        l.status_on(today) == LicenseStatus::Valid
+                            && session.account.may_use_type(&l.cert_type_code)
+                    })
                     .collect();
                 if valid.is_empty() {
                     self.check_downloadable(&newest)?;
@@ -346,7 +460,9 @@ impl Platform {
                 let mut made = Vec::with_capacity(valid.len());
                 for l in valid {
                     let expires_on = self.copy_expiry(&l, None);
-                    let copy = self.annotated_copy(&l, &ctx, &session.account.username, expires_on).await?;
+                    let copy = self
+                        .annotated_copy(&l, &ctx, &session.account.username, expires_on)
+                        .await?;
                     let (url, scheme) = self.link(&l, &copy, &session).await?;
                     made.push((l, url, scheme));
                 }
@@ -355,38 +471,72 @@ impl Platform {
         }
     }
 
-    pub(crate) async fn do_download_file(&self, call: &mut Call, caller: &Caller, req: DownloadFileRequest) -> Res<Answer<DownloadedFile>> {
+    pub(crate) async fn do_download_file(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: DownloadFileRequest,
+    ) -> Res<Answer<DownloadedFile>> {
         let role = Interface::download_file_role(req.file_type.as_deref());
         let session = self.authorize(call, caller, role).await?;
-        let mut fields = vec![(p::CERTIFICATE_IDENTIFIER, req.certificate_identifier.as_deref())];
+        let mut fields = vec![(
+            p::CERTIFICATE_IDENTIFIER,
+            req.certificate_identifier.as_deref(),
+        )];
         fields.extend(req.context.required());
         require(&fields)?;
         let ctx = self.context(call, &req.context)?;
-        let png = match req.file_type.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let png = match req
+            .file_type
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => false,
             Some(t) if t.eq_ignore_ascii_case(p::FILE_TYPE_OFD) => false,
             Some(t) if t.eq_ignore_ascii_case(p::FILE_TYPE_PNG) => true,
-            Some(_) => return Err(ServiceError::malformed(p::FILE_TYPE, "must be ofd or png").into()),
+            Some(_) => {
+                return Err(ServiceError::malformed(p::FILE_TYPE, "must be ofd or png").into());
+            }
         };
-        let expiry = match req.copy_expiring_time.as_deref().filter(|v| !v.trim().is_empty()) {
-            Some(v) => Some(parse_future_date(p::CERTIFICATE_COPY_EXPIRING_TIME, v, self.today())?),
+        let expiry = match req
+            .copy_expiring_time
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(v) => Some(parse_future_date(
+                p::CERTIFICATE_COPY_EXPIRING_TIME,
+                v,
+                self.today(),
+            )?),
             None => None,
         };
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = DownloadFileRequest { context: ctx.to_raw(), ..req };
+                let fwd = DownloadFileRequest {
+                    context: ctx.to_raw(),
+                    ..req
+                };
                 self.forward(up.download_file(&upc, fwd)).await
             }
             Route::Local => {
-                let l = by_key(self, call, req.certificate_identifier.as_deref().unwrap_or_default()).await?;
+                let l = by_key(
+                    self,
+                    call,
+                    req.certificate_identifier.as_deref().unwrap_or_default(),
+                )
+                .await?;
                 self.check_license_type(&session, &l)?;
                 self.check_downloadable(&l)?;
                 let content = if png {
                     FileContent::PageImages(self.ports.documents.render_page_images(&l).await?)
                 } else {
                     let expires_on = self.copy_expiry(&l, expiry);
-                    FileContent::Ofd(self.annotated_copy(&l, &ctx, &session.account.username, expires_on).await?)
+                    FileContent::Ofd(
+                        self.annotated_copy(&l, &ctx, &session.account.username, expires_on)
+                            .await?,
+                    )
                 };
                 Ok(self.answer(DownloadedFile {
                     cert_identifier: province_face(&l).cert_identifier,
@@ -396,10 +546,20 @@ impl Platform {
         }
     }
 
-    pub(crate) async fn do_download_pdf(&self, call: &mut Call, caller: &Caller, req: PdfRequest) -> Res<Vec<u8>> {
+    pub(crate) async fn do_download_pdf(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: PdfRequest,
+    ) -> Res<Vec<u8>> {
         let session = self.authorize(call, caller, Role::Download).await?;
         require(&[(p::ABSTRACT_CODE, req.abstract_code.as_deref())])?;
-        let code = req.abstract_code.as_deref().unwrap_or_default().trim().to_ascii_lowercase();
+        let code = req
+            .abstract_code
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         let Some(l) = self.ports.licenses.find_by_abstract_code(&code).await? else {
             if let (Library::City, Some(up)) = (self.config.role, &self.upstream) {
                 let upc = Self::upstream_caller(call);
@@ -413,7 +573,12 @@ impl Platform {
         Ok(self.ports.documents.render_pdf(&l).await?)
     }
 
-    pub(crate) async fn do_verify_info(&self, call: &mut Call, caller: &Caller, req: VerifyInfoRequest) -> Res<Answer<InfoVerification>> {
+    pub(crate) async fn do_verify_info(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: VerifyInfoRequest,
+    ) -> Res<Answer<InfoVerification>> {
         let session = self.authorize(call, caller, Role::Verify).await?;
         require(&[
             (p::CERT_TYPE_CODE, req.cert_type_code.as_deref()),
@@ -422,7 +587,9 @@ impl Platform {
             (p::CERTIFICATE_HOLDER_CODE, req.holder_code.as_deref()),
         ])?;
         validate_reason(p::USE_FOR, req.use_for.as_deref())?;
-        let data: BTreeMap<String, String> = match serde_json::from_str::<Value>(req.certificate_data.as_deref().unwrap_or_default()) {
+        let data: BTreeMap<String, String> = match serde_json::from_str::<Value>(
+            req.certificate_data.as_deref().unwrap_or_default(),
+        ) {
             Ok(Value::Object(m)) => m
                 .into_iter()
                 .map(|(k, v)| {
@@ -433,11 +600,25 @@ impl Platform {
                     (k, v)
                 })
                 .collect(),
-            _ => return Err(ServiceError::malformed(p::CERTIFICATE_DATA, "must be a JSON object").into()),
+            _ => {
+                return Err(
+                    ServiceError::malformed(p::CERTIFICATE_DATA, "must be a JSON object").into(),
+                );
+            }
         };
-        let ctype = req.cert_type_code.as_deref().unwrap_or_default().trim().to_owned();
+        let ctype = req
+            .cert_type_code
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         self.check_cert_type(&ctype).await?;
-        let holder = req.holder_code.as_deref().unwrap_or_default().trim().to_owned();
+        let holder = req
+            .holder_code
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         call.holder_code = Some(holder.clone());
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
@@ -446,13 +627,22 @@ impl Platform {
             }
             Route::Local => {
                 if !session.account.may_use_type(&ctype) {
-                    return fail(ReturnCode::Unauthorized, format!("account {} may not use licenses of type {ctype}", session.account.username));
+                    return fail(
+                        ReturnCode::Unauthorized,
+                        format!(
+                            "account {} may not use licenses of type {ctype}",
+                            session.account.username
+                        ),
+                    );
                 }
-                let required = match self.ports.cert_types.get(&ctype).await? {
+                let required = match self.cert_type_settings(&ctype).await? {
                     Some(s) if !s.verify_fields.is_empty() => s.verify_fields,
                     _ => vec![p::CERTIFICATE_NUMBER.to_owned()],
                 };
-                let result = if required.iter().any(|f| is_blank(data.get(f).map(String::as_str))) {
+                let result = if required
+                    .iter()
+                    .any(|f| is_blank(data.get(f).map(String::as_str)))
+                {
                     InfoVerifyResult::Incomplete
                 } else {
                     let page = self
@@ -461,12 +651,17 @@ impl Platform {
                         .search_by_holder(&HolderSearch {
                             holder_code: holder,
                             cert_type_code: ctype,
-                            certificate_number: data.get(p::CERTIFICATE_NUMBER).map(|s| s.trim().to_owned()),
+                            certificate_number: data
+                                .get(p::CERTIFICATE_NUMBER)
+                                .map(|s| s.trim().to_owned()),
                             offset: 0,
                             limit: 20,
                         })
                         .await?;
-                    let matching = page.items.into_iter().find(|l| data.iter().all(|(k, v)| field_matches(l, k, v)));
+                    let matching = page
+                        .items
+                        .into_iter()
+                        .find(|l| data.iter().all(|(k, v)| field_matches(l, k, v)));
                     match matching {
                         None => InfoVerifyResult::NoSuchInformation,
                         Some(l) => {
@@ -475,7 +670,9 @@ impl Platform {
                                 LicenseStatus::Valid => InfoVerifyResult::Valid,
                                 LicenseStatus::NotActivated => InfoVerifyResult::NotActivated,
                                 LicenseStatus::Suspended => InfoVerifyResult::Suspended,
-                                LicenseStatus::Revoked | LicenseStatus::Expired => InfoVerifyResult::Invalidated,
+                                LicenseStatus::Revoked | LicenseStatus::Expired => {
+                                    InfoVerifyResult::Invalidated
+                                }
                             }
                         }
                     }
@@ -489,7 +686,12 @@ impl Platform {
         }
     }
 
-    pub(crate) async fn do_verify_file(&self, call: &mut Call, caller: &Caller, req: VerifyFileRequest) -> Res<Answer<FileVerifyResult>> {
+    pub(crate) async fn do_verify_file(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: VerifyFileRequest,
+    ) -> Res<Answer<FileVerifyResult>> {
         let session = self.authorize(call, caller, Role::Verify).await?;
         require(&[
             (p::CERT_TYPE_CODE, req.cert_type_code.as_deref()),
@@ -498,14 +700,31 @@ impl Platform {
             (p::USE_CAUSE, req.use_cause.as_deref()),
         ])?;
         validate_reason(p::USE_CAUSE, req.use_cause.as_deref())?;
-        if !req.content_type.as_deref().unwrap_or_default().trim().eq_ignore_ascii_case(p::CONTENT_TYPE_BASE64) {
+        if !req
+            .content_type
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case(p::CONTENT_TYPE_BASE64)
+        {
             return Err(ServiceError::malformed(p::CONTENT_TYPE, "must be base64").into());
         }
-        let text: String = req.content.as_deref().unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
+        let text: String = req
+            .content
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text.as_bytes()) else {
             return Err(ServiceError::malformed(p::CONTENT, "is not base64").into());
         };
-        let ctype = req.cert_type_code.as_deref().unwrap_or_default().trim().to_owned();
+        let ctype = req
+            .cert_type_code
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
         self.check_cert_type(&ctype).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
@@ -516,7 +735,9 @@ impl Platform {
                 let check = match self.ports.documents.verify(&bytes).await {
                     Ok(c) => c,
                     Err(PortError::Invalid(_)) => {
-                        return Err(ServiceError::malformed(p::CONTENT, "is not an OFD package").into());
+                        return Err(
+                            ServiceError::malformed(p::CONTENT, "is not an OFD package").into()
+                        );
                     }
                     Err(e) => return Err(e.into()),
                 };
@@ -535,7 +756,9 @@ impl Platform {
                                     LicenseStatus::Valid => FileVerifyResult::Passed,
                                     LicenseStatus::NotActivated => FileVerifyResult::NotActivated,
                                     LicenseStatus::Suspended => FileVerifyResult::Suspended,
-                                    LicenseStatus::Revoked | LicenseStatus::Expired => FileVerifyResult::Invalidated,
+                                    LicenseStatus::Revoked | LicenseStatus::Expired => {
+                                        FileVerifyResult::Invalidated
+                                    }
                                 }
                             }
                             _ => FileVerifyResult::FileFailed,
