@@ -370,6 +370,7 @@ impl Platform {
                 }
             }
         }
+        self.forget_licenses();
         batch.clear();
     }
 

@@ -42,6 +42,9 @@ pub struct PlatformConfig {
     pub publish_types_by_default: bool,
     /// How long a resolved token is trusted from memory before the database is asked again.
     pub token_cache_ttl: std::time::Duration,
+    /// How long a license read by key is served from memory. Changes made through this node
+    /// are seen at once; changes made by other nodes sharing the database within this time.
+    pub license_cache_ttl: std::time::Duration,
     /// Most audit events committed in one transaction.
     pub audit_batch: usize,
     /// How long the province upstream may take before a call answers `1`.
@@ -67,6 +70,7 @@ impl Default for PlatformConfig {
             holder_search_per_minute: 600,
             publish_types_by_default: true,
             token_cache_ttl: std::time::Duration::from_secs(5),
+            license_cache_ttl: std::time::Duration::from_secs(2),
             audit_batch: 512,
             upstream_timeout: std::time::Duration::from_secs(5),
         }

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+mod cache;
 pub mod config;
 mod documents;
 mod fault;

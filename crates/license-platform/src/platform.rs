@@ -93,6 +93,8 @@ pub struct Platform {
     pub(crate) sessions: SessionCache,
     pub(crate) rate: RateLimiter,
     pub(crate) upstream: Option<Arc<dyn LicenseService>>,
+    /// Licenses read by key, remembered for `license_cache_ttl`.
+    pub(crate) license_cache: crate::cache::TtlCache<Option<Arc<License>>>,
     /// Cert-type settings remembered for `token_cache_ttl` (hot paths and imports).
     pub(crate) type_cache: std::sync::Mutex<
         std::collections::HashMap<String, (Instant, Option<license_core::ports::CertTypeSettings>)>,
@@ -157,6 +159,7 @@ impl Platform {
                 rate: RateLimiter::default(),
                 upstream: None,
                 type_cache: Default::default(),
+                license_cache: Default::default(),
             },
             task,
         )
@@ -336,6 +339,23 @@ impl Platform {
             );
         }
         Ok(())
+    }
+
+    /// The license with this key (any of the three), remembered briefly.
+    pub(crate) async fn license_by_key(&self, key: &str) -> Res<Option<Arc<License>>> {
+        let key = key.trim();
+        if let Some(hit) = self.license_cache.get(key, self.config.license_cache_ttl) {
+            return Ok(hit);
+        }
+        let found = self.ports.licenses.find_by_key(key).await?.map(Arc::new);
+        self.license_cache.put(key.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// Forgets remembered license reads (after this node changed a license: it may be
+    /// remembered under any of its keys, and writes are rare).
+    pub(crate) fn forget_licenses(&self) {
+        self.license_cache.clear();
     }
 
     /// A cert type's stored settings, remembered briefly.

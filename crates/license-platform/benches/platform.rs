@@ -1,0 +1,340 @@
+//! The platform benchmark (issue: platform and storage): bulk import of N licenses, then
+//! ShareQueryCertInfo by identifier with token check and committed audit under 64 concurrent
+//! callers, and holder searches' latency.
+//!
+//! `cargo bench -p license-platform --bench platform`; environment: `BENCH_LICENSES`
+//! (default 1000000), `BENCH_DB_URL` (default: SQLite in a fresh temporary directory),
+//! `BENCH_CONCURRENCY` (64), `BENCH_SECONDS` (10).
+#![allow(missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use license_core::context::RawCallContext;
+use license_core::ports::{LicenseFilter, SystemClock};
+use license_core::service::*;
+use license_core::{LicenseService, Role};
+use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_platform::{Platform, PlatformConfig, Ports};
+use license_store::{LocalFileStore, SeaStore};
+
+const TYPES: [&str; 10] = [
+    "11100000000013127D001",
+    "111000000000131433001",
+    "11100000MB0143028R025",
+    "11100000MB0341032Y002",
+    "111000007178369727008",
+    "11100000000013338W006",
+    "131000000000180402003",
+    "11100000MB03271699001",
+    "111000000000136028001",
+    "11100000000013063F006",
+];
+
+fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
+/// A valid GB 11643 citizen ID for holder number `i`.
+fn citizen_id(i: u64) -> String {
+    let day = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
+        + chrono::Duration::days((i % 15_000) as i64);
+    let body = format!("370402{}{:03}", day.format("%Y%m%d"), (i / 15_000) % 1000);
+    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(w)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+fn line(i: u64) -> String {
+    let holder = citizen_id(i / 3);
+    serde_json::json!({
+        "certTypeCode": TYPES[(i % 10) as usize],
+        "certificateNumber": format!("N{i:09}"),
+        "certificateHolder": "张三",
+        "certificateHolderCode": holder,
+        "certificateHolderType": "111",
+        "issueDept": "枣庄市行政审批服务局",
+        "issueDeptCode": "11370000004504927A",
+        "issueDate": "2023-05-01",
+        "certificateValidateStart": "2023-05-01",
+        "certificateValidateEnd": if i % 7 == 0 { serde_json::Value::Null } else { "2033-04-30".into() },
+        "face": {"name": "张三", "certno": holder},
+    })
+    .to_string()
+}
+
+fn ctx() -> RawCallContext {
+    RawCallContext {
+        system_name: Some("基准测试系统".into()),
+        call_category: Some("1".into()),
+        matter_name: Some("性能测试".into()),
+        event_code: Some("BENCH0001".into()),
+        copy_cause: Some("性能测试调用".into()),
+        ..Default::default()
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+async fn load<F, Fut>(
+    platform: Arc<Platform>,
+    concurrency: usize,
+    seconds: u64,
+    make: F,
+) -> (u64, u64, Vec<u64>)
+where
+    F: Fn(Arc<Platform>, u64) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let (p, stop, ok, failed, make) = (
+            platform.clone(),
+            stop.clone(),
+            ok.clone(),
+            failed.clone(),
+            make.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut n = w as u64;
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                if make(p.clone(), n).await {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                lat.push(t.elapsed().as_micros() as u64);
+                n += concurrency as u64;
+            }
+            lat
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort_unstable();
+    (
+        ok.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+        all,
+    )
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    let n: u64 = env("BENCH_LICENSES", 1_000_000);
+    let concurrency: usize = env("BENCH_CONCURRENCY", 64);
+    let seconds: u64 = env("BENCH_SECONDS", 10);
+    let dir = std::env::temp_dir().join(format!("platform-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = match std::env::var("BENCH_DB_URL") {
+        Ok(url) => SeaStore::connect(&url, 16).await.unwrap(),
+        Err(_) => SeaStore::sqlite_in(&dir).await.unwrap(),
+    };
+    store.reset().await.unwrap();
+    println!(
+        "backend: {:?}, licenses: {n}, concurrency: {concurrency}",
+        store.backend()
+    );
+    let files = Arc::new(LocalFileStore::new(dir.join("files")).unwrap());
+    let engine = OfdEngine::new(
+        NodeKey::generate("基准", "枣庄市").unwrap(),
+        "基准章",
+        TrustStore::default(),
+        "http://127.0.0.1/v/",
+    )
+    .unwrap();
+    let ports = Ports::from_store(
+        Arc::new(store),
+        files,
+        Arc::new(engine),
+        Arc::new(SystemClock),
+    );
+    let (platform, task) = Platform::new(ports, PlatformConfig::default());
+    let platform = Arc::new(platform);
+
+    // 1. Bulk import.
+    let started = Instant::now();
+    let chunk = 50_000u64;
+    let mut imported = 0;
+    let mut start = 0;
+    while start < n {
+        let end = (start + chunk).min(n);
+        let text: String = (start..end).map(|i| line(i) + "\n").collect();
+        let r = platform.import_jsonl(&text).await;
+        assert!(
+            r.rejected.is_empty(),
+            "{:?}",
+            &r.rejected[..r.rejected.len().min(3)]
+        );
+        imported += r.imported;
+        start = end;
+    }
+    let import_secs = started.elapsed().as_secs_f64();
+    println!(
+        "import: {imported} licenses in {import_secs:.1} s ({:.0}/s)",
+        imported as f64 / import_secs
+    );
+
+    // 2. A token and some identifiers.
+    platform.add_client("bench", "bench-secret").await.unwrap();
+    let mut acct = platform
+        .create_account("bench", "bench-password", Role::ALL.to_vec(), vec![], None)
+        .await
+        .unwrap();
+    acct.holder_search_per_minute = Some(u32::MAX);
+    platform.update_account(&acct).await.unwrap();
+    let token = platform
+        .issue_token(
+            &Caller::default(),
+            PasswordGrant {
+                client_id: Some("bench".into()),
+                client_secret: Some("bench-secret".into()),
+                scope: None,
+                username: Some("bench".into()),
+                password: Some("bench-password".into()),
+            },
+        )
+        .await
+        .unwrap()
+        .access_token;
+    let sample = platform
+        .search_licenses(&LicenseFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Arc<Vec<(String, String, String)>> = Arc::new(
+        sample
+            .items
+            .iter()
+            .map(|l| {
+                (
+                    l.identifier.to_string(),
+                    l.holder_code.clone(),
+                    l.cert_type_code.clone(),
+                )
+            })
+            .collect(),
+    );
+
+    // 3a. Baseline: the bare look-up the interface makes, no token, no audit.
+    let ids2 = ids.clone();
+    let (ok, _, lat) = load(platform.clone(), concurrency, seconds, move |p, i| {
+        let ids = ids2.clone();
+        async move {
+            let id = &ids[(i as usize * 7919) % ids.len()].0;
+            p.ports()
+                .licenses
+                .find_by_key(id)
+                .await
+                .is_ok_and(|l| l.is_some())
+        }
+    })
+    .await;
+    println!(
+        "baseline find_by_key: {:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms",
+        ok as f64 / seconds as f64,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+
+    // 3. ShareQueryCertInfo by identifier.
+    let (tok, ids2) = (token.clone(), ids.clone());
+    let (ok, failed, lat) = load(platform.clone(), concurrency, seconds, move |p, i| {
+        let (tok, ids) = (tok.clone(), ids2.clone());
+        async move {
+            let id = &ids[(i as usize * 7919) % ids.len()].0;
+            let caller = Caller {
+                token: Some(tok),
+                client_addr: None,
+                request_id: String::new(),
+            };
+            let req = QueryCertInfoRequest {
+                certificate_id: Some(id.clone()),
+                interface_type: Some("1".into()),
+                context: ctx(),
+            };
+            p.query_cert_info(&caller, req).await.is_ok()
+        }
+    })
+    .await;
+    println!(
+        "ShareQueryCertInfo: {:.0} calls/s ({ok} ok, {failed} failed), p50 {:.2} ms, p99 {:.2} ms",
+        ok as f64 / seconds as f64,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+
+    // 4. Holder searches.
+    let (tok, ids2) = (token.clone(), ids.clone());
+    let (ok, failed, lat) = load(
+        platform.clone(),
+        concurrency.min(16),
+        seconds,
+        move |p, i| {
+            let (tok, ids) = (tok.clone(), ids2.clone());
+            async move {
+                let (_, holder, ctype) = &ids[(i as usize * 104_729) % ids.len()];
+                let caller = Caller {
+                    token: Some(tok),
+                    client_addr: None,
+                    request_id: String::new(),
+                };
+                let req = HolderQueryRequest {
+                    holder_code: Some(holder.clone()),
+                    holder_code_type: Some("111".into()),
+                    cert_type_code: Some(ctype.clone()),
+                    interface_type: Some("1".into()),
+                    context: ctx(),
+                    ..Default::default()
+                };
+                p.query_by_holder(&caller, req).await.is_ok()
+            }
+        },
+    )
+    .await;
+    println!(
+        "ShareQueryCertInfoByHo: {:.0} calls/s ({ok} ok, {failed} failed), p50 {:.2} ms, p99 {:.2} ms",
+        ok as f64 / seconds as f64,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+    drop(platform);
+    task.finish().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
