@@ -66,7 +66,7 @@ fn line(i: u64) -> String {
         "issueDeptCode": "11370000004504927A",
         "issueDate": "2023-05-01",
         "certificateValidateStart": "2023-05-01",
-        "certificateValidateEnd": if i % 7 == 0 { serde_json::Value::Null } else { "2033-04-30".into() },
+        "certificateValidateEnd": if i.is_multiple_of(7) { serde_json::Value::Null } else { "2033-04-30".into() },
         "face": {"name": "张三", "certno": holder},
     })
     .to_string()
