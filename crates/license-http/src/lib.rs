@@ -1,0 +1,6 @@
+//! The REST front of the electronic license sharing platform: the contract's envelope and data
+//! shapes (API.md §1, §6), parameters, the OAuth token endpoint and download links.
+
+#![forbid(unsafe_code)]
+
+pub mod envelope;
