@@ -516,6 +516,41 @@ pub trait LicenseService: Send + Sync {
     async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>>;
 }
 
+/// What the public verification page shows of a license (API.md §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationView {
+    /// Certificate name.
+    pub certificate_name: String,
+    /// Holder (unmasked; the page masks it).
+    pub holder: String,
+    /// Holder code (unmasked; the page masks it).
+    pub holder_code: String,
+    /// Issuing department.
+    pub issue_dept: String,
+    /// First day of validity.
+    pub valid_from: NaiveDate,
+    /// Last day of validity; `None` = 长期.
+    pub valid_to: Option<NaiveDate>,
+    /// Status today.
+    pub status: LicenseStatus,
+}
+
+/// What a node serves besides the share interfaces: capability download links, the public
+/// verification page, readiness.
+#[async_trait]
+pub trait NodeService: Send + Sync {
+    /// Redeems a download link's id: the file name and bytes, or `10` when unknown or expired.
+    async fn redeem_download(
+        &self,
+        caller: &Caller,
+        link_id: &str,
+    ) -> ServiceResult<(String, Vec<u8>)>;
+    /// The license a QR token names, if any.
+    async fn verification(&self, qr_token: &str) -> ServiceResult<Option<VerificationView>>;
+    /// Whether the node's database answers.
+    async fn ready(&self) -> bool;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,3 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub mod envelope;
+pub mod page;
+pub mod params;
+pub mod routes;
+
+pub use routes::{AppState, DEFAULT_BODY_LIMIT, router};

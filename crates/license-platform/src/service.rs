@@ -457,3 +457,32 @@ impl LicenseService for Platform {
         )
     }
 }
+
+#[async_trait]
+impl NodeService for Platform {
+    async fn redeem_download(
+        &self,
+        caller: &Caller,
+        link_id: &str,
+    ) -> ServiceResult<(String, Vec<u8>)> {
+        Platform::redeem_download(self, caller, link_id).await
+    }
+
+    async fn verification(&self, qr_token: &str) -> ServiceResult<Option<VerificationView>> {
+        Ok(Platform::verification(self, qr_token)
+            .await?
+            .map(|(l, status)| VerificationView {
+                certificate_name: l.certificate_name,
+                holder: l.holder,
+                holder_code: l.holder_code,
+                issue_dept: l.issue_dept,
+                valid_from: l.validity.start,
+                valid_to: l.validity.end,
+                status,
+            }))
+    }
+
+    async fn ready(&self) -> bool {
+        self.ports.licenses.find_by_key("-").await.is_ok()
+    }
+}

@@ -1,0 +1,511 @@
+//! The routes: share interfaces (POST and GET, with the `ShareQueryCertInfoByHolderCode`
+//! alias), the OAuth token endpoint, capability download links, the public verification page,
+//! and health checks.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use license_core::context::{OperatorDetails, RawCallContext};
+use license_core::interface::{
+    BASE_PATH, CITY_DOWNLOAD_PATH, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH, SHARE_PREFIX,
+    TOKEN_PATH, VERIFY_PAGE_PATH,
+};
+use license_core::params as p;
+use license_core::service::*;
+use license_core::{Interface, LicenseService, ReturnCode, ServiceError};
+use serde_json::{Value, json};
+
+use crate::envelope;
+use crate::page;
+use crate::params::{BodyError, Params, bearer};
+
+/// Default body limit: 20 MiB, to allow base64 files (API.md §1).
+pub const DEFAULT_BODY_LIMIT: usize = 20 << 20;
+/// The request id header.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// What the routes serve from.
+#[derive(Clone)]
+pub struct AppState {
+    /// The share interfaces.
+    pub service: Arc<dyn LicenseService>,
+    /// Download links, verification page, readiness.
+    pub node: Arc<dyn NodeService>,
+}
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    let mut r = (status, Json(v)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}
+
+fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
+    let mut r = json_response(status, envelope::failure(e));
+    if let Some(secs) = e.retry_after_secs {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
+}
+
+fn ok(v: Value) -> Response {
+    json_response(StatusCode::OK, v)
+}
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
+}
+
+fn body_params(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Params, Box<Response>> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    Params::merge(query, ct, body).map_err(|e| {
+        Box::new(match e {
+            BodyError::UnsupportedType(t) => envelope_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &ServiceError::new(
+                    ReturnCode::Unparseable,
+                    format!("unsupported body type {t}"),
+                ),
+            ),
+            BodyError::Malformed(m) => envelope_error(
+                StatusCode::BAD_REQUEST,
+                &ServiceError::new(ReturnCode::Unparseable, m),
+            ),
+        })
+    })
+}
+
+fn ctx(q: &Params) -> RawCallContext {
+    RawCallContext {
+        system_name: q.get(p::CERTIFICATE_SYSTEM_NAME),
+        call_category: q.get(p::CERTIFICATE_CALL_CATEGORY),
+        matter_name: q.get(p::CERTIFICATE_MATTER_NAME),
+        event_code: q.get(p::CERTIFICATE_EVENT_CODE),
+        copy_cause: q.get(p::CERTIFICATE_COPY_CAUSE),
+        call_district: q.get(p::CALL_DISTRICT),
+        call_department: q.get(p::CALL_DEPARTMENT),
+        district_level: q.get(p::DISTRICT_LEVEL),
+    }
+}
+
+fn operator(q: &Params) -> OperatorDetails {
+    OperatorDetails {
+        area_code: q.get(p::CLIENT_INFO_AREA_CODE),
+        dept_code: q.get(p::CLIENT_INFO_DEPT_CODE),
+        oper_name: q.get(p::CLIENT_INFO_OPER_NAME),
+        dept_name: q.get(p::DEPT_NAME),
+        whose: q.get(p::WHOSE),
+        category: q.get(p::CATEGORY),
+        license_type_code: q.get(p::LICENSE_TYPE_CODE),
+        oper_user_name: q.get(p::OPER_USER_NAME),
+        oper_time: q.get(p::OPER_TIME),
+        oper_user_ip: q.get(p::OPER_USER_IP),
+    }
+}
+
+fn holder(q: &Params) -> HolderQueryRequest {
+    HolderQueryRequest {
+        holder_code: q.get(p::CERTIFICATE_HOLDER_CODE),
+        holder_code_type: q.get(p::CERTIFICATE_HOLDER_CODE_TYPE),
+        cert_type_code: q.get(p::CERT_TYPE_CODE),
+        certificate_number: q.get(p::CERTIFICATE_NUMBER),
+        certificate_type: q.get(p::CERTIFICATE_TYPE),
+        mode: q.get(p::MODE),
+        page: q.first(&[p::PAGE, p::PAGE_LOWER]),
+        size: q.first(&[p::SIZE, p::SIZE_LOWER]),
+        interface_type: q.get(p::INTERFACE_TYPE),
+        context: ctx(q),
+        operator: operator(q),
+    }
+}
+
+fn answer<T>(r: ServiceResult<T>, render: impl FnOnce(&T) -> Value) -> Response {
+    match r {
+        Ok(a) => ok(render(&a)),
+        Err(e) => envelope_error(StatusCode::OK, &e),
+    }
+}
+
+async fn share(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let q = match body_params(&headers, query.as_deref(), &body) {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let caller = Caller {
+        token: q.get(p::ACCESS_TOKEN).or_else(|| {
+            bearer(
+                headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        }),
+        client_addr: headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: request_id(&headers),
+    };
+    let svc = &s.service;
+    let name = if name == HOLDER_QUERY_ALIAS {
+        Interface::ShareQueryCertInfoByHo.name().to_owned()
+    } else {
+        name
+    };
+    let iface = Interface::SHARE.into_iter().find(|i| i.name() == name);
+    match iface {
+        Some(Interface::ShareDownloadUrl) => {
+            let req = DownloadUrlRequest {
+                certificate_id: q.get(p::CERTIFICATE_ID),
+                expiry_time: q.get(p::EXPIRY_TIME),
+                context: ctx(&q),
+            };
+            answer(svc.share_download_url(&caller, req).await, envelope::links)
+        }
+        Some(Interface::ShareQueryCertInfo) => {
+            let req = QueryCertInfoRequest {
+                certificate_id: q.get(p::CERTIFICATE_ID),
+                interface_type: q.get(p::INTERFACE_TYPE),
+                context: ctx(&q),
+            };
+            answer(svc.query_cert_info(&caller, req).await, envelope::records)
+        }
+        Some(Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile) => {
+            if q.has(p::CONTENT) {
+                let req = VerifyFileRequest {
+                    cert_type_code: q.get(p::CERT_TYPE_CODE),
+                    content_type: q.get(p::CONTENT_TYPE),
+                    content: q.get(p::CONTENT),
+                    use_cause: q.get(p::USE_CAUSE),
+                    interface_type: q.get(p::INTERFACE_TYPE),
+                    context: ctx(&q),
+                };
+                answer(
+                    svc.verify_cert_file(&caller, req).await,
+                    envelope::file_verification,
+                )
+            } else {
+                let req = VerifyInfoRequest {
+                    cert_type_code: q.get(p::CERT_TYPE_CODE),
+                    certificate_data: q.get(p::CERTIFICATE_DATA),
+                    use_for: q.get(p::USE_FOR),
+                    holder_code: q.get(p::CERTIFICATE_HOLDER_CODE),
+                    interface_type: q.get(p::INTERFACE_TYPE),
+                    context: ctx(&q),
+                };
+                answer(
+                    svc.verify_cert_info(&caller, req).await,
+                    envelope::info_verification,
+                )
+            }
+        }
+        Some(Interface::ShareQueryCertInfoByQRcode) => {
+            let req = QrQueryRequest {
+                qr_value: q.get(p::QR_VALUE),
+                interface_type: q.get(p::INTERFACE_TYPE),
+                context: ctx(&q),
+                operator: operator(&q),
+            };
+            answer(svc.query_by_qr_code(&caller, req).await, envelope::qr)
+        }
+        Some(Interface::ShareQueryCertInfoByHo) => answer(
+            svc.query_by_holder(&caller, holder(&q)).await,
+            envelope::records,
+        ),
+        Some(Interface::ShareDownloadUrlsByHolderCode) => answer(
+            svc.download_urls_by_holder(&caller, holder(&q)).await,
+            envelope::links,
+        ),
+        Some(Interface::ShareDownloadFile) => {
+            let req = DownloadFileRequest {
+                certificate_identifier: q.get(p::CERTIFICATE_IDENTIFIER),
+                copy_expiring_time: q.get(p::CERTIFICATE_COPY_EXPIRING_TIME),
+                interface_type: q.get(p::INTERFACE_TYPE),
+                file_type: q.get(p::FILE_TYPE),
+                context: ctx(&q),
+            };
+            answer(
+                svc.download_file(&caller, req).await,
+                envelope::downloaded_file,
+            )
+        }
+        Some(Interface::InsertToProvince) => {
+            let req = SyncRequest {
+                file_number: q.get(p::FILE_NUMBER),
+                cert_identifier: q.get(p::CERT_IDENTIFIER),
+            };
+            answer(svc.insert_to_province(&caller, req).await, |id| {
+                envelope::inserted(license_core::Library::Province, id)
+            })
+        }
+        Some(Interface::UpdateToProvince) => {
+            let req = SyncRequest {
+                file_number: q.get(p::FILE_NUMBER),
+                cert_identifier: q.get(p::CERT_IDENTIFIER),
+            };
+            answer(svc.update_to_province(&caller, req).await, |_| {
+                envelope::no_data(license_core::Library::Province)
+            })
+        }
+        Some(Interface::DeleteToProvince) => {
+            let req = SyncRequest {
+                file_number: q.get(p::FILE_NUMBER),
+                cert_identifier: q.get(p::CERT_IDENTIFIER),
+            };
+            answer(svc.delete_to_province(&caller, req).await, |_| {
+                envelope::no_data(license_core::Library::Province)
+            })
+        }
+        Some(Interface::ShengShiStateInfo) => answer(
+            svc.sheng_shi_state(&caller, holder(&q)).await,
+            envelope::sheng_shi,
+        ),
+        Some(Interface::DownloadPdfFile) => {
+            let req = PdfRequest {
+                abstract_code: q.get(p::ABSTRACT_CODE),
+            };
+            answer(svc.download_pdf(&caller, req).await, |b| {
+                envelope::pdf(license_core::Library::City, b)
+            })
+        }
+        _ => not_found().await,
+    }
+}
+
+fn oauth_error(e: &TokenError) -> Response {
+    let status = if e.kind == OAuthErrorKind::InvalidClient {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut r = (
+        status,
+        Json(json!({ "error": e.kind.code(), "error_description": e.description })),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"license-api-release\""),
+        );
+    }
+    r
+}
+
+/// Client credentials from HTTP Basic (RFC 6749 §2.3.1: form-encoded id and secret).
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let h = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, b64) = h.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    Some((dec(id), dec(secret)))
+}
+
+async fn token(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let q = match body_params(&headers, query.as_deref(), &body) {
+        Ok(q) => q,
+        Err(_) => {
+            return oauth_error(&TokenError {
+                kind: OAuthErrorKind::InvalidRequest,
+                description: "malformed body".into(),
+            });
+        }
+    };
+    let (client_id, client_secret) = match basic(&headers) {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (q.get(p::CLIENT_ID), q.get(p::CLIENT_SECRET)),
+    };
+    let caller = Caller {
+        token: None,
+        client_addr: None,
+        request_id: request_id(&headers),
+    };
+    let result = match q.get(p::GRANT_TYPE).as_deref() {
+        Some("password") => {
+            s.service
+                .issue_token(
+                    &caller,
+                    PasswordGrant {
+                        client_id,
+                        client_secret,
+                        scope: q.get(p::SCOPE),
+                        username: q.get(p::USERNAME),
+                        password: q.get(p::PASSWORD),
+                    },
+                )
+                .await
+        }
+        Some("refresh_token") => {
+            s.service
+                .refresh_token(
+                    &caller,
+                    RefreshGrant {
+                        client_id,
+                        client_secret,
+                        scope: q.get(p::SCOPE),
+                        refresh_token: q.get(p::REFRESH_TOKEN),
+                    },
+                )
+                .await
+        }
+        Some(other) => Err(TokenError {
+            kind: OAuthErrorKind::UnsupportedGrantType,
+            description: format!("grant_type {other} is not supported"),
+        }),
+        None => Err(TokenError {
+            kind: OAuthErrorKind::InvalidRequest,
+            description: "grant_type is required".into(),
+        }),
+    };
+    match result {
+        Ok(g) => {
+            let mut r = Json(json!({
+                "access_token": g.access_token,
+                "token_type": TOKEN_TYPE,
+                "refresh_token": g.refresh_token,
+                "expires_in": g.expires_in,
+                "scope": g.scope,
+            }))
+            .into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => oauth_error(&e),
+    }
+}
+
+/// `Content-Disposition` with exactly one `filename=` and nothing after it (real clients split
+/// on `=`).
+pub fn content_disposition(file_name: &str) -> String {
+    let encoded =
+        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    format!("attachment; filename={encoded}")
+}
+
+async fn download(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let q = Params::merge(query.as_deref(), None, b"").unwrap_or_default();
+    let Some(id) = q.first(&["fileId", "id"]) else {
+        return envelope_error(
+            StatusCode::NOT_FOUND,
+            &ServiceError::new(ReturnCode::NotFound, "the download link is unknown"),
+        );
+    };
+    let caller = Caller {
+        token: None,
+        client_addr: None,
+        request_id: request_id(&headers),
+    };
+    match s.node.redeem_download(&caller, &id).await {
+        Ok((name, bytes)) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/ofd"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Err(e) if e.code == ReturnCode::NotFound => envelope_error(StatusCode::NOT_FOUND, &e),
+        Err(e) => envelope_error(StatusCode::OK, &e),
+    }
+}
+
+async fn verify_page(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+    match s.node.verification(&token).await {
+        Ok(Some(v)) => Html(page::verification(&v, chrono::Utc::now())).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Html(page::not_found())).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Html(page::not_found())).into_response(),
+    }
+}
+
+async fn not_found() -> Response {
+    envelope_error(
+        StatusCode::NOT_FOUND,
+        &ServiceError::new(ReturnCode::NotFound, "unknown path"),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    if s.node.ready().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+/// The REST application.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    let share_path = format!("{BASE_PATH}{SHARE_PREFIX}{{name}}");
+    Router::new()
+        .route(&share_path, get(share).post(share))
+        .route(&format!("{BASE_PATH}{TOKEN_PATH}"), post(token))
+        .route(&format!("{BASE_PATH}{CITY_DOWNLOAD_PATH}"), get(download))
+        .route(
+            &format!("{BASE_PATH}{PROVINCE_DOWNLOAD_PATH}"),
+            get(download),
+        )
+        .route(
+            &format!("{BASE_PATH}{VERIFY_PAGE_PATH}{{token}}"),
+            get(verify_page),
+        )
+        .route("/healthz", any(healthz))
+        .route("/readyz", any(readyz))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

@@ -1,0 +1,149 @@
+//! Wiring a node from its settings, and serving it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use license_core::Library;
+use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
+use license_core::ports::SystemClock;
+use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_platform::{AuditTask, Platform, PlatformConfig, Ports};
+use license_store::{LocalFileStore, SeaStore};
+
+use crate::Opts;
+
+/// A wired node.
+pub struct Node {
+    /// The platform.
+    pub platform: Arc<Platform>,
+    /// The audit committer (finish after the platform is dropped).
+    pub audit: AuditTask,
+}
+
+async fn store(opts: &Opts) -> Result<SeaStore, String> {
+    match &opts.database_url {
+        Some(url) => SeaStore::connect(url, 16).await.map_err(|e| e.to_string()),
+        None => SeaStore::sqlite_in(&opts.data_dir)
+            .await
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The public URL: configured, or derived from the listen address.
+pub fn public_url(opts: &Opts, bound: Option<SocketAddr>) -> String {
+    match &opts.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!(
+            "http://{}",
+            bound.map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
+        ),
+    }
+}
+
+/// Builds the node: store, files, keys, document engine, platform.
+pub async fn build(opts: &Opts, public: &str) -> Result<Node, String> {
+    let role = match opts.role.as_str() {
+        "city" => Library::City,
+        "province" => Library::Province,
+        other => {
+            return Err(format!(
+                "LICENSED_ROLE must be city or province, not {other:?}"
+            ));
+        }
+    };
+    let store = store(opts).await?;
+    let files =
+        LocalFileStore::new(opts.data_dir.join("files")).map_err(|e| format!("file store: {e}"))?;
+    let key = NodeKey::load_or_create(
+        &opts.data_dir.join("keys"),
+        "电子证照共享服务平台",
+        "license-platform",
+    )
+    .map_err(|e| e.to_string())?;
+    let engine = OfdEngine::new(
+        key,
+        "电子证照共享服务平台签章",
+        TrustStore::default(),
+        format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"),
+    )
+    .map_err(|e| e.to_string())?;
+    let ports = Ports::from_store(
+        Arc::new(store),
+        Arc::new(files),
+        Arc::new(engine),
+        Arc::new(SystemClock),
+    );
+    let config = PlatformConfig {
+        role,
+        public_url: public.to_owned(),
+        token_ttl: chrono::Duration::seconds(opts.token_ttl_secs.max(60)),
+        download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs.max(10)),
+        ..PlatformConfig::default()
+    };
+    let (platform, audit) = Platform::new(ports, config);
+    Ok(Node {
+        platform: Arc::new(platform),
+        audit,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Serves a node on an already bound listener until SIGINT/SIGTERM, then flushes the audit log.
+pub async fn serve_on(listener: tokio::net::TcpListener, node: Node) -> Result<(), String> {
+    let state = license_http::AppState {
+        service: node.platform.clone(),
+        node: node.platform.clone(),
+    };
+    let app = license_http::router(state, license_http::DEFAULT_BODY_LIMIT);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    let Node { platform, audit } = node;
+    drop(platform);
+    audit.finish().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `licensed serve`.
+pub async fn serve(opts: Opts) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(&opts.http_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.http_addr))?;
+    let bound = listener.local_addr().ok();
+    let public = public_url(&opts, bound);
+    let node = build(&opts, &public).await?;
+    tracing::info!(addr = %opts.http_addr, public = %public, "serving");
+    println!(
+        "licensed listening on http://{}",
+        bound.map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
+    );
+    serve_on(listener, node).await
+}
+
+/// `licensed migrate`.
+pub async fn migrate(opts: &Opts) -> Result<(), String> {
+    store(opts).await?;
+    println!("database schema is up to date");
+    Ok(())
+}
