@@ -240,10 +240,15 @@ impl Platform {
         }
     }
 
-    async fn sync_unavailable<T>(&self, call: &mut Call, caller: &Caller) -> Res<T> {
-        let _ = self
-            .authorize(call, caller, license_core::Role::Sync)
-            .await?;
+    /// The sync interfaces and `shengShiStateInfo` need a province upstream (API.md §5):
+    /// `2` on a province node, and on a city node without one.
+    async fn needs_province<T>(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        role: license_core::Role,
+    ) -> Res<T> {
+        let _ = self.authorize(call, caller, role).await?;
         match self.config.role {
             Library::Province => fail(
                 ReturnCode::NotProvided,
@@ -405,19 +410,25 @@ impl LicenseService for Platform {
         _req: SyncRequest,
     ) -> ServiceResult<String> {
         let mut call = self.begin(caller, Interface::InsertToProvince);
-        let r = self.sync_unavailable(&mut call, caller).await;
+        let r = self
+            .needs_province(&mut call, caller, license_core::Role::Sync)
+            .await;
         self.finish(call, r).await
     }
 
     async fn update_to_province(&self, caller: &Caller, _req: SyncRequest) -> ServiceResult<()> {
         let mut call = self.begin(caller, Interface::UpdateToProvince);
-        let r = self.sync_unavailable(&mut call, caller).await;
+        let r = self
+            .needs_province(&mut call, caller, license_core::Role::Sync)
+            .await;
         self.finish(call, r).await
     }
 
     async fn delete_to_province(&self, caller: &Caller, _req: SyncRequest) -> ServiceResult<()> {
         let mut call = self.begin(caller, Interface::DeleteToProvince);
-        let r = self.sync_unavailable(&mut call, caller).await;
+        let r = self
+            .needs_province(&mut call, caller, license_core::Role::Sync)
+            .await;
         self.finish(call, r).await
     }
 
@@ -427,23 +438,10 @@ impl LicenseService for Platform {
         req: HolderQueryRequest,
     ) -> ServiceResult<ShengShiState> {
         let mut call = self.begin(caller, Interface::ShengShiStateInfo);
-        let r: Res<ShengShiState> = async {
-            let _ = self
-                .authorize(&mut call, caller, license_core::Role::Search)
-                .await?;
-            let _ = &req;
-            match self.config.role {
-                Library::Province => fail(
-                    ReturnCode::NotProvided,
-                    "a province node offers no sync interface",
-                ),
-                Library::City => fail(
-                    ReturnCode::NotProvided,
-                    "this city node has no province upstream",
-                ),
-            }
-        }
-        .await;
+        let _ = req;
+        let r = self
+            .needs_province(&mut call, caller, license_core::Role::Search)
+            .await;
         self.finish(call, r).await
     }
 
