@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod admin;
 mod demo;
 mod node;
 
@@ -84,6 +85,23 @@ enum Command {
         #[command(subcommand)]
         command: IdCommand,
     },
+    /// Manages accounts of business systems.
+    Account {
+        #[command(subcommand)]
+        command: admin::AccountCommand,
+    },
+    /// Manages OAuth clients.
+    Client {
+        #[command(subcommand)]
+        command: admin::ClientCommand,
+    },
+    /// Manages licenses.
+    License {
+        #[command(subcommand)]
+        command: admin::LicenseCommand,
+    },
+    /// Exits 0 when the node at LICENSED_HTTP_ADDR answers /readyz.
+    Healthcheck,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,7 +130,14 @@ fn id_check(input: &str) -> ExitCode {
             for d in id.deviations() {
                 println!("deviation:       {d}");
             }
-            ExitCode::SUCCESS
+            if id.deviations().is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "invalid: the check character holds, but the identifier deviates from the GB/T 36904 grammar"
+                );
+                ExitCode::FAILURE
+            }
         }
         Err(e) => {
             eprintln!("invalid: {e}");
@@ -150,6 +175,10 @@ fn main() -> ExitCode {
             Command::Serve => node::serve(cli.opts).await,
             Command::Demo => demo::run(cli.opts).await,
             Command::Migrate => node::migrate(&cli.opts).await,
+            Command::Account { command } => admin::account(&cli.opts, command).await,
+            Command::Client { command } => admin::client(&cli.opts, command).await,
+            Command::License { command } => admin::license(&cli.opts, command).await,
+            Command::Healthcheck => admin::healthcheck(&cli.opts).await,
             Command::Id { .. } => Ok(()),
         }
     });

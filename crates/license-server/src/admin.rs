@@ -1,0 +1,201 @@
+//! Operators' subcommands: accounts, OAuth clients, license import, health check.
+
+use std::io::Read;
+
+use clap::Subcommand;
+use license_core::Role;
+
+use crate::Opts;
+use crate::node;
+
+/// `licensed account …`.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Creates an account.
+    Add {
+        /// Login name.
+        username: String,
+        /// Roles, comma-separated: search, info, view, download, verify, sync, admin.
+        #[arg(long)]
+        roles: String,
+        /// Cert-type codes the account may use, comma-separated (default: all).
+        #[arg(long)]
+        cert_types: Option<String>,
+        /// The password (prefer --password-stdin: arguments show in process lists).
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Reads the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists accounts.
+    List,
+    /// Disables an account and revokes its tokens.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+}
+
+/// `licensed client …`.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Registers an OAuth client.
+    Add {
+        /// `client_id`.
+        client_id: String,
+        /// `client_secret`.
+        #[arg(long)]
+        secret: String,
+    },
+}
+
+/// `licensed license …`.
+#[derive(Debug, Subcommand)]
+pub enum LicenseCommand {
+    /// Imports licenses from a JSON Lines file.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+}
+
+fn split(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|x| !x.is_empty())
+}
+
+/// Runs an account subcommand.
+pub async fn account(opts: &Opts, cmd: AccountCommand) -> Result<(), String> {
+    let n = node::build(opts, &node::public_url(opts, None)).await?;
+    let p = &n.platform;
+    let result = match cmd {
+        AccountCommand::Add {
+            username,
+            roles,
+            cert_types,
+            password,
+            password_stdin,
+        } => {
+            let roles = split(&roles)
+                .map(|r| Role::from_name(r).ok_or_else(|| format!("unknown role {r}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let password = match (password, password_stdin) {
+                (Some(p), _) => p,
+                (None, true) => {
+                    let mut s = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut s)
+                        .map_err(|e| format!("stdin: {e}"))?;
+                    s.trim_end_matches(['\r', '\n']).to_owned()
+                }
+                (None, false) => return Err("give --password or --password-stdin".into()),
+            };
+            let types = cert_types
+                .as_deref()
+                .map(|t| split(t).map(str::to_owned).collect())
+                .unwrap_or_default();
+            p.create_account(&username, &password, roles, types, None)
+                .await
+                .map_err(|e| e.message())?;
+            println!("account {username} created");
+            Ok(())
+        }
+        AccountCommand::List => {
+            for a in p.accounts().await.map_err(|e| e.message())? {
+                let roles: Vec<&str> = a.roles.iter().map(|r| r.name()).collect();
+                let types = if a.cert_types.is_empty() {
+                    "all".to_owned()
+                } else {
+                    a.cert_types.join(",")
+                };
+                println!(
+                    "{}\t{}\troles={}\tcert-types={}",
+                    a.username,
+                    if a.enabled { "enabled" } else { "disabled" },
+                    roles.join(","),
+                    types
+                );
+            }
+            Ok(())
+        }
+        AccountCommand::Disable { username } => {
+            p.set_account_enabled(&username, false)
+                .await
+                .map_err(|e| e.message())?;
+            println!("account {username} disabled; its tokens are revoked");
+            Ok(())
+        }
+    };
+    finish(n).await;
+    result
+}
+
+/// Runs a client subcommand.
+pub async fn client(opts: &Opts, cmd: ClientCommand) -> Result<(), String> {
+    let n = node::build(opts, &node::public_url(opts, None)).await?;
+    let result = match cmd {
+        ClientCommand::Add { client_id, secret } => n
+            .platform
+            .add_client(&client_id, &secret)
+            .await
+            .map_err(|e| e.message())
+            .map(|()| println!("client {client_id} registered")),
+    };
+    finish(n).await;
+    result
+}
+
+/// Runs a license subcommand.
+pub async fn license(opts: &Opts, cmd: LicenseCommand) -> Result<(), String> {
+    let n = node::build(opts, &node::public_url(opts, None)).await?;
+    let result = match cmd {
+        LicenseCommand::Import { file } => match std::fs::read_to_string(&file) {
+            Err(e) => Err(format!("{}: {e}", file.display())),
+            Ok(text) => {
+                let r = n.platform.import_jsonl(&text).await;
+                for rej in &r.rejected {
+                    eprintln!("line {}: {}", rej.line, rej.reason);
+                }
+                println!("imported {}, rejected {}", r.imported, r.rejected.len());
+                Ok(())
+            }
+        },
+    };
+    finish(n).await;
+    result
+}
+
+async fn finish(n: node::Node) {
+    let node::Node { platform, audit } = n;
+    drop(platform);
+    audit.finish().await;
+}
+
+/// `licensed healthcheck`: GET /readyz on the configured address.
+pub async fn healthcheck(opts: &Opts) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(&opts.http_addr)
+        .await
+        .map_err(|e| format!("{}: {e}", opts.http_addr))?;
+    s.write_all(
+        format!(
+            "GET /readyz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            opts.http_addr
+        )
+        .as_bytes(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.map_err(|e| e.to_string())?;
+    let head = String::from_utf8_lossy(&buf);
+    if head.starts_with("HTTP/1.1 200") {
+        println!("ready");
+        Ok(())
+    } else {
+        Err(format!(
+            "not ready: {}",
+            head.lines().next().unwrap_or_default()
+        ))
+    }
+}
