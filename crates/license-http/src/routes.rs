@@ -420,9 +420,13 @@ async fn token(
 /// `Content-Disposition` with exactly one `filename=` and nothing after it (real clients split
 /// on `=`).
 pub fn content_disposition(file_name: &str) -> String {
-    let encoded =
-        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC)
-            .to_string();
+    // RFC 3986 unreserved characters stay as they are; everything else is percent-encoded.
+    const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(file_name, ENCODED).to_string();
     format!("attachment; filename={encoded}")
 }
 
