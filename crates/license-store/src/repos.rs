@@ -29,6 +29,21 @@ use crate::store::{SeaStore, port_err};
 /// Rows per multi-row insert (SQLite allows 32 766 bound values; a license row binds 23).
 const BATCH_ROWS: usize = 500;
 
+/// Splits rows into chunks of a few fixed sizes, so multi-row statements repeat and the
+/// driver's prepared-statement cache serves them (a new row count is a new statement).
+fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
+    const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+    let mut out = Vec::new();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = SIZES.into_iter().find(|&s| s <= rest.len()).unwrap_or(1);
+        let (head, tail) = rest.split_at(size);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
 fn key_condition(key: &str) -> Condition {
     let key = key.trim();
     let upper = key.to_ascii_uppercase();
@@ -125,8 +140,8 @@ impl LicenseRepository for SeaStore {
         if let Some(n) = &s.certificate_number {
             q = q.filter(license::Column::CertificateNumber.eq(n.as_str()));
         }
-        let total = q.clone().count(&self.db).await.map_err(port_err)?;
         let rows = q
+            .clone()
             .order_by_desc(license::Column::IssueDate)
             .order_by_desc(license::Column::Id)
             .offset(s.offset)
@@ -134,6 +149,12 @@ impl LicenseRepository for SeaStore {
             .all(&self.db)
             .await
             .map_err(port_err)?;
+        // A first page that is not full is everything: no second query for the total.
+        let total = if s.offset == 0 && (rows.len() as u64) < s.limit {
+            rows.len() as u64
+        } else {
+            q.count(&self.db).await.map_err(port_err)?
+        };
         Ok(Page {
             total,
             items: rows
@@ -555,7 +576,7 @@ impl AuditStore for SeaStore {
             return Ok(());
         }
         let txn = self.db.begin().await.map_err(port_err)?;
-        for chunk in events.chunks(BATCH_ROWS) {
+        for chunk in fixed_chunks(events) {
             audit_event::Entity::insert_many(chunk.iter().map(audit_to))
                 .exec(&txn)
                 .await
@@ -571,7 +592,7 @@ impl AuditStore for SeaStore {
                 })
             })
             .collect();
-        for chunk in links.chunks(BATCH_ROWS * 4) {
+        for chunk in fixed_chunks(&links) {
             audit_license::Entity::insert_many(chunk.to_vec())
                 .exec(&txn)
                 .await
