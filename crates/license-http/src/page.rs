@@ -44,7 +44,7 @@ h1{font-size:20px;margin:8px 0 16px;text-align:center}\
 .ok{background:#e7f6ec;color:#137333}.bad{background:#fdecea;color:#b3261e}.warn{background:#fff4e5;color:#8a5300}\
 dl{margin:0;display:grid;grid-template-columns:6.5em 1fr;row-gap:10px;column-gap:8px;font-size:16px}\
 dt{color:#666}dd{margin:0;word-break:break-all}\
-footer{text-align:center;color:#888;font-size:13px;margin-top:16px}";
+footer{text-align:center;color:#888;font-size:13px;margin-top:16px}.d{white-space:nowrap}";
 
 fn shell(title: &str, body: &str) -> String {
     format!(
@@ -68,7 +68,7 @@ pub fn verification(v: &VerificationView, checked_at: DateTime<Utc>) -> String {
     let body = format!(
         "<h1>电子证照核验</h1><div class=\"card\"><div class=\"state {class}\">{}</div><dl>\
 <dt>证照名称</dt><dd>{}</dd><dt>持证主体</dt><dd>{}</dd><dt>主体代码</dt><dd>{}</dd>\
-<dt>颁发机构</dt><dd>{}</dd><dt>有效期限</dt><dd>{} 至 {}</dd></dl></div>\
+<dt>颁发机构</dt><dd>{}</dd><dt>有效期限</dt><dd><span class=\"d\">{}</span> 至 <span class=\"d\">{}</span></dd></dl></div>\
 <footer>核验时间：{}（北京时间）</footer>",
         v.status.label(),
         esc(&v.certificate_name),
