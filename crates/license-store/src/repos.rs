@@ -53,6 +53,22 @@ fn key_condition(key: &str) -> Condition {
         .add(license::Column::ProvinceIdentifier.eq(key))
 }
 
+impl SeaStore {
+    /// The one license matching a condition (every look-up key is unique).
+    async fn one_license(
+        &self,
+        condition: impl sea_orm::sea_query::IntoCondition,
+    ) -> PortResult<Option<License>> {
+        license::Entity::find()
+            .filter(condition)
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+            .map(license_from)
+            .transpose()
+    }
+}
+
 #[async_trait]
 impl LicenseRepository for SeaStore {
     async fn insert(&self, l: &License) -> PortResult<()> {
@@ -104,33 +120,16 @@ impl LicenseRepository for SeaStore {
     }
 
     async fn find_by_key(&self, key: &str) -> PortResult<Option<License>> {
-        license::Entity::find()
-            .filter(key_condition(key))
-            .one(&self.db)
-            .await
-            .map_err(port_err)?
-            .map(license_from)
-            .transpose()
+        self.one_license(key_condition(key)).await
     }
 
     async fn find_by_qr_token(&self, t: &str) -> PortResult<Option<License>> {
-        license::Entity::find()
-            .filter(license::Column::QrToken.eq(t))
-            .one(&self.db)
-            .await
-            .map_err(port_err)?
-            .map(license_from)
-            .transpose()
+        self.one_license(license::Column::QrToken.eq(t)).await
     }
 
     async fn find_by_abstract_code(&self, code: &str) -> PortResult<Option<License>> {
-        license::Entity::find()
-            .filter(license::Column::AbstractCode.eq(code))
-            .one(&self.db)
+        self.one_license(license::Column::AbstractCode.eq(code))
             .await
-            .map_err(port_err)?
-            .map(license_from)
-            .transpose()
     }
 
     async fn search_by_holder(&self, s: &HolderSearch) -> PortResult<Page<License>> {
