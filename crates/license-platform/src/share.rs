@@ -92,7 +92,7 @@ impl Platform {
     }
 
     /// A download link for a copy: grant stored as a digest, URL on the public base URL.
-    async fn link(&self, l: &License, copy: &[u8], session: &Session) -> Res<(String, String)> {
+    async fn link(&self, l: &License, copy: &[u8]) -> Res<(String, String)> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let copy_key = format!("copies/{}/{id}.ofd", &id[..2]);
         self.ports.files.put(&copy_key, copy).await?;
@@ -107,7 +107,6 @@ impl Platform {
             downloads: 0,
         };
         self.ports.grants.insert(&grant).await?;
-        let _ = session;
         let base = self.config.public_url.trim_end_matches('/');
         let url = match self.config.role {
             Library::City => {
@@ -203,7 +202,7 @@ impl Platform {
         let copy = self
             .annotated_copy(&l, &ctx, &session.account.username, expires_on)
             .await?;
-        let (url, scheme) = self.link(&l, &copy, &session).await?;
+        let (url, scheme) = self.link(&l, &copy).await?;
         Ok(self.answer(self.links(vec![(l, url, scheme)])))
     }
 
@@ -391,6 +390,18 @@ impl Platform {
         Ok(page)
     }
 
+    /// A holder request as the upstream gets it: the validated (normalised) context.
+    fn forwarded(call: &Call, req: HolderQueryRequest) -> HolderQueryRequest {
+        HolderQueryRequest {
+            context: call
+                .context
+                .as_ref()
+                .map(|c| c.to_raw())
+                .unwrap_or_default(),
+            ..req
+        }
+    }
+
     pub(crate) async fn do_query_by_holder(
         &self,
         call: &mut Call,
@@ -403,10 +414,7 @@ impl Platform {
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = HolderQueryRequest {
-                    context: call.context.clone().map(|c| c.to_raw()).unwrap_or_default(),
-                    ..req
-                };
+                let fwd = Self::forwarded(call, req);
                 self.forward(up.query_by_holder(&upc, fwd)).await
             }
             Route::Local => {
@@ -432,10 +440,7 @@ impl Platform {
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
-                let fwd = HolderQueryRequest {
-                    context: call.context.clone().map(|c| c.to_raw()).unwrap_or_default(),
-                    ..req
-                };
+                let fwd = Self::forwarded(call, req);
                 self.forward(up.download_urls_by_holder(&upc, fwd)).await
             }
             Route::Local => {
@@ -463,7 +468,7 @@ impl Platform {
                     let copy = self
                         .annotated_copy(&l, &ctx, &session.account.username, expires_on)
                         .await?;
-                    let (url, scheme) = self.link(&l, &copy, &session).await?;
+                    let (url, scheme) = self.link(&l, &copy).await?;
                     made.push((l, url, scheme));
                 }
                 Ok(self.answer(self.links(made)))

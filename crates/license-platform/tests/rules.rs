@@ -632,8 +632,6 @@ async fn scenarios(f: Fixture) {
         interface_type: Some("1".into()),
         context: RawCallContext::default(),
     };
-    let mut cfg = f.platform.config().clone();
-    cfg.role = license_core::Library::Province;
     let results = [
         (
             "V-1",

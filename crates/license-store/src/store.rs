@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use license_core::ports::PortError;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 
@@ -87,10 +87,7 @@ impl SeaStore {
                     .pragma("temp_store", "memory")
             });
         }
-        let db = Database::connect(opts).await.map_err(|e| match e {
-            DbErr::Conn(_) => StoreError::Db(e),
-            other => StoreError::Db(other),
-        })?;
+        let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
         Ok(SeaStore { db, backend })
     }
@@ -125,14 +122,5 @@ impl SeaStore {
     /// The connection (for tools that need raw access, e.g. benchmarks' bulk setup).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
-    }
-
-    /// Executes a statement that needs no result (used for backend pragmas).
-    pub async fn execute_unprepared(&self, sql: &'static str) -> Result<(), PortError> {
-        self.db
-            .execute_unprepared(sql)
-            .await
-            .map(|_| ())
-            .map_err(port_err)
     }
 }
