@@ -5,7 +5,7 @@ use std::io::Read;
 use clap::Subcommand;
 use license_core::Role;
 
-use crate::Opts;
+use crate::Settings;
 use crate::node;
 
 /// `licensed account …`.
@@ -65,7 +65,7 @@ fn split(s: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Runs an account subcommand.
-pub async fn account(opts: &Opts, cmd: AccountCommand) -> Result<(), String> {
+pub async fn account(opts: &Settings, cmd: AccountCommand) -> Result<(), String> {
     let n = node::build(opts, &node::public_url(opts, None)).await?;
     let p = &n.platform;
     let result = match cmd {
@@ -131,7 +131,7 @@ pub async fn account(opts: &Opts, cmd: AccountCommand) -> Result<(), String> {
 }
 
 /// Runs a client subcommand.
-pub async fn client(opts: &Opts, cmd: ClientCommand) -> Result<(), String> {
+pub async fn client(opts: &Settings, cmd: ClientCommand) -> Result<(), String> {
     let n = node::build(opts, &node::public_url(opts, None)).await?;
     let result = match cmd {
         ClientCommand::Add { client_id, secret } => n
@@ -146,7 +146,7 @@ pub async fn client(opts: &Opts, cmd: ClientCommand) -> Result<(), String> {
 }
 
 /// Runs a license subcommand.
-pub async fn license(opts: &Opts, cmd: LicenseCommand) -> Result<(), String> {
+pub async fn license(opts: &Settings, cmd: LicenseCommand) -> Result<(), String> {
     let n = node::build(opts, &node::public_url(opts, None)).await?;
     let result = match cmd {
         LicenseCommand::Import { file } => match std::fs::read_to_string(&file) {
@@ -166,13 +166,15 @@ pub async fn license(opts: &Opts, cmd: LicenseCommand) -> Result<(), String> {
 }
 
 async fn finish(n: node::Node) {
-    let node::Node { platform, audit } = n;
+    let node::Node {
+        platform, audit, ..
+    } = n;
     drop(platform);
     audit.finish().await;
 }
 
 /// `licensed healthcheck`: GET /readyz on the configured address.
-pub async fn healthcheck(opts: &Opts) -> Result<(), String> {
+pub async fn healthcheck(opts: &Settings) -> Result<(), String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(&opts.http_addr)
         .await

@@ -7,7 +7,7 @@ use license_core::Role;
 use license_core::identifier::complete_authority_code;
 use license_platform::{NewLicense, Platform, StateChange};
 
-use crate::Opts;
+use crate::Settings;
 use crate::node;
 
 /// Demo OAuth client.
@@ -268,7 +268,7 @@ async fn seed(p: &Platform) -> Result<Vec<license_core::License>, String> {
 }
 
 /// `licensed demo`.
-pub async fn run(mut opts: Opts) -> Result<(), String> {
+pub async fn run(mut opts: Settings) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!(
         "licensed-demo-{}-{}",
         std::process::id(),

@@ -5,59 +5,13 @@
 mod admin;
 mod demo;
 mod node;
+mod settings;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use license_core::{CertIdentifier, CheckPolicy};
-
-/// Settings shared by every subcommand (flags win over `LICENSED_*` environment variables).
-#[derive(Debug, Clone, Args)]
-pub struct Opts {
-    /// Data directory (SQLite database, files, keys).
-    #[arg(
-        long,
-        global = true,
-        env = "LICENSED_DATA_DIR",
-        default_value = "./data"
-    )]
-    pub data_dir: PathBuf,
-    /// Database URL (`sqlite://…`, `postgres://…`, `mysql://…`); default SQLite under the data
-    /// directory.
-    #[arg(long, global = true, env = "LICENSED_DATABASE_URL")]
-    pub database_url: Option<String>,
-    /// HTTP listen address.
-    #[arg(
-        long,
-        global = true,
-        env = "LICENSED_HTTP_ADDR",
-        default_value = "127.0.0.1:8040"
-    )]
-    pub http_addr: String,
-    /// Public base URL (download links, QR values); default derived from the HTTP address.
-    #[arg(long, global = true, env = "LICENSED_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// `city` or `province`.
-    #[arg(long, global = true, env = "LICENSED_ROLE", default_value = "city")]
-    pub role: String,
-    /// Access-token lifetime, seconds.
-    #[arg(
-        long,
-        global = true,
-        env = "LICENSED_TOKEN_TTL_SECS",
-        default_value_t = 43_200
-    )]
-    pub token_ttl_secs: i64,
-    /// Download-link lifetime, seconds.
-    #[arg(
-        long,
-        global = true,
-        env = "LICENSED_DOWNLOAD_URL_TTL_SECS",
-        default_value_t = 600
-    )]
-    pub download_url_ttl_secs: i64,
-}
+pub use settings::Settings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -67,7 +21,7 @@ pub struct Opts {
 )]
 struct Cli {
     #[command(flatten)]
-    opts: Opts,
+    flags: settings::Flags,
     #[command(subcommand)]
     command: Command,
 }
@@ -146,6 +100,21 @@ fn id_check(input: &str) -> ExitCode {
     }
 }
 
+/// Logs as text or JSON lines; `LICENSED_LOG` overrides the configured filter.
+fn init_logs(s: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LICENSED_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&s.log.filter))
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if s.log.format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Id {
@@ -154,12 +123,14 @@ fn main() -> ExitCode {
     {
         return id_check(identifier);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LICENSED_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    let opts = match Settings::resolve(&cli.flags) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("licensed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logs(&opts);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -172,13 +143,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve => node::serve(cli.opts).await,
-            Command::Demo => demo::run(cli.opts).await,
-            Command::Migrate => node::migrate(&cli.opts).await,
-            Command::Account { command } => admin::account(&cli.opts, command).await,
-            Command::Client { command } => admin::client(&cli.opts, command).await,
-            Command::License { command } => admin::license(&cli.opts, command).await,
-            Command::Healthcheck => admin::healthcheck(&cli.opts).await,
+            Command::Serve => node::serve(opts).await,
+            Command::Demo => demo::run(opts).await,
+            Command::Migrate => node::migrate(&opts).await,
+            Command::Account { command } => admin::account(&opts, command).await,
+            Command::Client { command } => admin::client(&opts, command).await,
+            Command::License { command } => admin::license(&opts, command).await,
+            Command::Healthcheck => admin::healthcheck(&opts).await,
             Command::Id { .. } => Ok(()),
         }
     });

@@ -7,10 +7,10 @@ use license_core::Library;
 use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
 use license_file::{NodeKey, OfdEngine, TrustStore};
-use license_platform::{AuditTask, Platform, PlatformConfig, Ports};
+use license_platform::{AuditTask, Lockout, Platform, PlatformConfig, Ports};
 use license_store::{LocalFileStore, SeaStore};
 
-use crate::Opts;
+use crate::Settings;
 
 /// A wired node.
 pub struct Node {
@@ -18,11 +18,15 @@ pub struct Node {
     pub platform: Arc<Platform>,
     /// The audit committer (finish after the platform is dropped).
     pub audit: AuditTask,
+    /// Largest request body.
+    pub body_limit: usize,
 }
 
-async fn store(opts: &Opts) -> Result<SeaStore, String> {
+async fn store(opts: &Settings) -> Result<SeaStore, String> {
     match &opts.database_url {
-        Some(url) => SeaStore::connect(url, 16).await.map_err(|e| e.to_string()),
+        Some(url) => SeaStore::connect(url, opts.database_max_connections)
+            .await
+            .map_err(|e| e.to_string()),
         None => SeaStore::sqlite_in(&opts.data_dir)
             .await
             .map_err(|e| e.to_string()),
@@ -30,7 +34,7 @@ async fn store(opts: &Opts) -> Result<SeaStore, String> {
 }
 
 /// The public URL: configured, or derived from the listen address.
-pub fn public_url(opts: &Opts, bound: Option<SocketAddr>) -> String {
+pub fn public_url(opts: &Settings, bound: Option<SocketAddr>) -> String {
     match &opts.public_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => format!(
@@ -41,7 +45,7 @@ pub fn public_url(opts: &Opts, bound: Option<SocketAddr>) -> String {
 }
 
 /// Builds the node: store, files, keys, document engine, platform.
-pub async fn build(opts: &Opts, public: &str) -> Result<Node, String> {
+pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let role = match opts.role.as_str() {
         "city" => Library::City,
         "province" => Library::Province,
@@ -78,12 +82,27 @@ pub async fn build(opts: &Opts, public: &str) -> Result<Node, String> {
         public_url: public.to_owned(),
         token_ttl: chrono::Duration::seconds(opts.token_ttl_secs.max(60)),
         download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs.max(10)),
+        single_use_links: opts.single_use_links,
+        holder_search_per_minute: opts.holder_search_per_minute,
+        lockout: Lockout {
+            max_failures: opts.lockout_max_failures.max(1),
+            window: chrono::Duration::seconds(opts.lockout_window_secs.max(1)),
+            lock_for: chrono::Duration::seconds(opts.lockout_secs.max(0)),
+        },
+        time_zone: opts
+            .time_zone
+            .parse()
+            .map_err(|_| format!("unknown time zone {}", opts.time_zone))?,
+        upstream_timeout: std::time::Duration::from_millis(
+            opts.province.as_ref().map_or(5_000, |p| p.timeout_ms),
+        ),
         ..PlatformConfig::default()
     };
     let (platform, audit) = Platform::new(ports, config);
     Ok(Node {
         platform: Arc::new(platform),
         audit,
+        body_limit: opts.body_limit_bytes,
     })
 }
 
@@ -113,12 +132,14 @@ pub async fn serve_on(listener: tokio::net::TcpListener, node: Node) -> Result<(
         service: node.platform.clone(),
         node: node.platform.clone(),
     };
-    let app = license_http::router(state, license_http::DEFAULT_BODY_LIMIT);
+    let app = license_http::router(state, node.body_limit);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server: {e}"))?;
-    let Node { platform, audit } = node;
+    let Node {
+        platform, audit, ..
+    } = node;
     drop(platform);
     audit.finish().await;
     tracing::info!("stopped");
@@ -126,7 +147,7 @@ pub async fn serve_on(listener: tokio::net::TcpListener, node: Node) -> Result<(
 }
 
 /// `licensed serve`.
-pub async fn serve(opts: Opts) -> Result<(), String> {
+pub async fn serve(opts: Settings) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&opts.http_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", opts.http_addr))?;
@@ -142,7 +163,7 @@ pub async fn serve(opts: Opts) -> Result<(), String> {
 }
 
 /// `licensed migrate`.
-pub async fn migrate(opts: &Opts) -> Result<(), String> {
+pub async fn migrate(opts: &Settings) -> Result<(), String> {
     store(opts).await?;
     println!("database schema is up to date");
     Ok(())

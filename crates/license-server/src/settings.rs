@@ -1,0 +1,388 @@
+//! The node's settings: defaults, then a TOML file (`--config FILE`), then `LICENSED_*`
+//! environment variables, then flags — later ones win. `licensed.example.toml` at the
+//! repository root documents every key.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables.
+pub const ENV_PREFIX: &str = "LICENSED_";
+
+/// The province upstream of a city node (`[province]`, `LICENSED_PROVINCE_*`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvinceSettings {
+    /// The province node's base URL (REST) or gRPC endpoint.
+    pub url: String,
+    /// `rest` or `grpc`.
+    #[serde(default = "default_transport")]
+    pub transport: String,
+    /// The city's OAuth client id at the province.
+    #[serde(default)]
+    pub client_id: String,
+    /// Its secret.
+    #[serde(default)]
+    pub client_secret: String,
+    /// The city's account at the province.
+    #[serde(default)]
+    pub username: String,
+    /// Its password.
+    #[serde(default)]
+    pub password: String,
+    /// How long the province may take before a call answers `1`.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_transport() -> String {
+    "rest".into()
+}
+
+fn default_timeout_ms() -> u64 {
+    5_000
+}
+
+/// Log output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A `tracing` filter (`info`, `license_platform=debug,info`…).
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: "text".into(),
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Every setting of a node, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Data directory (SQLite database, files, keys).
+    pub data_dir: PathBuf,
+    /// Database URL; default SQLite under the data directory.
+    pub database_url: Option<String>,
+    /// Most database connections.
+    pub database_max_connections: u32,
+    /// HTTP listen address.
+    pub http_addr: String,
+    /// gRPC listen address.
+    pub grpc_addr: String,
+    /// Public base URL (download links, QR values); default derived from the HTTP address.
+    pub public_url: Option<String>,
+    /// `city` or `province`.
+    pub role: String,
+    /// Access-token lifetime, seconds (API.md §2: 12 h).
+    pub token_ttl_secs: i64,
+    /// Download-link lifetime, seconds (API.md §6: 10 minutes).
+    pub download_url_ttl_secs: i64,
+    /// Whether a download link works once only.
+    pub single_use_links: bool,
+    /// Holder searches per minute per account (accounts may say otherwise).
+    pub holder_search_per_minute: u32,
+    /// Largest request body, bytes.
+    pub body_limit_bytes: usize,
+    /// Failed logins within `lockout_window_secs` that lock a username.
+    pub lockout_max_failures: u32,
+    /// The lock-out counting window, seconds.
+    pub lockout_window_secs: i64,
+    /// How long a locked username stays locked, seconds.
+    pub lockout_secs: i64,
+    /// The node's time zone (IANA name); expiry is reckoned in it.
+    pub time_zone: String,
+    /// Logging.
+    pub log: LogSettings,
+    /// The province upstream, for a city node.
+    pub province: Option<ProvinceSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_max_connections: 16,
+            http_addr: "127.0.0.1:8040".into(),
+            grpc_addr: "127.0.0.1:8041".into(),
+            public_url: None,
+            role: "city".into(),
+            token_ttl_secs: 43_200,
+            download_url_ttl_secs: 600,
+            single_use_links: false,
+            holder_search_per_minute: 600,
+            body_limit_bytes: 20 << 20,
+            lockout_max_failures: 5,
+            lockout_window_secs: 900,
+            lockout_secs: 900,
+            time_zone: "Asia/Shanghai".into(),
+            log: LogSettings::default(),
+            province: None,
+        }
+    }
+}
+
+/// Flags every subcommand takes; each overrides the file and the environment.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct Flags {
+    /// A TOML settings file (see licensed.example.toml); also LICENSED_CONFIG.
+    #[arg(long, global = true, value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Data directory [LICENSED_DATA_DIR; default ./data].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://…, postgres://…, mysql://… [LICENSED_DATABASE_URL].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// HTTP listen address [LICENSED_HTTP_ADDR; default 127.0.0.1:8040].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_addr: Option<String>,
+    /// gRPC listen address [LICENSED_GRPC_ADDR; default 127.0.0.1:8041].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc_addr: Option<String>,
+    /// Public base URL [LICENSED_PUBLIC_URL; default from the HTTP address].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// city or province [LICENSED_ROLE; default city].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Access-token lifetime, seconds [LICENSED_TOKEN_TTL_SECS; default 43200].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_ttl_secs: Option<i64>,
+    /// Download-link lifetime, seconds [LICENSED_DOWNLOAD_URL_TTL_SECS; default 600].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_url_ttl_secs: Option<i64>,
+}
+
+/// Why settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+#[error("settings: {0}")]
+pub struct SettingsError(String);
+
+/// Environment keys that name a `[province]` key (`LICENSED_PROVINCE_URL` → `province.url`).
+const PROVINCE_ENV: &str = "province_";
+/// Environment keys that name a `[log]` key (`LICENSED_LOG_FORMAT` → `log.format`).
+const LOG_ENV: &str = "log_";
+
+/// Maps one `LICENSED_*` variable (prefix removed, lower case) to its settings key; `None`
+/// for variables that are not settings (`LICENSED_CONFIG`, `LICENSED_LOG`).
+fn env_key(key: &str) -> Option<String> {
+    let key = key.to_ascii_lowercase();
+    if key == "config" || key == "log" {
+        return None;
+    }
+    if let Some(rest) = key.strip_prefix(PROVINCE_ENV) {
+        return Some(format!("province.{rest}"));
+    }
+    if let Some(rest) = key.strip_prefix(LOG_ENV) {
+        return Some(format!("log.{rest}"));
+    }
+    Some(key)
+}
+
+impl Settings {
+    /// Resolves settings from defaults, the file (flag, else `LICENSED_CONFIG`), the
+    /// environment and the flags.
+    pub fn resolve(flags: &Flags) -> Result<Settings, SettingsError> {
+        let file = flags
+            .config
+            .clone()
+            .or_else(|| std::env::var_os("LICENSED_CONFIG").map(PathBuf::from));
+        Self::resolve_with(flags, file.as_deref(), Env::prefixed(ENV_PREFIX))
+    }
+
+    fn resolve_with(
+        flags: &Flags,
+        file: Option<&Path>,
+        env: Env,
+    ) -> Result<Settings, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(SettingsError(format!(
+                    "the config file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env = env.filter_map(|k| env_key(k.as_str()).map(Into::into));
+        figment
+            .merge(env)
+            .merge(Serialized::defaults(flags))
+            .extract::<Settings>()
+            .map_err(|e| SettingsError(e.to_string()))
+            .and_then(Settings::checked)
+    }
+
+    fn checked(self) -> Result<Settings, SettingsError> {
+        if self.role != "city" && self.role != "province" {
+            return Err(SettingsError(format!(
+                "role must be city or province, not {:?}",
+                self.role
+            )));
+        }
+        if self.log.format != "text" && self.log.format != "json" {
+            return Err(SettingsError(format!(
+                "log.format must be text or json, not {:?}",
+                self.log.format
+            )));
+        }
+        if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(SettingsError(format!(
+                "time_zone {:?} is not an IANA time zone",
+                self.time_zone
+            )));
+        }
+        if let Some(p) = &self.province
+            && p.transport != "rest"
+            && p.transport != "grpc"
+        {
+            return Err(SettingsError(format!(
+                "province.transport must be rest or grpc, not {:?}",
+                p.transport
+            )));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn resolve(jail: &Jail, flags: &Flags, file: Option<&str>) -> Settings {
+        let path = file.map(|f| jail.directory().join(f));
+        Settings::resolve_with(flags, path.as_deref(), Env::prefixed(ENV_PREFIX)).expect("settings")
+    }
+
+    #[test]
+    fn defaults_run_with_nothing_configured() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let s = resolve(jail, &Flags::default(), None);
+            assert_eq!(s, Settings::default());
+            assert_eq!(s.http_addr, "127.0.0.1:8040");
+            assert_eq!(s.grpc_addr, "127.0.0.1:8041");
+            assert_eq!(s.token_ttl_secs, 43_200);
+            assert_eq!(s.download_url_ttl_secs, 600);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment_then_flags() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "licensed.toml",
+                r#"
+                http_addr = "127.0.0.1:9000"
+                role = "province"
+                token_ttl_secs = 100
+                download_url_ttl_secs = 200
+                [province]
+                url = "http://file.invalid"
+                username = "from-file"
+                "#,
+            )?;
+            jail.set_env("LICENSED_TOKEN_TTL_SECS", "300");
+            jail.set_env("LICENSED_DOWNLOAD_URL_TTL_SECS", "400");
+            jail.set_env("LICENSED_PROVINCE_USERNAME", "from-env");
+            jail.set_env("LICENSED_PROVINCE_TIMEOUT_MS", "1500");
+            jail.set_env("LICENSED_LOG_FORMAT", "json");
+            jail.set_env("LICENSED_LOG", "debug");
+            let flags = Flags {
+                download_url_ttl_secs: Some(500),
+                ..Flags::default()
+            };
+            let s = resolve(jail, &flags, Some("licensed.toml"));
+            assert_eq!(s.http_addr, "127.0.0.1:9000", "file over default");
+            assert_eq!(s.role, "province");
+            assert_eq!(s.token_ttl_secs, 300, "environment over file");
+            assert_eq!(s.download_url_ttl_secs, 500, "flag over environment");
+            let p = s.province.expect("province table");
+            assert_eq!(p.url, "http://file.invalid");
+            assert_eq!(p.username, "from-env");
+            assert_eq!(p.timeout_ms, 1500);
+            assert_eq!(p.transport, "rest");
+            assert_eq!(s.log.format, "json");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_the_key_named() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("typo.toml", "http_adr = \"127.0.0.1:1\"\n")?;
+            let err = Settings::resolve_with(
+                &Flags::default(),
+                Some(&jail.directory().join("typo.toml")),
+                Env::prefixed(ENV_PREFIX),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("http_adr"), "{err}");
+            jail.set_env("LICENSED_ROLE", "county");
+            let err = Settings::resolve_with(&Flags::default(), None, Env::prefixed(ENV_PREFIX))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("county"), "{err}");
+            let missing = Settings::resolve_with(
+                &Flags::default(),
+                Some(Path::new("/nonexistent/licensed.toml")),
+                Env::prefixed(ENV_PREFIX),
+            );
+            assert!(missing.is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_says_the_defaults() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../licensed.example.toml");
+            let text = std::fs::read_to_string(&path).expect("example config");
+            jail.create_file("example.toml", &text)?;
+            assert_eq!(
+                resolve(jail, &Flags::default(), Some("example.toml")),
+                Settings::default(),
+                "every value the example shows is the default"
+            );
+            // Its commented [province] table is valid once uncommented.
+            let (head, tail) = text.split_at(text.find("# [province]").expect("province table"));
+            let uncommented: String = tail
+                .lines()
+                .map(|l| l.strip_prefix("# ").unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n");
+            jail.create_file("province.toml", &format!("{head}{uncommented}\n"))?;
+            let s = resolve(jail, &Flags::default(), Some("province.toml"));
+            let p = s.province.expect("province");
+            assert_eq!((p.transport.as_str(), p.timeout_ms), ("rest", 5_000));
+            Ok(())
+        });
+    }
+}
