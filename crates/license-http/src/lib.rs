@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 
 pub mod envelope;
+pub mod metrics;
 pub mod page;
 pub mod params;
 pub mod routes;
 
+pub use metrics::Metrics;
 pub use routes::{AppState, DEFAULT_BODY_LIMIT, router};

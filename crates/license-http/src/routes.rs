@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -22,6 +22,7 @@ use license_core::{Interface, LicenseService, ReturnCode, ServiceError};
 use serde_json::{Value, json};
 
 use crate::envelope;
+use crate::metrics::{Metrics, metrics, observe};
 use crate::page;
 use crate::params::{BodyError, Params, bearer};
 
@@ -31,12 +32,14 @@ pub const DEFAULT_BODY_LIMIT: usize = 20 << 20;
 pub const REQUEST_ID: &str = "x-request-id";
 
 /// What the routes serve from.
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct AppState {
     /// The share interfaces.
     pub service: Arc<dyn LicenseService>,
     /// Download links, verification page, readiness.
     pub node: Arc<dyn NodeService>,
+    /// Request metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 fn json_response(status: StatusCode, v: Value) -> Response {
@@ -50,6 +53,7 @@ fn json_response(status: StatusCode, v: Value) -> Response {
 
 fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
     let mut r = json_response(status, envelope::failure(e));
+    r.extensions_mut().insert(e.code);
     if let Some(secs) = e.retry_after_secs {
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -58,14 +62,22 @@ fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
 }
 
 fn ok(v: Value) -> Response {
-    json_response(StatusCode::OK, v)
+    let mut r = json_response(StatusCode::OK, v);
+    r.extensions_mut().insert(ReturnCode::Success);
+    r
 }
 
+/// Tags a response with the interface that answered it (for metrics and the request log).
+fn tagged(mut r: Response, interface: Interface) -> Response {
+    r.extensions_mut().insert(interface);
+    r
+}
+
+/// The request id the [`observe`](crate::metrics::observe) middleware put on the request.
 fn request_id(headers: &HeaderMap) -> String {
     headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64)
         .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
 }
 
@@ -152,9 +164,20 @@ async fn share(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    let name = if name == HOLDER_QUERY_ALIAS {
+        Interface::ShareQueryCertInfoByHo.name().to_owned()
+    } else {
+        name
+    };
+    let named = Interface::SHARE.into_iter().find(|i| i.name() == name);
     let q = match body_params(&headers, query.as_deref(), &body) {
         Ok(q) => q,
-        Err(r) => return *r,
+        Err(r) => {
+            return match named {
+                Some(i) => tagged(*r, i),
+                None => *r,
+            };
+        }
     };
     let caller = Caller {
         token: q.get(p::ACCESS_TOKEN).or_else(|| {
@@ -171,13 +194,14 @@ async fn share(
         request_id: request_id(&headers),
     };
     let svc = &s.service;
-    let name = if name == HOLDER_QUERY_ALIAS {
-        Interface::ShareQueryCertInfoByHo.name().to_owned()
-    } else {
-        name
+    // The two verification variants share a path; a `content` parameter means the file one.
+    let iface = match named {
+        Some(Interface::ShareVerifyCertInfo) if q.has(p::CONTENT) => {
+            Some(Interface::ShareVerifyCertFile)
+        }
+        other => other,
     };
-    let iface = Interface::SHARE.into_iter().find(|i| i.name() == name);
-    match iface {
+    let answered = match iface {
         Some(Interface::ShareDownloadUrl) => {
             let req = DownloadUrlRequest {
                 certificate_id: q.get(p::CERTIFICATE_ID),
@@ -194,34 +218,33 @@ async fn share(
             };
             answer(svc.query_cert_info(&caller, req).await, envelope::records)
         }
-        Some(Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile) => {
-            if q.has(p::CONTENT) {
-                let req = VerifyFileRequest {
-                    cert_type_code: q.get(p::CERT_TYPE_CODE),
-                    content_type: q.get(p::CONTENT_TYPE),
-                    content: q.get(p::CONTENT),
-                    use_cause: q.get(p::USE_CAUSE),
-                    interface_type: q.get(p::INTERFACE_TYPE),
-                    context: ctx(&q),
-                };
-                answer(
-                    svc.verify_cert_file(&caller, req).await,
-                    envelope::file_verification,
-                )
-            } else {
-                let req = VerifyInfoRequest {
-                    cert_type_code: q.get(p::CERT_TYPE_CODE),
-                    certificate_data: q.get(p::CERTIFICATE_DATA),
-                    use_for: q.get(p::USE_FOR),
-                    holder_code: q.get(p::CERTIFICATE_HOLDER_CODE),
-                    interface_type: q.get(p::INTERFACE_TYPE),
-                    context: ctx(&q),
-                };
-                answer(
-                    svc.verify_cert_info(&caller, req).await,
-                    envelope::info_verification,
-                )
-            }
+        Some(Interface::ShareVerifyCertFile) => {
+            let req = VerifyFileRequest {
+                cert_type_code: q.get(p::CERT_TYPE_CODE),
+                content_type: q.get(p::CONTENT_TYPE),
+                content: q.get(p::CONTENT),
+                use_cause: q.get(p::USE_CAUSE),
+                interface_type: q.get(p::INTERFACE_TYPE),
+                context: ctx(&q),
+            };
+            answer(
+                svc.verify_cert_file(&caller, req).await,
+                envelope::file_verification,
+            )
+        }
+        Some(Interface::ShareVerifyCertInfo) => {
+            let req = VerifyInfoRequest {
+                cert_type_code: q.get(p::CERT_TYPE_CODE),
+                certificate_data: q.get(p::CERTIFICATE_DATA),
+                use_for: q.get(p::USE_FOR),
+                holder_code: q.get(p::CERTIFICATE_HOLDER_CODE),
+                interface_type: q.get(p::INTERFACE_TYPE),
+                context: ctx(&q),
+            };
+            answer(
+                svc.verify_cert_info(&caller, req).await,
+                envelope::info_verification,
+            )
         }
         Some(Interface::ShareQueryCertInfoByQRcode) => {
             let req = QrQueryRequest {
@@ -292,7 +315,11 @@ async fn share(
                 envelope::pdf(license_core::Library::City, b)
             })
         }
-        _ => not_found().await,
+        _ => return not_found().await,
+    };
+    match iface {
+        Some(i) => tagged(answered, i),
+        None => answered,
     }
 }
 
@@ -399,7 +426,7 @@ async fn token(
             description: "grant_type is required".into(),
         }),
     };
-    match result {
+    let answered = match result {
         Ok(g) => {
             let mut r = Json(json!({
                 "access_token": g.access_token,
@@ -414,7 +441,8 @@ async fn token(
             r
         }
         Err(e) => oauth_error(&e),
-    }
+    };
+    tagged(answered, Interface::Token)
 }
 
 /// `Content-Disposition` with exactly one `filename=` and nothing after it (real clients split
@@ -437,9 +465,12 @@ async fn download(
 ) -> Response {
     let q = Params::merge(query.as_deref(), None, b"").unwrap_or_default();
     let Some(id) = q.first(&["fileId", "id"]) else {
-        return envelope_error(
-            StatusCode::NOT_FOUND,
-            &ServiceError::new(ReturnCode::NotFound, "the download link is unknown"),
+        return tagged(
+            envelope_error(
+                StatusCode::NOT_FOUND,
+                &ServiceError::new(ReturnCode::NotFound, "the download link is unknown"),
+            ),
+            Interface::DownloadLink,
         );
     };
     let caller = Caller {
@@ -447,7 +478,7 @@ async fn download(
         client_addr: None,
         request_id: request_id(&headers),
     };
-    match s.node.redeem_download(&caller, &id).await {
+    let answered = match s.node.redeem_download(&caller, &id).await {
         Ok((name, bytes)) => {
             let mut r = bytes.into_response();
             let h = r.headers_mut();
@@ -458,11 +489,13 @@ async fn download(
             if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
+            r.extensions_mut().insert(ReturnCode::Success);
             r
         }
         Err(e) if e.code == ReturnCode::NotFound => envelope_error(StatusCode::NOT_FOUND, &e),
         Err(e) => envelope_error(StatusCode::OK, &e),
-    }
+    };
+    tagged(answered, Interface::DownloadLink)
 }
 
 async fn verify_page(State(s): State<AppState>, Path(token): Path<String>) -> Response {
@@ -509,7 +542,12 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         )
         .route("/healthz", any(healthz))
         .route("/readyz", any(readyz))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            observe,
+        ))
         .with_state(state)
 }

@@ -238,4 +238,41 @@ fn demo_serves_the_flow() {
         ),
     );
     assert!(gone.starts_with("HTTP/1.1 404") && gone.contains("\"status\":\"10\""));
+
+    // Every response carries a request id; an acceptable one from the client is kept.
+    for r in [
+        &q,
+        &missing,
+        &no_token,
+        &bad_json,
+        &unknown,
+        &file,
+        &gone,
+        &token_resp,
+    ] {
+        assert!(r.contains("x-request-id: "), "{}", &r[..200.min(r.len())]);
+    }
+    let echoed = http(
+        &addr,
+        &format!(
+            "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nX-Request-Id: trace-42\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(echoed.contains("x-request-id: trace-42"), "{echoed}");
+    // Metrics by interface and return code.
+    let metrics = http(
+        &addr,
+        &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    for needle in [
+        r#"licensed_requests_total{interface="ShareQueryCertInfo",code="0"} 1"#,
+        r#"licensed_requests_total{interface="ShareQueryCertInfo",code="12"} 1"#,
+        r#"licensed_requests_total{interface="ShareQueryCertInfo",code="11"} 1"#,
+        r#"licensed_requests_total{interface="download",code="0"} 1"#,
+        r#"licensed_requests_total{interface="oauth/token",code="400"} 1"#,
+        r#"licensed_request_duration_seconds_count{interface="ShareDownloadUrl"} 1"#,
+        r#"licensed_requests_total{interface="ShareQueryCertInfo",code="24"} 1"#,
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing in\n{metrics}");
+    }
 }

@@ -1,0 +1,196 @@
+//! Request metrics in the Prometheus (OpenMetrics) text format at `/metrics`, and one structured
+//! log line per request: requests and latency by interface and return code.
+//!
+//! Handlers tag their response with the [`Interface`] answered and the envelope's
+//! [`ReturnCode`] (response extensions); the [`observe`] middleware times every request, reads
+//! the tags and records them. Untagged responses (health checks, the verification page, unknown
+//! paths) count under their route template with their HTTP status.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use license_core::{Interface, ReturnCode};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::routes::REQUEST_ID;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    interface: String,
+    code: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InterfaceLabel {
+    interface: String,
+}
+
+/// The node's request metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<CallLabels, Counter>,
+    latency: Family<InterfaceLabel, Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::<CallLabels, Counter>::default();
+        let latency = Family::<InterfaceLabel, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> _,
+        );
+        let mut registry = Registry::with_prefix("licensed");
+        registry.register(
+            "requests",
+            "Requests answered, by interface and return code (HTTP status for other paths)",
+            requests.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer, by interface",
+            latency.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+        }
+    }
+}
+
+fn latency_histogram() -> Histogram {
+    // 250 µs … ~8 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+impl Metrics {
+    /// Records one answered request.
+    pub fn record(&self, interface: &str, code: &str, seconds: f64) {
+        self.requests
+            .get_or_create(&CallLabels {
+                interface: interface.to_owned(),
+                code: code.to_owned(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&InterfaceLabel {
+                interface: interface.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// A request id a client sent that we keep: short printable ASCII. Anything else is replaced,
+/// so that ids in logs, audit records and responses always agree.
+fn acceptable_id(v: &HeaderValue) -> bool {
+    !v.is_empty() && v.len() <= 64 && v.as_bytes().iter().all(|b| b.is_ascii_graphic())
+}
+
+/// Middleware: gives the request an id (`x-request-id`: the client's when acceptable, else a
+/// new one) and returns it on the response, times the request, records its outcome and writes
+/// one log line (route template, never the query string: it may carry `access_token`).
+pub async fn observe(
+    State(metrics): State<Arc<Metrics>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    if !req.headers().get(REQUEST_ID).is_some_and(acceptable_id) {
+        let fresh = uuid::Uuid::new_v4().simple().to_string();
+        if let Ok(v) = HeaderValue::from_str(&fresh) {
+            req.headers_mut().insert(REQUEST_ID, v);
+        }
+    }
+    let id_header = req.headers().get(REQUEST_ID).cloned();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut response = next.run(req).await;
+    if let Some(v) = id_header {
+        response.headers_mut().insert(REQUEST_ID, v);
+    }
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let interface = response
+        .extensions()
+        .get::<Interface>()
+        .map_or(route.as_str(), |i| i.label());
+    let code = response
+        .extensions()
+        .get::<ReturnCode>()
+        .map_or_else(|| status.to_string(), |c| c.code().to_string());
+    metrics.record(interface, &code, elapsed.as_secs_f64());
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        interface,
+        code = %code,
+        status,
+        latency_us = elapsed.as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(metrics): State<Arc<Metrics>>) -> Response {
+    let mut r = metrics.render().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counts_by_interface_and_code() {
+        let m = Metrics::default();
+        m.record("ShareQueryCertInfo", "0", 0.002);
+        m.record("ShareQueryCertInfo", "0", 0.003);
+        m.record("ShareQueryCertInfo", "11", 0.001);
+        let text = m.render();
+        assert!(
+            text.contains(r#"licensed_requests_total{interface="ShareQueryCertInfo",code="0"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"licensed_requests_total{interface="ShareQueryCertInfo",code="11"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"licensed_request_duration_seconds_count{interface="ShareQueryCertInfo"} 3"#
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
