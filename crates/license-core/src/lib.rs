@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod check;
 pub mod context;
 pub mod holder;
@@ -17,6 +18,7 @@ pub mod ports;
 pub mod service;
 pub mod status;
 
+pub use admin::AdminService;
 pub use context::{CallCategory, CallContext, OperatorDetails, RawCallContext};
 pub use holder::{HolderCodeError, validate_holder_code};
 pub use identifier::{

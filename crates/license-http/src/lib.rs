@@ -3,11 +3,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod client;
 pub mod envelope;
 pub mod metrics;
 pub mod page;
 pub mod params;
 pub mod routes;
 
+pub use client::{RestClient, RestClientConfig};
 pub use metrics::Metrics;
 pub use routes::{AppState, DEFAULT_BODY_LIMIT, router};

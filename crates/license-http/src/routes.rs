@@ -18,9 +18,10 @@ use license_core::interface::{
 };
 use license_core::params as p;
 use license_core::service::*;
-use license_core::{Interface, LicenseService, ReturnCode, ServiceError};
+use license_core::{AdminService, Interface, LicenseService, ReturnCode, ServiceError};
 use serde_json::{Value, json};
 
+use crate::admin::{self, ADMIN_PREFIX};
 use crate::envelope;
 use crate::metrics::{Metrics, metrics, observe};
 use crate::page;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub service: Arc<dyn LicenseService>,
     /// Download links, verification page, readiness.
     pub node: Arc<dyn NodeService>,
+    /// The admin API.
+    pub admin: Arc<dyn AdminService>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
 }
@@ -525,6 +528,28 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
+fn admin_routes() -> Router<AppState> {
+    let a = |path: &str| format!("{BASE_PATH}{ADMIN_PREFIX}{path}");
+    Router::new()
+        .route(&a("/licenses"), get(admin::search).post(admin::issue))
+        .route(&a("/licenses/import"), post(admin::import))
+        .route(&a("/licenses/{key}"), get(admin::license))
+        .route(&a("/licenses/{key}/state"), post(admin::change_state))
+        .route(&a("/licenses/{key}/reissue"), post(admin::reissue))
+        .route(
+            &a("/accounts"),
+            get(admin::accounts).post(admin::create_account),
+        )
+        .route(&a("/accounts/{username}/enabled"), post(admin::set_enabled))
+        .route(&a("/clients"), get(admin::clients).post(admin::add_client))
+        .route(&a("/cert-types"), get(admin::cert_types))
+        .route(
+            &a("/cert-types/{code}"),
+            axum::routing::put(admin::set_cert_type),
+        )
+        .route(&a("/audit"), get(admin::audit))
+}
+
 /// The REST application.
 pub fn router(state: AppState, body_limit: usize) -> Router {
     let share_path = format!("{BASE_PATH}{SHARE_PREFIX}{{name}}");
@@ -543,6 +568,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .route("/healthz", any(healthz))
         .route("/readyz", any(readyz))
         .route("/metrics", get(metrics))
+        .merge(admin_routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

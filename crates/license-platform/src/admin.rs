@@ -2,8 +2,6 @@
 //! cert-type settings, audit queries, and download-link redemption. Used by the admin API and
 //! the command line.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use license_core::holder::validate_uscc;
 use license_core::ports::{
@@ -21,114 +19,7 @@ use crate::auth::{digest, hash_secret};
 use crate::fault::{Fault, Res, fail};
 use crate::platform::Platform;
 
-/// A license to issue or import (the import format's fields, API issue "import format").
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NewLicense {
-    /// 21-character cert-type code.
-    pub cert_type_code: String,
-    /// Certificate name; the type's primary name when absent.
-    #[serde(default)]
-    pub certificate_name: Option<String>,
-    /// Certificate number.
-    pub certificate_number: String,
-    /// Holder.
-    pub certificate_holder: String,
-    /// Holder code.
-    pub certificate_holder_code: String,
-    /// Holder-code type.
-    pub certificate_holder_type: String,
-    /// Issuing department.
-    pub issue_dept: String,
-    /// Issuing department's 18-character code.
-    pub issue_dept_code: String,
-    /// `yyyy-MM-dd`.
-    pub issue_date: String,
-    /// `yyyy-MM-dd`.
-    pub certificate_validate_start: String,
-    /// `yyyy-MM-dd`, or absent/null for 长期.
-    #[serde(default)]
-    pub certificate_validate_end: Option<String>,
-    /// `pending` | `valid` | `suspended` | `revoked` (default `valid`).
-    #[serde(default)]
-    pub state: Option<String>,
-    /// Face fields.
-    #[serde(default)]
-    pub face: BTreeMap<String, String>,
-    /// An existing GB/T 36904 identifier to keep.
-    #[serde(default)]
-    pub cert_identifier: Option<String>,
-    /// An existing file number to keep.
-    #[serde(default)]
-    pub file_number: Option<String>,
-    /// An existing extraction code to keep.
-    #[serde(default)]
-    pub abstract_code: Option<String>,
-}
-
-/// A state change (API.md §7 states).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateChange {
-    /// 未激活 → 正常有效.
-    Activate,
-    /// 正常有效 → 暂时失效.
-    Suspend,
-    /// Any → 已废止.
-    Revoke,
-    /// 暂时失效 → 正常有效.
-    Reinstate,
-}
-
-impl StateChange {
-    /// Parses `activate` | `suspend` | `revoke` | `reinstate`.
-    pub fn from_name(s: &str) -> Option<Self> {
-        match s.trim() {
-            "activate" => Some(StateChange::Activate),
-            "suspend" => Some(StateChange::Suspend),
-            "revoke" => Some(StateChange::Revoke),
-            "reinstate" => Some(StateChange::Reinstate),
-            _ => None,
-        }
-    }
-}
-
-/// Corrections for a re-issue; absent fields stay as they were.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Correction {
-    /// New certificate number.
-    #[serde(default)]
-    pub certificate_number: Option<String>,
-    /// New holder name.
-    #[serde(default)]
-    pub certificate_holder: Option<String>,
-    /// New end of validity (`yyyy-MM-dd`; empty string = 长期).
-    #[serde(default)]
-    pub certificate_validate_end: Option<String>,
-    /// New face fields (replacing the old).
-    #[serde(default)]
-    pub face: Option<BTreeMap<String, String>>,
-    /// Why.
-    pub reason: String,
-}
-
-/// One rejected import line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    /// 1-based line number.
-    pub line: usize,
-    /// Why.
-    pub reason: String,
-}
-
-/// The outcome of an import.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Licenses imported.
-    pub imported: usize,
-    /// Lines rejected, with reasons.
-    pub rejected: Vec<Rejected>,
-}
+pub use license_core::admin::{Correction, ImportReport, NewLicense, Rejected, StateChange};
 
 fn bad(detail: impl Into<String>) -> ServiceError {
     ServiceError::new(ReturnCode::Unparseable, detail)
@@ -153,7 +44,7 @@ fn random_code(n: usize) -> String {
     out
 }
 
-fn fault_to_service(f: Fault) -> ServiceError {
+pub(crate) fn fault_to_service(f: Fault) -> ServiceError {
     match f {
         Fault::Service(e) => e,
         Fault::Port(PortError::Conflict(m)) => bad(format!("a key is already taken: {m}")),
@@ -423,6 +314,7 @@ impl Platform {
             .update(&l)
             .await
             .map_err(|e| fault_to_service(e.into()))?;
+        self.forget_licenses();
         Ok(l)
     }
 
@@ -483,6 +375,7 @@ impl Platform {
             .update(&old)
             .await
             .map_err(|e| fault_to_service(e.into()))?;
+        self.forget_licenses();
         Ok(new)
     }
 

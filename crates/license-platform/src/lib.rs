@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+mod admin_service;
 pub mod audit;
 pub mod auth;
 mod cache;

@@ -131,6 +131,7 @@ pub async fn serve_on(listener: tokio::net::TcpListener, node: Node) -> Result<(
     let state = license_http::AppState {
         service: node.platform.clone(),
         node: node.platform.clone(),
+        admin: node.platform.clone(),
         metrics: Arc::new(license_http::Metrics::default()),
     };
     let app = license_http::router(state, node.body_limit);

@@ -1,0 +1,210 @@
+//! Administration as a service: issuing, state changes, correction and re-issue, accounts,
+//! OAuth clients, cert-type settings and audit queries — what the admin API and the command
+//! line use. Every method needs the `admin` role and is audited like a share call.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::License;
+use crate::interface::Role;
+use crate::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter};
+use crate::service::{Caller, Page, ServiceResult};
+
+/// A license to issue or import (the import format's fields, API issue "import format").
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewLicense {
+    /// 21-character cert-type code.
+    pub cert_type_code: String,
+    /// Certificate name; the type's primary name when absent.
+    #[serde(default)]
+    pub certificate_name: Option<String>,
+    /// Certificate number.
+    pub certificate_number: String,
+    /// Holder.
+    pub certificate_holder: String,
+    /// Holder code.
+    pub certificate_holder_code: String,
+    /// Holder-code type.
+    pub certificate_holder_type: String,
+    /// Issuing department.
+    pub issue_dept: String,
+    /// Issuing department's 18-character code.
+    pub issue_dept_code: String,
+    /// `yyyy-MM-dd`.
+    pub issue_date: String,
+    /// `yyyy-MM-dd`.
+    pub certificate_validate_start: String,
+    /// `yyyy-MM-dd`, or absent/null for 长期.
+    #[serde(default)]
+    pub certificate_validate_end: Option<String>,
+    /// `pending` | `valid` | `suspended` | `revoked` (default `valid`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Face fields.
+    #[serde(default)]
+    pub face: BTreeMap<String, String>,
+    /// An existing GB/T 36904 identifier to keep.
+    #[serde(default)]
+    pub cert_identifier: Option<String>,
+    /// An existing file number to keep.
+    #[serde(default)]
+    pub file_number: Option<String>,
+    /// An existing extraction code to keep.
+    #[serde(default)]
+    pub abstract_code: Option<String>,
+}
+
+/// A state change (API.md §7 states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    /// 未激活 → 正常有效.
+    Activate,
+    /// 正常有效 → 暂时失效.
+    Suspend,
+    /// Any → 已废止.
+    Revoke,
+    /// 暂时失效 → 正常有效.
+    Reinstate,
+}
+
+impl StateChange {
+    /// Parses `activate` | `suspend` | `revoke` | `reinstate`.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s.trim() {
+            "activate" => Some(StateChange::Activate),
+            "suspend" => Some(StateChange::Suspend),
+            "revoke" => Some(StateChange::Revoke),
+            "reinstate" => Some(StateChange::Reinstate),
+            _ => None,
+        }
+    }
+}
+
+/// Corrections for a re-issue; absent fields stay as they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Correction {
+    /// New certificate number.
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+    /// New holder name.
+    #[serde(default)]
+    pub certificate_holder: Option<String>,
+    /// New end of validity (`yyyy-MM-dd`; empty string = 长期).
+    #[serde(default)]
+    pub certificate_validate_end: Option<String>,
+    /// New face fields (replacing the old).
+    #[serde(default)]
+    pub face: Option<BTreeMap<String, String>>,
+    /// Why.
+    pub reason: String,
+}
+
+/// One rejected import line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// 1-based line number.
+    pub line: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Licenses imported.
+    pub imported: usize,
+    /// Lines rejected, with reasons.
+    pub rejected: Vec<Rejected>,
+}
+
+/// A new account of a business system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    /// Unique login name.
+    pub username: String,
+    /// The password (at least 8 characters); stored as an argon2 hash.
+    pub password: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// Cert-type codes the account may use; empty means all.
+    pub cert_types: Vec<String>,
+    /// The department the account belongs to.
+    pub department: Option<String>,
+    /// Holder searches allowed per minute; `None` = the node's default.
+    pub holder_search_per_minute: Option<u32>,
+}
+
+/// A cert type of the dictionary with this node's settings for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertTypeView {
+    /// Settings (stored, or the defaults).
+    pub settings: CertTypeSettings,
+    /// The type's primary name in the dictionary.
+    pub name: String,
+}
+
+/// Administration of a node (the admin API, the CLI). Every call needs the `admin` role.
+#[async_trait]
+pub trait AdminService: Send + Sync {
+    /// Issues a license: checks, assigns identifier and codes, stores it.
+    async fn issue_license(&self, caller: &Caller, new: NewLicense) -> ServiceResult<License>;
+    /// Imports JSON Lines in the import format; rejected lines are reported, the rest stored.
+    async fn import_licenses(&self, caller: &Caller, jsonl: String) -> ServiceResult<ImportReport>;
+    /// A license by identifier, file number or province identifier.
+    async fn license(&self, caller: &Caller, key: String) -> ServiceResult<License>;
+    /// Changes a license's state with a reason.
+    async fn change_state(
+        &self,
+        caller: &Caller,
+        key: String,
+        change: StateChange,
+        reason: String,
+    ) -> ServiceResult<License>;
+    /// Corrects and re-issues a license at version + 1.
+    async fn reissue(
+        &self,
+        caller: &Caller,
+        key: String,
+        correction: Correction,
+    ) -> ServiceResult<License>;
+    /// Licenses matching a filter.
+    async fn search_licenses(
+        &self,
+        caller: &Caller,
+        filter: LicenseFilter,
+    ) -> ServiceResult<Page<License>>;
+    /// Creates an account.
+    async fn create_account(&self, caller: &Caller, account: NewAccount) -> ServiceResult<Account>;
+    /// Every account.
+    async fn accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>>;
+    /// Enables or disables an account (disabling revokes its tokens).
+    async fn set_account_enabled(
+        &self,
+        caller: &Caller,
+        username: String,
+        enabled: bool,
+    ) -> ServiceResult<()>;
+    /// Registers an OAuth client.
+    async fn add_client(
+        &self,
+        caller: &Caller,
+        client_id: String,
+        secret: String,
+    ) -> ServiceResult<()>;
+    /// Every OAuth client id.
+    async fn clients(&self, caller: &Caller) -> ServiceResult<Vec<String>>;
+    /// Every cert type of the dictionary with its settings on this node.
+    async fn cert_types(&self, caller: &Caller) -> ServiceResult<Vec<CertTypeView>>;
+    /// Publishes or withdraws a cert type and sets its verification fields.
+    async fn set_cert_type(&self, caller: &Caller, settings: CertTypeSettings)
+    -> ServiceResult<()>;
+    /// The audit log.
+    async fn audit_log(
+        &self,
+        caller: &Caller,
+        query: AuditQuery,
+    ) -> ServiceResult<Page<AuditEvent>>;
+}

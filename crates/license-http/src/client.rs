@@ -1,0 +1,848 @@
+//! A REST client that implements [`LicenseService`] against a node of this contract — a city
+//! node's province upstream, and one of the transports the conformance suite runs through.
+//!
+//! A call that carries the caller's token is made with it; a call without one (a city node
+//! forwarding) uses the client's own account, logging in with the password grant and refreshing
+//! the token itself. A transport failure or a timeout answers return code `1`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use base64::Engine;
+use chrono::NaiveDate;
+use license_core::context::{OperatorDetails, RawCallContext};
+use license_core::interface::{BASE_PATH, SHARE_PREFIX, TOKEN_PATH};
+use license_core::license::OPEN_ENDED;
+use license_core::params as p;
+use license_core::service::*;
+use license_core::{
+    FileVerifyResult, InfoVerifyResult, Interface, Library, LicenseService, LicenseStatus,
+    ReturnCode, ServiceError,
+};
+use serde_json::Value;
+
+use crate::routes::REQUEST_ID;
+
+/// Where and as whom the client calls.
+#[derive(Debug, Clone)]
+pub struct RestClientConfig {
+    /// The node's base URL (`https://host:port`, without the base path).
+    pub base_url: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+    /// The client's own account, used for calls that carry no token; empty = none (such calls
+    /// go out without a token, as the caller made them).
+    pub username: String,
+    /// Its password.
+    pub password: String,
+    /// How long one HTTP exchange may take before the call answers `1`.
+    pub timeout: Duration,
+}
+
+struct OwnToken {
+    access: String,
+    refresh: String,
+    renew_at: Instant,
+}
+
+/// The REST client.
+pub struct RestClient {
+    http: reqwest::Client,
+    config: RestClientConfig,
+    own: tokio::sync::Mutex<Option<OwnToken>>,
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestClient")
+            .field("base_url", &self.config.base_url)
+            .field("username", &self.config.username)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unreachable(e: &reqwest::Error, timeout: Duration) -> ServiceError {
+    let detail = if e.is_timeout() {
+        format!("the node did not answer within {} ms", timeout.as_millis())
+    } else if e.is_connect() {
+        "the node cannot be reached".to_owned()
+    } else {
+        "the node's answer could not be read".to_owned()
+    };
+    ServiceError::new(ReturnCode::UpstreamUnreachable, detail)
+}
+
+fn garbled(what: &str) -> ServiceError {
+    ServiceError::new(
+        ReturnCode::UpstreamUnreachable,
+        format!("the node's answer is not in the contract's shape: {what}"),
+    )
+}
+
+/// A token request that never reached an answer.
+fn unavailable_grant(e: ServiceError) -> TokenError {
+    TokenError {
+        kind: OAuthErrorKind::TemporarilyUnavailable,
+        description: e.detail.unwrap_or_else(|| e.code.message().to_owned()),
+    }
+}
+
+/// The `ServiceError` an envelope's failure head and data stand for (inverse of
+/// [`envelope::failure`](crate::envelope::failure)).
+fn envelope_error(head: &Value, data: &Value, retry_after: Option<u32>) -> ServiceError {
+    let code = head["status"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .and_then(ReturnCode::from_code)
+        .unwrap_or(ReturnCode::Other);
+    let detail = data
+        .as_str()
+        .filter(|d| !d.is_empty() && *d != code.message())
+        .map(str::to_owned);
+    ServiceError {
+        code,
+        detail,
+        retry_after_secs: retry_after,
+    }
+}
+
+fn library(head: &Value) -> Result<Library, ServiceError> {
+    match head["type"].as_str() {
+        Some("1") => Ok(Library::Province),
+        Some("2") => Ok(Library::City),
+        _ => Err(garbled("head.type")),
+    }
+}
+
+fn text(v: &Value, key: &str) -> Result<String, ServiceError> {
+    match &v[key] {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(garbled(key)),
+    }
+}
+
+fn city_date(v: &Value, key: &str) -> Result<NaiveDate, ServiceError> {
+    NaiveDate::parse_from_str(&text(v, key)?, "%Y年%m月%d日").map_err(|_| garbled(key))
+}
+
+fn iso_date(v: &Value, key: &str) -> Result<NaiveDate, ServiceError> {
+    NaiveDate::parse_from_str(&text(v, key)?, "%Y-%m-%d").map_err(|_| garbled(key))
+}
+
+fn end_date(
+    v: &Value,
+    key: &str,
+    parse: fn(&Value, &str) -> Result<NaiveDate, ServiceError>,
+) -> Result<Option<NaiveDate>, ServiceError> {
+    if text(v, key)? == OPEN_ENDED {
+        Ok(None)
+    } else {
+        parse(v, key).map(Some)
+    }
+}
+
+fn status(v: &Value, key: &str) -> Result<LicenseStatus, ServiceError> {
+    LicenseStatus::from_label(&text(v, key)?).ok_or_else(|| garbled(key))
+}
+
+fn page<T>(
+    data: &Value,
+    item: impl Fn(&Value) -> Result<T, ServiceError>,
+) -> Result<Page<T>, ServiceError> {
+    let total = data["total"].as_u64().ok_or_else(|| garbled("total"))?;
+    let items = data["dataList"]
+        .as_array()
+        .ok_or_else(|| garbled("dataList"))?
+        .iter()
+        .map(item)
+        .collect::<Result<_, _>>()?;
+    Ok(Page { total, items })
+}
+
+fn province_face(v: &Value) -> Result<ProvinceFace, ServiceError> {
+    let obj = v.as_object().ok_or_else(|| garbled("face"))?;
+    let mut fields = BTreeMap::new();
+    let mut cert_identifier = None;
+    for (k, val) in obj {
+        let s = match val {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        if k == "cert_identifier" {
+            cert_identifier = Some(s);
+        } else {
+            fields.insert(k.clone(), s);
+        }
+    }
+    Ok(ProvinceFace {
+        cert_identifier: cert_identifier.ok_or_else(|| garbled("cert_identifier"))?,
+        fields,
+    })
+}
+
+fn city_record(v: &Value) -> Result<CityRecord, ServiceError> {
+    Ok(CityRecord {
+        holder: text(v, "certificateHolder")?,
+        validate_start: city_date(v, "certificateValidateStart")?,
+        validate_end: end_date(v, "certificateValidateEnd", city_date)?,
+        issue_dept: text(v, "issueDept")?,
+        certificate_id: text(v, "certificateID")?,
+        certificate_name: text(v, "certificateName")?,
+        holder_type: text(v, "certificateHolderType")?,
+        certificate_number: text(v, "certificateNumber")?,
+        issue_dept_code: text(v, "issueDeptCode")?,
+        holder_code: text(v, "certificateHolderCode")?,
+        issue_date: city_date(v, "issueDate")?,
+        digital_sign: text(v, "digitalSign")?,
+        certificate_type: text(v, "certificateType")?,
+        state: status(v, "certificateState")?,
+    })
+}
+
+fn b64(s: &str) -> Result<Vec<u8>, ServiceError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|_| garbled("base64 content"))
+}
+
+fn records(library: Library, data: &Value) -> Result<LicenseRecords, ServiceError> {
+    Ok(match library {
+        Library::Province => Shaped::Province(page(data, province_face)?),
+        Library::City => Shaped::City(page(data, city_record)?),
+    })
+}
+
+fn links(library: Library, data: &Value) -> Result<DownloadLinks, ServiceError> {
+    Ok(match library {
+        Library::Province => Shaped::Province(page(data, |v| {
+            Ok(ProvinceLink {
+                cert_identifier: text(v, "certIdentifier")?,
+                content_type: text(v, "contentType")?,
+                url: text(v, "content")?,
+            })
+        })?),
+        Library::City => Shaped::City(page(data, |v| {
+            Ok(CityLink {
+                issue_dept: text(v, "issueDept")?,
+                certificate_number: text(v, "certificateNumber")?,
+                file_url: text(v, "fileUrl")?,
+                issue_date: city_date(v, "issueDate")?,
+                file_format: text(v, "fileFormat")?,
+                certificate_type: text(v, "certificateType")?,
+            })
+        })?),
+    })
+}
+
+/// Form parameters of one call: only the values present, as they were given.
+#[derive(Default)]
+struct Form(Vec<(&'static str, String)>);
+
+impl Form {
+    fn put(&mut self, name: &'static str, v: &Option<String>) -> &mut Self {
+        if let Some(v) = v {
+            self.0.push((name, v.clone()));
+        }
+        self
+    }
+
+    fn context(&mut self, c: &RawCallContext) -> &mut Self {
+        self.put(p::CERTIFICATE_SYSTEM_NAME, &c.system_name)
+            .put(p::CERTIFICATE_CALL_CATEGORY, &c.call_category)
+            .put(p::CERTIFICATE_MATTER_NAME, &c.matter_name)
+            .put(p::CERTIFICATE_EVENT_CODE, &c.event_code)
+            .put(p::CERTIFICATE_COPY_CAUSE, &c.copy_cause)
+            .put(p::CALL_DISTRICT, &c.call_district)
+            .put(p::CALL_DEPARTMENT, &c.call_department)
+            .put(p::DISTRICT_LEVEL, &c.district_level)
+    }
+
+    fn operator(&mut self, o: &OperatorDetails) -> &mut Self {
+        self.put(p::CLIENT_INFO_AREA_CODE, &o.area_code)
+            .put(p::CLIENT_INFO_DEPT_CODE, &o.dept_code)
+            .put(p::CLIENT_INFO_OPER_NAME, &o.oper_name)
+            .put(p::DEPT_NAME, &o.dept_name)
+            .put(p::WHOSE, &o.whose)
+            .put(p::CATEGORY, &o.category)
+            .put(p::LICENSE_TYPE_CODE, &o.license_type_code)
+            .put(p::OPER_USER_NAME, &o.oper_user_name)
+            .put(p::OPER_TIME, &o.oper_time)
+            .put(p::OPER_USER_IP, &o.oper_user_ip)
+    }
+
+    fn holder(&mut self, r: &HolderQueryRequest) -> &mut Self {
+        self.put(p::CERTIFICATE_HOLDER_CODE, &r.holder_code)
+            .put(p::CERTIFICATE_HOLDER_CODE_TYPE, &r.holder_code_type)
+            .put(p::CERT_TYPE_CODE, &r.cert_type_code)
+            .put(p::CERTIFICATE_NUMBER, &r.certificate_number)
+            .put(p::CERTIFICATE_TYPE, &r.certificate_type)
+            .put(p::MODE, &r.mode)
+            .put(p::PAGE, &r.page)
+            .put(p::SIZE, &r.size)
+            .put(p::INTERFACE_TYPE, &r.interface_type)
+            .context(&r.context)
+            .operator(&r.operator)
+    }
+}
+
+/// An answered envelope: its head, data and the library that answered.
+struct Envelope {
+    head: Value,
+    data: Value,
+}
+
+impl Envelope {
+    fn library(&self) -> Result<Library, ServiceError> {
+        library(&self.head)
+    }
+}
+
+impl RestClient {
+    /// A client; nothing is sent until the first call.
+    pub fn new(config: RestClientConfig) -> Result<Self, ServiceError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| {
+                ServiceError::new(ReturnCode::Other, format!("HTTP client setup failed: {e}"))
+            })?;
+        Ok(RestClient {
+            http,
+            config: RestClientConfig {
+                base_url: config.base_url.trim_end_matches('/').to_owned(),
+                ..config
+            },
+            own: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{BASE_PATH}{path}", self.config.base_url)
+    }
+
+    async fn token_request(
+        &self,
+        request_id: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Result<TokenGrant, TokenError>, ServiceError> {
+        let mut req = self.http.post(self.url(TOKEN_PATH)).form(form);
+        if !request_id.is_empty() {
+            req = req.header(REQUEST_ID, request_id);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| unreachable(&e, self.config.timeout))?;
+        let ok = resp.status().is_success();
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| unreachable(&e, self.config.timeout))?;
+        if ok {
+            Ok(Ok(TokenGrant {
+                access_token: text(&v, "access_token")?,
+                refresh_token: text(&v, "refresh_token")?,
+                expires_in: v["expires_in"].as_u64().unwrap_or(0),
+                scope: text(&v, "scope").unwrap_or_default(),
+            }))
+        } else {
+            let kind = match v["error"].as_str() {
+                Some("invalid_request") => OAuthErrorKind::InvalidRequest,
+                Some("invalid_client") => OAuthErrorKind::InvalidClient,
+                Some("invalid_grant") => OAuthErrorKind::InvalidGrant,
+                Some("unsupported_grant_type") => OAuthErrorKind::UnsupportedGrantType,
+                Some("invalid_scope") => OAuthErrorKind::InvalidScope,
+                _ => OAuthErrorKind::TemporarilyUnavailable,
+            };
+            Ok(Err(TokenError {
+                kind,
+                description: v["error_description"].as_str().unwrap_or("").to_owned(),
+            }))
+        }
+    }
+
+    /// The client's own access token: remembered, refreshed before it expires, or a new login.
+    async fn own_token(&self, request_id: &str, renew: bool) -> ServiceResult<String> {
+        let mut own = self.own.lock().await;
+        if let Some(t) = own.as_ref()
+            && !renew
+            && Instant::now() < t.renew_at
+        {
+            return Ok(t.access.clone());
+        }
+        let c = &self.config;
+        let mut grant = None;
+        if let Some(t) = own.as_ref() {
+            let refreshed = self
+                .token_request(
+                    request_id,
+                    &[
+                        (p::GRANT_TYPE, "refresh_token"),
+                        (p::REFRESH_TOKEN, &t.refresh),
+                        (p::CLIENT_ID, &c.client_id),
+                        (p::CLIENT_SECRET, &c.client_secret),
+                    ],
+                )
+                .await?;
+            grant = refreshed.ok();
+        }
+        let grant = match grant {
+            Some(g) => g,
+            None => self
+                .token_request(
+                    request_id,
+                    &[
+                        (p::GRANT_TYPE, "password"),
+                        (p::USERNAME, &c.username),
+                        (p::PASSWORD, &c.password),
+                        (p::CLIENT_ID, &c.client_id),
+                        (p::CLIENT_SECRET, &c.client_secret),
+                        (p::SCOPE, DEFAULT_SCOPE),
+                    ],
+                )
+                .await?
+                .map_err(|e| {
+                    ServiceError::new(
+                        ReturnCode::Unauthorized,
+                        format!("the node refused this client's login: {e}"),
+                    )
+                })?,
+        };
+        // Renew at 90 % of the lifetime.
+        let life = Duration::from_secs(grant.expires_in.max(1));
+        *own = Some(OwnToken {
+            access: grant.access_token.clone(),
+            refresh: grant.refresh_token,
+            renew_at: Instant::now() + life.mul_f64(0.9),
+        });
+        Ok(grant.access_token)
+    }
+
+    async fn post(
+        &self,
+        token: Option<&str>,
+        request_id: &str,
+        name: &str,
+        form: &Form,
+    ) -> ServiceResult<(Envelope, Option<u32>)> {
+        let mut req = self
+            .http
+            .post(self.url(&format!("{SHARE_PREFIX}{name}")))
+            .form(&form.0);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if !request_id.is_empty() {
+            req = req.header(REQUEST_ID, request_id);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| unreachable(&e, self.config.timeout))?;
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| unreachable(&e, self.config.timeout))?;
+        Ok((
+            Envelope {
+                head: v["head"].clone(),
+                data: v["data"].clone(),
+            },
+            retry_after,
+        ))
+    }
+
+    /// One share call: the caller's token, or the client's own (logging in again once if the
+    /// node no longer knows it).
+    async fn call(&self, caller: &Caller, iface: Interface, form: Form) -> ServiceResult<Envelope> {
+        let name = iface.name();
+        let rid = caller.request_id.as_str();
+        let (env, retry) = match caller.token.as_deref() {
+            Some(t) => self.post(Some(t), rid, name, &form).await?,
+            None if self.config.username.is_empty() => self.post(None, rid, name, &form).await?,
+            None => {
+                let t = self.own_token(rid, false).await?;
+                let first = self.post(Some(&t), rid, name, &form).await?;
+                if first.0.head["status"].as_str() == Some("11") {
+                    let t = self.own_token(rid, true).await?;
+                    self.post(Some(&t), rid, name, &form).await?
+                } else {
+                    first
+                }
+            }
+        };
+        if env.head["status"].as_str() == Some("0") {
+            Ok(env)
+        } else if env.head.is_object() {
+            Err(envelope_error(&env.head, &env.data, retry))
+        } else {
+            Err(garbled("head"))
+        }
+    }
+}
+
+#[async_trait]
+impl LicenseService for RestClient {
+    async fn issue_token(
+        &self,
+        caller: &Caller,
+        grant: PasswordGrant,
+    ) -> Result<TokenGrant, TokenError> {
+        let mut form = vec![(p::GRANT_TYPE, "password".to_owned())];
+        for (k, v) in [
+            (p::CLIENT_ID, grant.client_id),
+            (p::CLIENT_SECRET, grant.client_secret),
+            (p::SCOPE, grant.scope),
+            (p::USERNAME, grant.username),
+            (p::PASSWORD, grant.password),
+        ] {
+            if let Some(v) = v {
+                form.push((k, v));
+            }
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.token_request(&caller.request_id, &form)
+            .await
+            .unwrap_or_else(|e| Err(unavailable_grant(e)))
+    }
+
+    async fn refresh_token(
+        &self,
+        caller: &Caller,
+        grant: RefreshGrant,
+    ) -> Result<TokenGrant, TokenError> {
+        let mut form = vec![(p::GRANT_TYPE, "refresh_token".to_owned())];
+        for (k, v) in [
+            (p::CLIENT_ID, grant.client_id),
+            (p::CLIENT_SECRET, grant.client_secret),
+            (p::SCOPE, grant.scope),
+            (p::REFRESH_TOKEN, grant.refresh_token),
+        ] {
+            if let Some(v) = v {
+                form.push((k, v));
+            }
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.token_request(&caller.request_id, &form)
+            .await
+            .unwrap_or_else(|e| Err(unavailable_grant(e)))
+    }
+
+    async fn share_download_url(
+        &self,
+        caller: &Caller,
+        req: DownloadUrlRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>> {
+        let mut f = Form::default();
+        f.put(p::CERTIFICATE_ID, &req.certificate_id)
+            .put(p::EXPIRY_TIME, &req.expiry_time)
+            .context(&req.context);
+        let env = self.call(caller, Interface::ShareDownloadUrl, f).await?;
+        let library = env.library()?;
+        Ok(Answer {
+            library,
+            data: links(library, &env.data)?,
+        })
+    }
+
+    async fn query_cert_info(
+        &self,
+        caller: &Caller,
+        req: QueryCertInfoRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>> {
+        let mut f = Form::default();
+        f.put(p::CERTIFICATE_ID, &req.certificate_id)
+            .put(p::INTERFACE_TYPE, &req.interface_type)
+            .context(&req.context);
+        let env = self.call(caller, Interface::ShareQueryCertInfo, f).await?;
+        let library = env.library()?;
+        Ok(Answer {
+            library,
+            data: records(library, &env.data)?,
+        })
+    }
+
+    async fn verify_cert_info(
+        &self,
+        caller: &Caller,
+        req: VerifyInfoRequest,
+    ) -> ServiceResult<Answer<InfoVerification>> {
+        let mut f = Form::default();
+        f.put(p::CERT_TYPE_CODE, &req.cert_type_code)
+            .put(p::CERTIFICATE_DATA, &req.certificate_data)
+            .put(p::USE_FOR, &req.use_for)
+            .put(p::CERTIFICATE_HOLDER_CODE, &req.holder_code)
+            .put(p::INTERFACE_TYPE, &req.interface_type)
+            .context(&req.context);
+        let env = self.call(caller, Interface::ShareVerifyCertInfo, f).await?;
+        let library = env.library()?;
+        let data = match library {
+            Library::Province => {
+                let first = &env.data["dataList"][0];
+                let code = first["result"].as_u64().ok_or_else(|| garbled("result"))?;
+                Shaped::Province(
+                    u8::try_from(code)
+                        .ok()
+                        .and_then(InfoVerifyResult::from_code)
+                        .ok_or_else(|| garbled("result"))?,
+                )
+            }
+            Library::City => Shaped::City(match env.data["verifyResult"].as_str() {
+                Some("true") => true,
+                Some("false") => false,
+                _ => return Err(garbled("verifyResult")),
+            }),
+        };
+        Ok(Answer { library, data })
+    }
+
+    async fn verify_cert_file(
+        &self,
+        caller: &Caller,
+        req: VerifyFileRequest,
+    ) -> ServiceResult<Answer<FileVerifyResult>> {
+        let mut f = Form::default();
+        f.put(p::CERT_TYPE_CODE, &req.cert_type_code)
+            .put(p::CONTENT_TYPE, &req.content_type)
+            .put(p::CONTENT, &req.content)
+            .put(p::USE_CAUSE, &req.use_cause)
+            .put(p::INTERFACE_TYPE, &req.interface_type)
+            .context(&req.context);
+        // The file variant shares the information variant's path (API.md §6).
+        let env = self.call(caller, Interface::ShareVerifyCertFile, f).await?;
+        let library = env.library()?;
+        let code = text(&env.data, "result")?;
+        let data = code
+            .parse()
+            .ok()
+            .and_then(FileVerifyResult::from_code)
+            .ok_or_else(|| garbled("result"))?;
+        Ok(Answer { library, data })
+    }
+
+    async fn query_by_qr_code(
+        &self,
+        caller: &Caller,
+        req: QrQueryRequest,
+    ) -> ServiceResult<Answer<QrRecords>> {
+        let mut f = Form::default();
+        f.put(p::QR_VALUE, &req.qr_value)
+            .put(p::INTERFACE_TYPE, &req.interface_type)
+            .context(&req.context)
+            .operator(&req.operator);
+        let env = self
+            .call(caller, Interface::ShareQueryCertInfoByQRcode, f)
+            .await?;
+        let library = env.library()?;
+        let data = match library {
+            Library::Province => Shaped::Province(page(&env.data, province_face)?),
+            Library::City => {
+                let d = &env.data;
+                Shaped::City(QrCityRecord {
+                    img_sign_fileid: text(d, "img_sign_fileid")?,
+                    license_name: text(d, "license_name")?,
+                    file_number: text(d, "fileNumber")?,
+                    issue_unitname: text(d, "issue_unitname")?,
+                    valid_time_begin: iso_date(d, "valid_time_begin")?,
+                    holder: text(d, "holder")?,
+                    license_state: status(d, "license_state")?,
+                    valid_time_end: end_date(d, "valid_time_end", iso_date)?,
+                    license_id: text(d, "licenseId")?,
+                    abstract_code: text(d, "abstractCode")?,
+                    license_number: text(d, "license_number")?,
+                    elapsed_ms: env.head["time"].as_u64().unwrap_or(0),
+                })
+            }
+        };
+        Ok(Answer { library, data })
+    }
+
+    async fn query_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>> {
+        let mut f = Form::default();
+        f.holder(&req);
+        let env = self
+            .call(caller, Interface::ShareQueryCertInfoByHo, f)
+            .await?;
+        let library = env.library()?;
+        Ok(Answer {
+            library,
+            data: records(library, &env.data)?,
+        })
+    }
+
+    async fn download_urls_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>> {
+        let mut f = Form::default();
+        f.holder(&req);
+        let env = self
+            .call(caller, Interface::ShareDownloadUrlsByHolderCode, f)
+            .await?;
+        let library = env.library()?;
+        Ok(Answer {
+            library,
+            data: links(library, &env.data)?,
+        })
+    }
+
+    async fn download_file(
+        &self,
+        caller: &Caller,
+        req: DownloadFileRequest,
+    ) -> ServiceResult<Answer<DownloadedFile>> {
+        let mut f = Form::default();
+        f.put(p::CERTIFICATE_IDENTIFIER, &req.certificate_identifier)
+            .put(p::CERTIFICATE_COPY_EXPIRING_TIME, &req.copy_expiring_time)
+            .put(p::INTERFACE_TYPE, &req.interface_type)
+            .put(p::FILE_TYPE, &req.file_type)
+            .context(&req.context);
+        let env = self.call(caller, Interface::ShareDownloadFile, f).await?;
+        let library = env.library()?;
+        let first = &env.data["dataList"][0];
+        let content = match &first["content"] {
+            Value::String(s) => FileContent::Ofd(b64(s)?),
+            Value::Array(pages) => FileContent::PageImages(
+                pages
+                    .iter()
+                    .map(|p| p.as_str().ok_or_else(|| garbled("content")).and_then(b64))
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => return Err(garbled("content")),
+        };
+        Ok(Answer {
+            library,
+            data: DownloadedFile {
+                cert_identifier: text(first, "certIdentifier")?,
+                content,
+            },
+        })
+    }
+
+    async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
+        let mut f = Form::default();
+        f.put(p::FILE_NUMBER, &req.file_number)
+            .put(p::CERT_IDENTIFIER, &req.cert_identifier);
+        let env = self.call(caller, Interface::InsertToProvince, f).await?;
+        text(&env.data["dataList"][0], "certIdentifier")
+    }
+
+    async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
+        let mut f = Form::default();
+        f.put(p::FILE_NUMBER, &req.file_number)
+            .put(p::CERT_IDENTIFIER, &req.cert_identifier);
+        self.call(caller, Interface::UpdateToProvince, f).await?;
+        Ok(())
+    }
+
+    async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
+        let mut f = Form::default();
+        f.put(p::FILE_NUMBER, &req.file_number)
+            .put(p::CERT_IDENTIFIER, &req.cert_identifier);
+        self.call(caller, Interface::DeleteToProvince, f).await?;
+        Ok(())
+    }
+
+    async fn sheng_shi_state(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<ShengShiState> {
+        let mut f = Form::default();
+        f.holder(&req);
+        let env = self.call(caller, Interface::ShengShiStateInfo, f).await?;
+        let flag = |k: &str| env.head[k].as_str() == Some("1");
+        let records = if env.data.is_null() {
+            Vec::new()
+        } else {
+            page(&env.data, |v| {
+                let mut face = province_face(v)?;
+                let file_number = face.fields.remove("fileNumber");
+                Ok(ShengShiRecord { face, file_number })
+            })?
+            .items
+        };
+        Ok(ShengShiState {
+            in_province: flag("shengIsExists"),
+            in_city: flag("shiIsExists"),
+            records,
+        })
+    }
+
+    async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>> {
+        let mut f = Form::default();
+        f.put(p::ABSTRACT_CODE, &req.abstract_code);
+        let env = self.call(caller, Interface::DownloadPdfFile, f).await?;
+        let s = env.data["dataList"][0]
+            .as_str()
+            .ok_or_else(|| garbled("dataList"))?;
+        b64(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope;
+
+    #[test]
+    fn failures_come_back_as_they_left() {
+        for e in [
+            ServiceError::new(ReturnCode::MissingParameter, "certificateID is missing"),
+            ServiceError::bare(ReturnCode::NotFound),
+            ServiceError::new(ReturnCode::Other, "rate exceeded").with_retry_after(7),
+        ] {
+            let v = envelope::failure(&e);
+            assert_eq!(
+                envelope_error(&v["head"], &v["data"], e.retry_after_secs),
+                e
+            );
+        }
+    }
+
+    #[test]
+    fn city_records_round_trip_through_the_envelope() {
+        let r = CityRecord {
+            holder: "张三".into(),
+            validate_start: NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+            validate_end: None,
+            issue_dept: "枣庄市市场监督管理局".into(),
+            certificate_id: "1.2.3".into(),
+            certificate_name: "营业执照".into(),
+            holder_type: "法人".into(),
+            certificate_number: "N1".into(),
+            issue_dept_code: "11370400MB2857869U".into(),
+            holder_code: "91370400MA3C7XXXXX".into(),
+            issue_date: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            digital_sign: String::new(),
+            certificate_type: "11100000000013338W001".into(),
+            state: LicenseStatus::Suspended,
+        };
+        let a = Answer {
+            library: Library::City,
+            data: Shaped::City(Page {
+                total: 1,
+                items: vec![r],
+            }),
+        };
+        let v = envelope::records(&a);
+        let back = records(library(&v["head"]).unwrap(), &v["data"]).unwrap();
+        assert_eq!(back, a.data);
+    }
+}

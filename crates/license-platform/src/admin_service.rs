@@ -1,0 +1,216 @@
+//! [`AdminService`] for the platform: the administration methods behind the `admin` role, each
+//! call audited (interface `admin`) like a share call.
+
+use std::future::Future;
+
+use async_trait::async_trait;
+use license_core::admin::{
+    AdminService, CertTypeView, Correction, ImportReport, NewAccount, NewLicense, StateChange,
+};
+use license_core::params as p;
+use license_core::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter};
+use license_core::service::{Caller, Page, ServiceResult};
+use license_core::{Interface, License, Role, ServiceError};
+use license_dict::cert_types;
+
+use crate::fault::Fault;
+use crate::platform::{Call, Platform};
+
+/// Notes what an administration answer touched, for the audit record.
+trait Touches {
+    fn touch(&self, _call: &mut Call) {}
+}
+
+impl Touches for License {
+    fn touch(&self, call: &mut Call) {
+        call.touch(self);
+    }
+}
+
+impl Touches for () {}
+impl Touches for ImportReport {}
+impl Touches for Account {}
+impl Touches for Vec<Account> {}
+impl Touches for Vec<String> {}
+impl Touches for Vec<CertTypeView> {}
+impl Touches for Page<License> {}
+impl Touches for Page<AuditEvent> {}
+
+impl Platform {
+    /// Runs an administration operation for an `admin` caller and audits it.
+    async fn as_admin<T: Touches, Fut>(
+        &self,
+        caller: &Caller,
+        op: impl FnOnce() -> Fut,
+    ) -> ServiceResult<T>
+    where
+        Fut: Future<Output = Result<T, ServiceError>>,
+    {
+        let mut call = self.begin(caller, Interface::Admin);
+        let r = match self.authorize(&mut call, caller, Role::Admin).await {
+            Ok(_) => match op().await {
+                Ok(v) => {
+                    v.touch(&mut call);
+                    Ok(v)
+                }
+                Err(e) => Err(Fault::Service(e)),
+            },
+            Err(f) => Err(f),
+        };
+        self.finish(call, r).await
+    }
+}
+
+#[async_trait]
+impl AdminService for Platform {
+    async fn issue_license(&self, caller: &Caller, new: NewLicense) -> ServiceResult<License> {
+        self.as_admin(caller, || self.issue_license(&new)).await
+    }
+
+    async fn import_licenses(&self, caller: &Caller, jsonl: String) -> ServiceResult<ImportReport> {
+        self.as_admin(caller, || async { Ok(self.import_jsonl(&jsonl).await) })
+            .await
+    }
+
+    async fn license(&self, caller: &Caller, key: String) -> ServiceResult<License> {
+        self.as_admin(caller, || Platform::license(self, &key))
+            .await
+    }
+
+    async fn change_state(
+        &self,
+        caller: &Caller,
+        key: String,
+        change: StateChange,
+        reason: String,
+    ) -> ServiceResult<License> {
+        self.as_admin(caller, || {
+            Platform::change_state(self, &key, change, &reason)
+        })
+        .await
+    }
+
+    async fn reissue(
+        &self,
+        caller: &Caller,
+        key: String,
+        correction: Correction,
+    ) -> ServiceResult<License> {
+        self.as_admin(caller, || Platform::reissue(self, &key, &correction))
+            .await
+    }
+
+    async fn search_licenses(
+        &self,
+        caller: &Caller,
+        filter: LicenseFilter,
+    ) -> ServiceResult<Page<License>> {
+        self.as_admin(caller, || Platform::search_licenses(self, &filter))
+            .await
+    }
+
+    async fn create_account(&self, caller: &Caller, a: NewAccount) -> ServiceResult<Account> {
+        self.as_admin(caller, || async {
+            let mut account = Platform::create_account(
+                self,
+                &a.username,
+                &a.password,
+                a.roles.clone(),
+                a.cert_types.clone(),
+                a.department.clone(),
+            )
+            .await?;
+            if a.holder_search_per_minute.is_some() {
+                account.holder_search_per_minute = a.holder_search_per_minute;
+                self.update_account(&account).await?;
+            }
+            Ok(account)
+        })
+        .await
+    }
+
+    async fn accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
+        self.as_admin(caller, || Platform::accounts(self)).await
+    }
+
+    async fn set_account_enabled(
+        &self,
+        caller: &Caller,
+        username: String,
+        enabled: bool,
+    ) -> ServiceResult<()> {
+        self.as_admin(caller, || {
+            Platform::set_account_enabled(self, &username, enabled)
+        })
+        .await
+    }
+
+    async fn add_client(
+        &self,
+        caller: &Caller,
+        client_id: String,
+        secret: String,
+    ) -> ServiceResult<()> {
+        self.as_admin(caller, || Platform::add_client(self, &client_id, &secret))
+            .await
+    }
+
+    async fn clients(&self, caller: &Caller) -> ServiceResult<Vec<String>> {
+        self.as_admin(caller, || Platform::clients(self)).await
+    }
+
+    async fn cert_types(&self, caller: &Caller) -> ServiceResult<Vec<CertTypeView>> {
+        self.as_admin(caller, || async {
+            let stored = self
+                .ports
+                .cert_types
+                .list()
+                .await
+                .map_err(|e| crate::admin::fault_to_service(e.into()))?;
+            Ok(cert_types()
+                .distinct_codes()
+                .map(|code| {
+                    let settings = stored
+                        .iter()
+                        .find(|s| s.code == code)
+                        .cloned()
+                        .unwrap_or_else(|| CertTypeSettings {
+                            code: code.to_owned(),
+                            published: self.config().publish_types_by_default,
+                            verify_fields: vec![p::CERTIFICATE_NUMBER.to_owned()],
+                        });
+                    CertTypeView {
+                        name: cert_types().primary_name(code).unwrap_or("").to_owned(),
+                        settings,
+                    }
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn set_cert_type(
+        &self,
+        caller: &Caller,
+        settings: CertTypeSettings,
+    ) -> ServiceResult<()> {
+        self.as_admin(caller, || {
+            Platform::set_cert_type(
+                self,
+                &settings.code,
+                settings.published,
+                settings.verify_fields.clone(),
+            )
+        })
+        .await
+    }
+
+    async fn audit_log(
+        &self,
+        caller: &Caller,
+        query: AuditQuery,
+    ) -> ServiceResult<Page<AuditEvent>> {
+        self.as_admin(caller, || Platform::audit_log(self, &query))
+            .await
+    }
+}
