@@ -7,7 +7,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  tidy    check architecture invariants (license-core's dependency tree)";
+  tidy     check architecture invariants (license-core's dependency tree)
+  openapi  write openapi.json (the REST front's OpenAPI 3.1 document)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +27,19 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some("openapi") => {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.json");
+            match std::fs::write(&path, license_http::openapi::document_json()) {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("openapi: {}: {e}", path.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

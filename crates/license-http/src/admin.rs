@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -19,7 +20,6 @@ use license_core::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, Lic
 use license_core::service::{Caller, Page, ServiceResult};
 use license_core::{Interface, License, LicenseState, ReturnCode, Role, ServiceError};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::params::bearer;
@@ -78,10 +78,14 @@ fn reply<T, V: Serialize>(r: ServiceResult<T>, view: impl FnOnce(T) -> V) -> Res
         Ok(v) => (
             StatusCode::OK,
             ReturnCode::Success,
-            json!({
-                "head": { "status": ReturnCode::Success.code().to_string(), "message": ReturnCode::Success.message() },
-                "data": view(v),
-            }),
+            serde_json::to_value(Answer {
+                head: AdminHead {
+                    status: ReturnCode::Success.code().to_string(),
+                    message: ReturnCode::Success.message().to_owned(),
+                },
+                data: view(v),
+            })
+            .unwrap_or(serde_json::Value::Null),
         ),
         Err(e) => (admin_status(e.code), e.code, crate::envelope::failure(&e)),
     };
@@ -101,6 +105,34 @@ fn bad_body(e: impl std::fmt::Display) -> Response {
     )
 }
 
+/// `head` of an admin answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminHead {
+    /// Return code (API.md §4), a string.
+    #[schema(example = "0")]
+    pub status: String,
+    /// Its message, with a detail after `：`.
+    pub message: String,
+}
+
+/// A failed admin call: `data` is the reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Failure {
+    /// Status and message.
+    pub head: AdminHead,
+    /// The reason.
+    pub data: String,
+}
+
+/// A successful admin call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Answer<T> {
+    /// Status `0`.
+    pub head: AdminHead,
+    /// The result.
+    pub data: T,
+}
+
 /// A JSON body, with malformed bodies answered in the envelope (code 24).
 pub struct Body<T>(pub T);
 
@@ -112,6 +144,28 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
             .await
             .map_err(IntoResponse::into_response)?;
         serde_json::from_slice(&bytes).map(Body).map_err(bad_body)
+    }
+}
+
+/// A query string, with malformed ones answered in the envelope (code 24).
+pub struct AdminQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AdminQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| AdminQuery(q))
+            .map_err(|e| {
+                reply::<(), ()>(
+                    Err(ServiceError::new(
+                        ReturnCode::Unparseable,
+                        format!("the query string is malformed: {}", e.body_text()),
+                    )),
+                    |()| (),
+                )
+            })
     }
 }
 
@@ -609,10 +663,28 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
 }
 
 /// `POST /admin/licenses`: issue a license.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/licenses",
+    tag = "admin",
+    params(TokenQuery),
+    request_body = IssueLicenseBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<LicenseView>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn issue(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(body): Body<IssueLicenseBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -623,10 +695,27 @@ pub async fn issue(
 }
 
 /// `GET /admin/licenses`: search licenses.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/licenses",
+    tag = "admin",
+    params(LicenseSearch),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<PageView<LicenseView>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn search(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<LicenseSearch>,
+    AdminQuery(q): AdminQuery<LicenseSearch>,
 ) -> Response {
     let c = caller(&headers, q.access_token.clone());
     let filter = (|| {
@@ -657,22 +746,57 @@ pub async fn search(
 }
 
 /// `GET /admin/licenses/{key}`: one license by identifier, file number or province identifier.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/licenses/{key}",
+    tag = "admin",
+    params(("key" = String, Path, description = "Identifier, file number or province identifier"), TokenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<LicenseView>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn license(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
     reply(s.admin.license(&c, key).await, LicenseView::from)
 }
 
 /// `POST /admin/licenses/{key}/state`: change a license's state.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/licenses/{key}/state",
+    tag = "admin",
+    params(("key" = String, Path, description = "Identifier, file number or province identifier"), TokenQuery),
+    request_body = StateChangeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<LicenseView>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn change_state(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(body): Body<StateChangeBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -687,11 +811,29 @@ pub async fn change_state(
 }
 
 /// `POST /admin/licenses/{key}/reissue`: correct and re-issue at version + 1.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/licenses/{key}/reissue",
+    tag = "admin",
+    params(("key" = String, Path, description = "Identifier, file number or province identifier"), TokenQuery),
+    request_body = CorrectionBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<LicenseView>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn reissue(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<CorrectionBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -709,10 +851,28 @@ pub async fn reissue(
 }
 
 /// `POST /admin/licenses/import`: JSON Lines in the import format.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/licenses/import",
+    tag = "admin",
+    params(TokenQuery),
+    request_body(content = String, content_type = "text/plain", description = "JSON Lines: one license per line in the import format (any text content type)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<ImportView>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn import(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     body: Bytes,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -727,10 +887,27 @@ pub async fn import(
 }
 
 /// `GET /admin/accounts`.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/accounts",
+    tag = "admin",
+    params(TokenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Vec<AccountView>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn accounts(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
     reply(s.admin.accounts(&c).await, |v| {
@@ -739,10 +916,28 @@ pub async fn accounts(
 }
 
 /// `POST /admin/accounts`.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/accounts",
+    tag = "admin",
+    params(TokenQuery),
+    request_body = NewAccountBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<AccountView>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn create_account(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<NewAccountBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -773,11 +968,29 @@ pub async fn create_account(
 }
 
 /// `POST /admin/accounts/{username}/enabled`.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/accounts/{username}/enabled",
+    tag = "admin",
+    params(("username" = String, Path), TokenQuery),
+    request_body = EnabledBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Option<String>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn set_enabled(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(username): Path<String>,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<EnabledBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -788,20 +1001,55 @@ pub async fn set_enabled(
 }
 
 /// `GET /admin/clients`.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/clients",
+    tag = "admin",
+    params(TokenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Vec<String>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn clients(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
     reply(s.admin.clients(&c).await, |v| v)
 }
 
 /// `POST /admin/clients`.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/clients",
+    tag = "admin",
+    params(TokenQuery),
+    request_body = NewClientBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Option<String>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn add_client(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<NewClientBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -811,10 +1059,27 @@ pub async fn add_client(
 }
 
 /// `GET /admin/cert-types`.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/cert-types",
+    tag = "admin",
+    params(TokenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Vec<CertTypeSettingsView>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn cert_types(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
     reply(s.admin.cert_types(&c).await, |v| {
@@ -825,11 +1090,29 @@ pub async fn cert_types(
 }
 
 /// `PUT /admin/cert-types/{code}`.
+#[utoipa::path(
+    put,
+    path = "/license-api-release/admin/cert-types/{code}",
+    tag = "admin",
+    params(("code" = String, Path, description = "21-character cert-type code"), TokenQuery),
+    request_body = CertTypeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Option<String>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn set_cert_type(
     State(s): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
-    Query(t): Query<TokenQuery>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<CertTypeBody>,
 ) -> Response {
     let c = caller(&headers, t.access_token);
@@ -844,10 +1127,27 @@ pub async fn set_cert_type(
 }
 
 /// `GET /admin/audit`: the audit log, newest first.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/audit",
+    tag = "admin",
+    params(AuditSearch),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<PageView<AuditView>>),
+        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
+        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
+        (status = 404, description = "Not found (10)", body = Failure),
+        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
+        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
+        (status = 501, description = "Not provided here (2)", body = Failure),
+        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+    )
+)]
 pub async fn audit(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<AuditSearch>,
+    AdminQuery(q): AdminQuery<AuditSearch>,
 ) -> Response {
     let c = caller(&headers, q.access_token.clone());
     let query = (|| {

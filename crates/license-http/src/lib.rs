@@ -7,6 +7,7 @@ pub mod admin;
 pub mod client;
 pub mod envelope;
 pub mod metrics;
+pub mod openapi;
 pub mod page;
 pub mod params;
 pub mod routes;

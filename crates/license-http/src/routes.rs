@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use crate::admin::{self, ADMIN_PREFIX};
 use crate::envelope;
 use crate::metrics::{Metrics, metrics, observe};
+use crate::openapi::{DOCS_PATH, OPENAPI_PATH};
 use crate::page;
 use crate::params::{BodyError, Params, bearer};
 
@@ -569,6 +570,12 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .route("/readyz", any(readyz))
         .route("/metrics", get(metrics))
         .merge(admin_routes())
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new(format!("{BASE_PATH}{DOCS_PATH}")).url(
+                format!("{BASE_PATH}{OPENAPI_PATH}"),
+                crate::openapi::document(),
+            ),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(

@@ -259,6 +259,16 @@ async fn administration_over_http() {
     .await;
     assert_eq!((status, v["head"]["status"].as_str()), (403, Some("11")));
 
+    // An administrator cannot lock themselves out.
+    let (status, v) = admin
+        .post("/accounts/hall/enabled", json!({ "enabled": false }))
+        .await;
+    assert_eq!(
+        (status, v["head"]["status"].as_str()),
+        (400, Some("24")),
+        "{v}"
+    );
+
     // Disable: its tokens stop working at once.
     let (status, _) = admin
         .post("/accounts/reader/enabled", json!({ "enabled": false }))

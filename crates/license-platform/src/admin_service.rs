@@ -10,7 +10,7 @@ use license_core::admin::{
 use license_core::params as p;
 use license_core::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter};
 use license_core::service::{Caller, Page, ServiceResult};
-use license_core::{Interface, License, Role, ServiceError};
+use license_core::{Interface, License, ReturnCode, Role, ServiceError};
 use license_dict::cert_types;
 
 use crate::fault::Fault;
@@ -41,14 +41,14 @@ impl Platform {
     async fn as_admin<T: Touches, Fut>(
         &self,
         caller: &Caller,
-        op: impl FnOnce() -> Fut,
+        op: impl FnOnce(String) -> Fut,
     ) -> ServiceResult<T>
     where
         Fut: Future<Output = Result<T, ServiceError>>,
     {
         let mut call = self.begin(caller, Interface::Admin);
         let r = match self.authorize(&mut call, caller, Role::Admin).await {
-            Ok(_) => match op().await {
+            Ok(session) => match op(session.account.username.clone()).await {
                 Ok(v) => {
                     v.touch(&mut call);
                     Ok(v)
@@ -64,16 +64,16 @@ impl Platform {
 #[async_trait]
 impl AdminService for Platform {
     async fn issue_license(&self, caller: &Caller, new: NewLicense) -> ServiceResult<License> {
-        self.as_admin(caller, || self.issue_license(&new)).await
+        self.as_admin(caller, |_| self.issue_license(&new)).await
     }
 
     async fn import_licenses(&self, caller: &Caller, jsonl: String) -> ServiceResult<ImportReport> {
-        self.as_admin(caller, || async { Ok(self.import_jsonl(&jsonl).await) })
+        self.as_admin(caller, |_| async { Ok(self.import_jsonl(&jsonl).await) })
             .await
     }
 
     async fn license(&self, caller: &Caller, key: String) -> ServiceResult<License> {
-        self.as_admin(caller, || Platform::license(self, &key))
+        self.as_admin(caller, |_| Platform::license(self, &key))
             .await
     }
 
@@ -84,7 +84,7 @@ impl AdminService for Platform {
         change: StateChange,
         reason: String,
     ) -> ServiceResult<License> {
-        self.as_admin(caller, || {
+        self.as_admin(caller, |_| {
             Platform::change_state(self, &key, change, &reason)
         })
         .await
@@ -96,7 +96,7 @@ impl AdminService for Platform {
         key: String,
         correction: Correction,
     ) -> ServiceResult<License> {
-        self.as_admin(caller, || Platform::reissue(self, &key, &correction))
+        self.as_admin(caller, |_| Platform::reissue(self, &key, &correction))
             .await
     }
 
@@ -105,12 +105,12 @@ impl AdminService for Platform {
         caller: &Caller,
         filter: LicenseFilter,
     ) -> ServiceResult<Page<License>> {
-        self.as_admin(caller, || Platform::search_licenses(self, &filter))
+        self.as_admin(caller, |_| Platform::search_licenses(self, &filter))
             .await
     }
 
     async fn create_account(&self, caller: &Caller, a: NewAccount) -> ServiceResult<Account> {
-        self.as_admin(caller, || async {
+        self.as_admin(caller, |_| async {
             let mut account = Platform::create_account(
                 self,
                 &a.username,
@@ -130,7 +130,7 @@ impl AdminService for Platform {
     }
 
     async fn accounts(&self, caller: &Caller) -> ServiceResult<Vec<Account>> {
-        self.as_admin(caller, || Platform::accounts(self)).await
+        self.as_admin(caller, |_| Platform::accounts(self)).await
     }
 
     async fn set_account_enabled(
@@ -139,8 +139,14 @@ impl AdminService for Platform {
         username: String,
         enabled: bool,
     ) -> ServiceResult<()> {
-        self.as_admin(caller, || {
-            Platform::set_account_enabled(self, &username, enabled)
+        self.as_admin(caller, |me| async move {
+            if !enabled && me == username.trim() {
+                return Err(ServiceError::new(
+                    ReturnCode::Unparseable,
+                    "an administrator cannot disable the account they are using",
+                ));
+            }
+            Platform::set_account_enabled(self, &username, enabled).await
         })
         .await
     }
@@ -151,16 +157,16 @@ impl AdminService for Platform {
         client_id: String,
         secret: String,
     ) -> ServiceResult<()> {
-        self.as_admin(caller, || Platform::add_client(self, &client_id, &secret))
+        self.as_admin(caller, |_| Platform::add_client(self, &client_id, &secret))
             .await
     }
 
     async fn clients(&self, caller: &Caller) -> ServiceResult<Vec<String>> {
-        self.as_admin(caller, || Platform::clients(self)).await
+        self.as_admin(caller, |_| Platform::clients(self)).await
     }
 
     async fn cert_types(&self, caller: &Caller) -> ServiceResult<Vec<CertTypeView>> {
-        self.as_admin(caller, || async {
+        self.as_admin(caller, |_| async {
             let stored = self
                 .ports
                 .cert_types
@@ -194,7 +200,7 @@ impl AdminService for Platform {
         caller: &Caller,
         settings: CertTypeSettings,
     ) -> ServiceResult<()> {
-        self.as_admin(caller, || {
+        self.as_admin(caller, |_| {
             Platform::set_cert_type(
                 self,
                 &settings.code,
@@ -210,7 +216,7 @@ impl AdminService for Platform {
         caller: &Caller,
         query: AuditQuery,
     ) -> ServiceResult<Page<AuditEvent>> {
-        self.as_admin(caller, || Platform::audit_log(self, &query))
+        self.as_admin(caller, |_| Platform::audit_log(self, &query))
             .await
     }
 }

@@ -26,6 +26,12 @@ use crate::entity::{
 };
 use crate::store::{SeaStore, port_err};
 
+/// Offsets and limits as the databases take them (signed 64-bit): a larger value would make
+/// the driver panic, and no table is that large.
+fn bounded(n: u64) -> u64 {
+    Ord::min(n, i64::MAX as u64)
+}
+
 /// Rows per multi-row insert (SQLite allows 32 766 bound values; a license row binds 23).
 const BATCH_ROWS: usize = 500;
 
@@ -143,8 +149,8 @@ impl LicenseRepository for SeaStore {
             .clone()
             .order_by_desc(license::Column::IssueDate)
             .order_by_desc(license::Column::Id)
-            .offset(s.offset)
-            .limit(s.limit)
+            .offset(bounded(s.offset))
+            .limit(bounded(s.limit))
             .all(&self.db)
             .await
             .map_err(port_err)?;
@@ -180,8 +186,8 @@ impl LicenseRepository for SeaStore {
         let total = q.clone().count(&self.db).await.map_err(port_err)?;
         let rows = q
             .order_by_desc(license::Column::Id)
-            .offset(f.offset)
-            .limit(f.limit)
+            .offset(bounded(f.offset))
+            .limit(bounded(f.limit))
             .all(&self.db)
             .await
             .map_err(port_err)?;
@@ -632,8 +638,8 @@ impl AuditStore for SeaStore {
         let rows = s
             .order_by_desc(audit_event::Column::At)
             .order_by_desc(audit_event::Column::Id)
-            .offset(q.offset)
-            .limit(q.limit)
+            .offset(bounded(q.offset))
+            .limit(bounded(q.limit))
             .all(&self.db)
             .await
             .map_err(port_err)?;

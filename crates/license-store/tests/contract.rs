@@ -154,6 +154,18 @@ async fn licenses(s: &SeaStore) {
         .await
         .unwrap();
     assert_eq!(revoked.total, 1);
+    let beyond = s
+        .search(&LicenseFilter {
+            offset: u64::MAX,
+            limit: u64::MAX,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        beyond.items.is_empty(),
+        "offsets past i64 are just past the end"
+    );
 
     let f = StoredFile {
         key: "licenses/a1.ofd".into(),
@@ -446,6 +458,15 @@ async fn audit(s: &SeaStore) {
         .await
         .unwrap();
     assert_eq!((window.total, ids(window)), (2, vec!["req-3".to_owned()]));
+    let beyond = s
+        .query(&AuditQuery {
+            offset: u64::MAX,
+            limit: u64::MAX,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(beyond.items.is_empty());
 }
 
 async fn contract(s: SeaStore) {

@@ -1,0 +1,611 @@
+//! The OpenAPI 3.1 document of the REST front (share interfaces, token endpoint, download links,
+//! verification page, operations and the admin API), served at
+//! `/license-api-release/openapi.json` and committed as `openapi.json` at the repository root
+//! (a test fails when it is stale: `cargo xtask openapi` rewrites it).
+//!
+//! The admin API is described by `utoipa` from its handlers' annotations and DTOs; the share
+//! interfaces are generated from core's interface list and parameter names, so a name is
+//! spelled once.
+
+use license_core::interface::{
+    BASE_PATH, CITY_DOWNLOAD_PATH, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH, SHARE_PREFIX,
+    TOKEN_PATH, VERIFY_PAGE_PATH,
+};
+use license_core::params as p;
+use license_core::{Interface, ReturnCode};
+use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{HttpMethod, Operation, PathItem};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::admin;
+
+/// The document's path, under the base path.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+/// Swagger UI's path, under the base path.
+pub const DOCS_PATH: &str = "/docs";
+
+/// The admin API, described from its handlers.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        admin::issue,
+        admin::search,
+        admin::license,
+        admin::change_state,
+        admin::reissue,
+        admin::import,
+        admin::accounts,
+        admin::create_account,
+        admin::set_enabled,
+        admin::clients,
+        admin::add_client,
+        admin::cert_types,
+        admin::set_cert_type,
+        admin::audit,
+    ),
+    components(schemas(admin::Failure, admin::AdminHead)),
+    tags((name = "admin", description = "Administration (our extension; `admin` role)"))
+)]
+struct AdminDoc;
+
+fn schema(v: Value) -> RefOr<Schema> {
+    serde_json::from_value(v).expect("a valid schema literal")
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+/// `head` of every envelope.
+fn head() -> Value {
+    json!({
+        "type": "object",
+        "required": ["status", "message"],
+        "properties": {
+            "status": { "type": "string", "description": "Return code (API.md §4), always a string", "examples": ["0"] },
+            "message": { "type": "string", "examples": ["接口调用成功"] },
+            "type": { "type": "string", "enum": ["1", "2"], "description": "1 = province library, 2 = city library" },
+            "sign": { "type": "string" },
+            "time": { "type": "integer" },
+            "shengIsExists": { "type": "string", "enum": ["0", "1"] },
+            "shiIsExists": { "type": "string", "enum": ["0", "1"] }
+        }
+    })
+}
+
+fn list_of(item: Value) -> Value {
+    json!({
+        "type": "object",
+        "required": ["total", "dataList"],
+        "properties": { "total": { "type": "integer", "minimum": 0 }, "dataList": { "type": "array", "items": item } }
+    })
+}
+
+fn object_of(fields: &[&str]) -> Value {
+    let props: Map<String, Value> = fields.iter().map(|f| ((*f).to_owned(), string())).collect();
+    json!({ "type": "object", "required": fields, "properties": props })
+}
+
+fn province_face() -> Value {
+    json!({
+        "type": "object",
+        "description": "The license's face fields as stored, plus cert_identifier",
+        "required": ["cert_identifier"],
+        "additionalProperties": { "type": "string" },
+        "properties": { "cert_identifier": { "type": "string" } }
+    })
+}
+
+fn city_record() -> Value {
+    let mut v = object_of(&[
+        "certificateHolder",
+        "certificateValidateStart",
+        "certificateValidateEnd",
+        "issueDept",
+        "certificateID",
+        "certificateName",
+        "certificateHolderType",
+        "certificateNumber",
+        "issueDeptCode",
+        "certificateHolderCode",
+        "issueDate",
+        "digitalSign",
+        "certificateType",
+        "certificateState",
+    ]);
+    v["properties"]["detail"] = json!({ "type": "array" });
+    v
+}
+
+/// What `data` holds on success, by interface (API.md §6).
+fn data_schema(i: Interface) -> Value {
+    let records = json!({ "oneOf": [list_of(r("CityRecord")), list_of(r("ProvinceFace"))] });
+    let links = json!({ "oneOf": [
+        list_of(object_of(&["issueDept", "certificateNumber", "fileUrl", "issueDate", "fileFormat", "certificateType"])),
+        list_of(object_of(&["certIdentifier", "contentType", "content"])),
+    ]});
+    match i {
+        Interface::ShareDownloadUrl | Interface::ShareDownloadUrlsByHolderCode => links,
+        Interface::ShareQueryCertInfo | Interface::ShareQueryCertInfoByHo => records,
+        Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => json!({ "oneOf": [
+            { "type": "object", "required": ["verifyResult"], "properties": { "verifyResult": { "type": "string", "enum": ["true", "false"] } } },
+            list_of(json!({ "type": "object", "required": ["result", "message"], "properties": { "result": { "type": "integer", "minimum": 0, "maximum": 5 }, "message": string() } })),
+            { "type": "object", "required": ["result", "message"], "properties": { "result": { "type": "string", "enum": ["0", "1", "2", "3", "4", "5"] }, "message": string() } },
+        ]}),
+        Interface::ShareQueryCertInfoByQRcode => json!({ "oneOf": [
+            object_of(&["img_sign_fileid", "license_name", "fileNumber", "issue_unitname", "valid_time_begin", "holder", "license_state", "valid_time_end", "licenseId", "abstractCode", "license_number"]),
+            list_of(r("ProvinceFace")),
+        ]}),
+        Interface::ShareDownloadFile => list_of(json!({
+            "type": "object",
+            "required": ["certIdentifier", "contentType", "content"],
+            "properties": {
+                "certIdentifier": string(),
+                "contentType": { "type": "string", "enum": ["base64"] },
+                "content": { "oneOf": [string(), { "type": "array", "items": string() }] }
+            }
+        })),
+        Interface::InsertToProvince => list_of(object_of(&["certIdentifier"])),
+        Interface::UpdateToProvince | Interface::DeleteToProvince => json!({ "type": "null" }),
+        Interface::ShengShiStateInfo => {
+            json!({ "oneOf": [{ "type": "null" }, list_of(r("ProvinceFace"))] })
+        }
+        Interface::DownloadPdfFile => list_of(string()),
+        Interface::Token | Interface::DownloadLink | Interface::Admin => json!({}),
+    }
+}
+
+/// The parameters an interface reads (API.md §3, §6): (name, required).
+fn parameters(i: Interface) -> Vec<(&'static str, bool)> {
+    let ctx = [
+        (p::CERTIFICATE_SYSTEM_NAME, true),
+        (p::CERTIFICATE_CALL_CATEGORY, true),
+        (p::CERTIFICATE_MATTER_NAME, true),
+        (p::CERTIFICATE_EVENT_CODE, true),
+        (p::CERTIFICATE_COPY_CAUSE, true),
+        (p::CALL_DISTRICT, false),
+        (p::CALL_DEPARTMENT, false),
+        (p::DISTRICT_LEVEL, false),
+    ];
+    let op = [
+        p::CLIENT_INFO_AREA_CODE,
+        p::CLIENT_INFO_DEPT_CODE,
+        p::CLIENT_INFO_OPER_NAME,
+        p::DEPT_NAME,
+        p::WHOSE,
+        p::CATEGORY,
+        p::LICENSE_TYPE_CODE,
+        p::OPER_USER_NAME,
+        p::OPER_TIME,
+        p::OPER_USER_IP,
+    ]
+    .map(|n| (n, false));
+    let holder = [
+        (p::CERTIFICATE_HOLDER_CODE, true),
+        (p::CERTIFICATE_HOLDER_CODE_TYPE, true),
+        (p::CERT_TYPE_CODE, true),
+        (p::CERTIFICATE_NUMBER, false),
+        (p::CERTIFICATE_TYPE, false),
+        (p::MODE, false),
+        (p::PAGE, false),
+        (p::SIZE, false),
+        (p::INTERFACE_TYPE, false),
+    ];
+    let mut v: Vec<(&str, bool)> = match i {
+        Interface::ShareDownloadUrl => vec![(p::CERTIFICATE_ID, true), (p::EXPIRY_TIME, false)],
+        Interface::ShareQueryCertInfo => {
+            vec![(p::CERTIFICATE_ID, true), (p::INTERFACE_TYPE, false)]
+        }
+        Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => vec![
+            (p::CERT_TYPE_CODE, true),
+            (p::CERTIFICATE_DATA, false),
+            (p::USE_FOR, false),
+            (p::CERTIFICATE_HOLDER_CODE, false),
+            (p::CONTENT_TYPE, false),
+            (p::CONTENT, false),
+            (p::USE_CAUSE, false),
+            (p::INTERFACE_TYPE, false),
+        ],
+        Interface::ShareQueryCertInfoByQRcode => {
+            vec![(p::QR_VALUE, true), (p::INTERFACE_TYPE, false)]
+        }
+        Interface::ShareQueryCertInfoByHo
+        | Interface::ShareDownloadUrlsByHolderCode
+        | Interface::ShengShiStateInfo => holder.to_vec(),
+        Interface::ShareDownloadFile => vec![
+            (p::CERTIFICATE_IDENTIFIER, true),
+            (p::CERTIFICATE_COPY_EXPIRING_TIME, false),
+            (p::INTERFACE_TYPE, false),
+            (p::FILE_TYPE, false),
+        ],
+        Interface::InsertToProvince | Interface::DeleteToProvince => {
+            return vec![(p::FILE_NUMBER, true), (p::ACCESS_TOKEN, false)];
+        }
+        Interface::UpdateToProvince => {
+            return vec![
+                (p::FILE_NUMBER, true),
+                (p::CERT_IDENTIFIER, true),
+                (p::ACCESS_TOKEN, false),
+            ];
+        }
+        Interface::DownloadPdfFile => {
+            return vec![(p::ABSTRACT_CODE, true), (p::ACCESS_TOKEN, false)];
+        }
+        Interface::Token | Interface::DownloadLink | Interface::Admin => return vec![],
+    };
+    match i {
+        Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => {
+            v.extend([ctx[5], ctx[6], ctx[7]]);
+        }
+        _ => v.extend(ctx),
+    }
+    if matches!(
+        i,
+        Interface::ShareQueryCertInfoByQRcode | Interface::ShareQueryCertInfoByHo
+    ) {
+        v.extend(op);
+    }
+    v.push((p::ACCESS_TOKEN, false));
+    v
+}
+
+/// A share request body: every value a string or a number (API.md §1). `required` is stated in
+/// the description rather than the schema: a missing parameter is a business answer (`12`,
+/// HTTP 200), not a transport fault.
+fn request_schema(i: Interface) -> Value {
+    let props: Map<String, Value> = parameters(i)
+        .into_iter()
+        .map(|(n, required)| {
+            let mut s = json!({ "type": ["string", "number"] });
+            if required {
+                s["description"] = json!("required (answers 12 when missing or blank)");
+            }
+            (n.to_owned(), s)
+        })
+        .collect();
+    json!({ "type": "object", "properties": props })
+}
+
+fn failure() -> Value {
+    json!({
+        "type": "object",
+        "required": ["head", "data"],
+        "properties": { "head": r("Head"), "data": string() },
+        "description": "A failure: head.status is the return code, data the reason"
+    })
+}
+
+fn answer(i: Interface) -> Value {
+    json!({ "oneOf": [
+        { "type": "object", "required": ["head", "data"], "properties": { "head": r("Head"), "data": data_schema(i) } },
+        r("ShareFailure"),
+    ]})
+}
+
+/// Component names of an interface's request and answer schemas.
+fn component_names(i: Interface) -> (String, String) {
+    let base = match i {
+        Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => "ShareVerifyCertInfo",
+        other => other.name(),
+    };
+    (format!("{base}Request"), format!("{base}Answer"))
+}
+
+fn example(i: Interface) -> Option<Value> {
+    // The source documents' examples (API.md §6), with this project's decisions applied.
+    Some(match i {
+        Interface::ShareQueryCertInfo => json!({
+            "head": { "status": "0", "message": "接口调用成功", "type": "2" },
+            "data": { "total": 1, "dataList": [{
+                "certificateHolder": "张三", "certificateValidateStart": "2013年09月23日",
+                "certificateValidateEnd": "长期", "issueDept": "枣庄市公安局",
+                "certificateID": "1.2.156.3005.2.11100000000013127D001.11370000004504927A.CFD93524173848F3A2ED4AB7A36E7A50.001.8",
+                "certificateName": "中华人民共和国居民身份证", "certificateHolderType": "111",
+                "certificateNumber": "370402199001011234", "issueDeptCode": "11370000004504927A",
+                "certificateHolderCode": "370402199001011234", "detail": [],
+                "issueDate": "2013年09月23日", "digitalSign": "",
+                "certificateType": "中华人民共和国居民身份证", "certificateState": "正常有效"
+            }]}
+        }),
+        Interface::ShareDownloadUrl => json!({
+            "head": { "status": "0", "message": "接口调用成功", "type": "2" },
+            "data": { "total": 1, "dataList": [{
+                "issueDept": "枣庄市公安局", "certificateNumber": "370402199001011234",
+                "fileUrl": "https://zzlicense.example.gov.cn/license-api-release/elssp/v1/download_national?fileId=0f3c9e1a2b&fileFormat=OFD",
+                "issueDate": "2013年09月23日", "fileFormat": "OFD", "certificateType": "中华人民共和国居民身份证"
+            }]}
+        }),
+        Interface::ShareVerifyCertInfo => json!({
+            "head": { "status": "0", "message": "接口调用成功！", "type": "1" },
+            "data": { "total": 1, "dataList": [{ "result": 0, "message": "信息正确且有效" }] }
+        }),
+        Interface::ShengShiStateInfo => json!({
+            "head": { "status": "0", "message": "接口调用成功！", "type": "1", "shengIsExists": "1", "shiIsExists": "1" },
+            "data": { "total": 1, "dataList": [{ "name": "张三", "cert_identifier": "1.2.156.3005.2.11100000000013127D001.11370000004504927A.CFD93524173848F3A2ED4AB7A36E7A50.001.8", "fileNumber": "1.2.156.3005.2.11100000000013127D001.11370000004504927A.CFD93524173848F3A2ED4AB7A36E7A50.001.8" }] }
+        }),
+        Interface::InsertToProvince => json!({
+            "head": { "status": "0", "message": "接口调用成功！", "type": "1" },
+            "data": { "total": 1, "dataList": [{ "certIdentifier": "1.2.156.3005.2.11100000000013127D001.11370000004504927A.CFD93524173848F3A2ED4AB7A36E7A50.001.8" }] }
+        }),
+        _ => return None,
+    })
+}
+
+fn failure_example() -> Value {
+    json!({
+        "head": { "status": ReturnCode::NotProvided.code().to_string(), "message": ReturnCode::NotProvided.message() },
+        "data": ReturnCode::NotProvided.message()
+    })
+}
+
+fn share_operation(i: Interface, path_name: &str, method: &str) -> Value {
+    let (request_name, answer_name) = component_names(i);
+    let mut ok = json!({ "schema": r(&answer_name) });
+    let mut examples = Map::new();
+    if let Some(e) = example(i) {
+        examples.insert("success".into(), json!({ "value": e }));
+    }
+    examples.insert("failure".into(), json!({ "value": failure_example() }));
+    ok["examples"] = Value::Object(examples);
+    let transport = |desc: &str| json!({ "description": desc, "content": { "application/json": { "schema": r("ShareFailure") } } });
+    let mut op = json!({
+        "tags": ["share"],
+        "operationId": format!("{method}{path_name}"),
+        "summary": format!("{path_name} ({})", i.label()),
+        "description": "Business outcomes answer HTTP 200 with head.status (API.md §1, §4).",
+        "security": [{ "bearer": [] }, {}],
+        "responses": {
+            "200": { "description": "The envelope: success or a business failure", "content": { "application/json": ok } },
+            "400": transport("Malformed JSON or form body (status 24)"),
+            "413": { "description": "Body too large" },
+            "415": transport("Unsupported body type (status 24)")
+        }
+    });
+    let request = r(&request_name);
+    if method == "post" {
+        op["requestBody"] = json!({ "content": {
+            "application/x-www-form-urlencoded": { "schema": request },
+            "application/json": { "schema": request }
+        }});
+    } else {
+        let params: Vec<Value> = request_schema(i)["properties"]
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .map(|k| json!({ "name": k, "in": "query", "required": false, "schema": { "type": "string" } }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        op["parameters"] = Value::Array(params);
+    }
+    op
+}
+
+fn operation(v: Value) -> Operation {
+    serde_json::from_value(v).expect("a valid operation literal")
+}
+
+fn add(doc: &mut utoipa::openapi::OpenApi, path: &str, method: HttpMethod, op: Value) {
+    let item = PathItem::new(method, operation(op));
+    match doc.paths.paths.get_mut(path) {
+        Some(existing) => existing.merge_operations(item),
+        None => {
+            doc.paths.paths.insert(path.to_owned(), item);
+        }
+    }
+}
+
+/// The whole document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = AdminDoc::openapi();
+    doc.info.title = "电子证照共享服务平台 — license sharing API".into();
+    doc.info.description = Some(
+        "The REST contract of DB3704/T 0042-2024 as made precise in API.md, plus this project's \
+         admin API. Share interfaces answer HTTP 200 for every business outcome; head.status \
+         is the return code."
+            .into(),
+    );
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.license = Some(utoipa::openapi::License::new("Apache-2.0"));
+    doc.info.contact = None;
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    for (name, v) in [
+        ("Head", head()),
+        ("ShareFailure", failure()),
+        ("CityRecord", city_record()),
+        ("ProvinceFace", province_face()),
+    ] {
+        components.schemas.insert(name.into(), schema(v));
+    }
+    for i in Interface::SHARE {
+        if i == Interface::ShareVerifyCertFile {
+            continue;
+        }
+        let (request_name, answer_name) = component_names(i);
+        components
+            .schemas
+            .insert(request_name, schema(request_schema(i)));
+        components.schemas.insert(answer_name, schema(answer(i)));
+    }
+
+    // Share interfaces: one path per name (the two verification variants share one).
+    let mut names: Vec<(&str, Interface)> = Vec::new();
+    for i in Interface::SHARE {
+        if i == Interface::ShareVerifyCertFile {
+            continue;
+        }
+        names.push((i.name(), i));
+    }
+    names.push((HOLDER_QUERY_ALIAS, Interface::ShareQueryCertInfoByHo));
+    for (name, i) in names {
+        let path = format!("{BASE_PATH}{SHARE_PREFIX}{name}");
+        add(
+            &mut doc,
+            &path,
+            HttpMethod::Post,
+            share_operation(i, name, "post"),
+        );
+        add(
+            &mut doc,
+            &path,
+            HttpMethod::Get,
+            share_operation(i, name, "get"),
+        );
+    }
+
+    // The token endpoint (RFC 6749 shapes, not the envelope).
+    let oauth_error = json!({
+        "type": "object", "required": ["error"],
+        "properties": { "error": { "type": "string", "enum": ["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_scope", "temporarily_unavailable"] }, "error_description": string() }
+    });
+    let grant = json!({
+        "type": "object",
+        "properties": {
+            "grant_type": { "type": "string", "enum": ["password", "refresh_token"] },
+            "client_id": string(), "client_secret": string(), "scope": { "type": "string", "examples": ["read write"] },
+            "username": string(), "password": string(), "refresh_token": string()
+        }
+    });
+    add(
+        &mut doc,
+        &format!("{BASE_PATH}{TOKEN_PATH}"),
+        HttpMethod::Post,
+        json!({
+            "tags": ["oauth"],
+            "operationId": "oauthToken",
+            "summary": "Password and refresh grants (RFC 6749 §4.3, §6; API.md §2)",
+            "requestBody": { "content": {
+                "application/x-www-form-urlencoded": { "schema": grant },
+                "application/json": { "schema": grant }
+            }},
+            "responses": {
+                "200": { "description": "A token", "content": { "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["access_token", "token_type", "refresh_token", "expires_in", "scope"],
+                        "properties": { "access_token": string(), "token_type": { "type": "string", "enum": ["bearer"] }, "refresh_token": string(), "expires_in": { "type": "integer" }, "scope": string() }
+                    },
+                    "example": { "access_token": "f54922eb-5b0f-4a35-9a28-d2a2e1a0c3b1", "token_type": "bearer", "refresh_token": "bc2d74f1-0d7c-4c1a-8e43-5a1f3c7d9e20", "expires_in": 43199, "scope": "read write" }
+                }}},
+                "400": { "description": "RFC 6749 §5.2 error", "content": { "application/json": { "schema": oauth_error } } },
+                "401": { "description": "invalid_client", "content": { "application/json": { "schema": oauth_error } } },
+                "413": { "description": "Body too large" }
+            }
+        }),
+    );
+
+    // Download links (capabilities: no token).
+    for (path, param) in [
+        (CITY_DOWNLOAD_PATH, "fileId"),
+        (PROVINCE_DOWNLOAD_PATH, "id"),
+    ] {
+        add(
+            &mut doc,
+            &format!("{BASE_PATH}{path}"),
+            HttpMethod::Get,
+            json!({
+                "tags": ["download"],
+                "operationId": format!("download{}", if param == "id" { "Province" } else { "City" }),
+                "summary": "An annotated copy by its download link (API.md §6)",
+                "parameters": [
+                    { "name": param, "in": "query", "required": false, "schema": string() },
+                    { "name": "fileFormat", "in": "query", "required": false, "schema": string() }
+                ],
+                "responses": {
+                    "200": { "description": "The OFD file", "content": { "application/ofd": { "schema": { "type": "string", "contentMediaType": "application/ofd" } } } },
+                    "404": { "description": "Unknown or expired link (status 10)", "content": { "application/json": { "schema": r("ShareFailure") } } }
+                }
+            }),
+        );
+    }
+    add(
+        &mut doc,
+        &format!("{BASE_PATH}{VERIFY_PAGE_PATH}{{token}}"),
+        HttpMethod::Get,
+        json!({
+            "tags": ["public"],
+            "operationId": "verificationPage",
+            "summary": "The public verification page a license's QR value points to (API.md §7)",
+            "parameters": [{ "name": "token", "in": "path", "required": true, "schema": string() }],
+            "responses": {
+                "200": { "description": "The page", "content": { "text/html": { "schema": string() } } },
+                "404": { "description": "Unknown token", "content": { "text/html": { "schema": string() } } },
+                "503": { "description": "Database unreachable", "content": { "text/html": { "schema": string() } } }
+            }
+        }),
+    );
+    for (path, id, summary, ok) in [
+        ("/healthz", "healthz", "Alive", "text/plain"),
+        (
+            "/readyz",
+            "readyz",
+            "Ready (database reachable)",
+            "text/plain",
+        ),
+        (
+            "/metrics",
+            "metrics",
+            "Prometheus/OpenMetrics text: requests and latency by interface and return code",
+            "application/openmetrics-text",
+        ),
+    ] {
+        let mut responses =
+            json!({ "200": { "description": summary, "content": { ok: { "schema": string() } } } });
+        if id == "readyz" {
+            responses["503"] = json!({ "description": "Database unreachable", "content": { "text/plain": { "schema": string() } } });
+        }
+        add(
+            &mut doc,
+            path,
+            HttpMethod::Get,
+            json!({ "tags": ["operations"], "operationId": id, "summary": summary, "responses": responses }),
+        );
+    }
+    doc
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut s = serde_json::to_string_pretty(&document()).expect("serializable");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_share_interface_is_documented_with_get_and_post() {
+        let doc: Value = serde_json::from_str(&document_json()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for i in Interface::SHARE {
+            let path = format!("{BASE_PATH}{SHARE_PREFIX}{}", i.name());
+            assert!(doc["paths"][&path]["post"].is_object(), "{path}");
+            assert!(doc["paths"][&path]["get"].is_object(), "{path}");
+        }
+        assert!(doc["paths"]["/license-api-release/admin/licenses"]["post"].is_object());
+        assert!(doc["paths"]["/license-api-release/oauth/token"]["post"].is_object());
+    }
+
+    #[test]
+    fn the_committed_document_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi.json");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == document_json(),
+            "openapi.json is stale: run `cargo xtask openapi` and commit it"
+        );
+    }
+}
