@@ -140,9 +140,11 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let mut r = crate::routes::body_rejected(e);
+            r.extensions_mut().insert(Interface::Admin);
+            r
+        })?;
         serde_json::from_slice(&bytes).map(Body).map_err(bad_body)
     }
 }
@@ -873,8 +875,12 @@ pub async fn import(
     State(s): State<AppState>,
     headers: HeaderMap,
     AdminQuery(t): AdminQuery<TokenQuery>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return crate::routes::body_rejected(e),
+    };
     let c = caller(&headers, t.access_token);
     let r = match String::from_utf8(body.to_vec()) {
         Ok(text) => s.admin.import_licenses(&c, text).await,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -55,7 +56,7 @@ fn json_response(status: StatusCode, v: Value) -> Response {
     r
 }
 
-fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
+pub(crate) fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
     let mut r = json_response(status, envelope::failure(e));
     r.extensions_mut().insert(e.code);
     if let Some(secs) = e.retry_after_secs {
@@ -63,6 +64,31 @@ fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     r
+}
+
+/// A body that could not be read (too large, broken stream): the envelope with the
+/// rejection's HTTP status (413 for the body limit, API.md §1).
+pub(crate) fn body_rejected(e: BytesRejection) -> Response {
+    let detail = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        "the request body is larger than this node accepts".to_owned()
+    } else {
+        format!("the request body could not be read: {}", e.body_text())
+    };
+    envelope_error(
+        e.status(),
+        &ServiceError::new(ReturnCode::Unparseable, detail),
+    )
+}
+
+/// A known path called with a method it does not answer: 405 with the envelope.
+async fn method_not_allowed() -> Response {
+    envelope_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &ServiceError::new(
+            ReturnCode::Unparseable,
+            "this path does not answer that method",
+        ),
+    )
 }
 
 fn ok(v: Value) -> Response {
@@ -166,8 +192,12 @@ async fn share(
     Path(name): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return body_rejected(e),
+    };
     let name = if name == HOLDER_QUERY_ALIAS {
         Interface::ShareQueryCertInfoByHo.name().to_owned()
     } else {
@@ -373,8 +403,12 @@ async fn token(
     State(s): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return tagged(body_rejected(e), Interface::Token),
+    };
     let q = match body_params(&headers, query.as_deref(), &body) {
         Ok(q) => q,
         Err(_) => {
@@ -577,6 +611,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
             ),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),

@@ -29,11 +29,15 @@ impl Platform {
             tracing::warn!(identifier = %id, key = %f.key, "license file missing from the store; remaking it");
         }
         let bytes = self.ports.documents.issue(l).await?;
+        // A key of its own: two calls may make a license's first file at once; the one whose
+        // record lands first wins and the other removes its file, so the record's digest is
+        // always that of the file it names.
         let key = format!(
-            "licenses/{}/{}-v{}.ofd",
+            "licenses/{}/{}-v{}-{}.ofd",
             &digest_dir(&id),
             file_stem(&id),
-            l.version
+            l.version,
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
         );
         self.ports.files.put(&key, &bytes).await?;
         let record = StoredFile {
@@ -45,10 +49,20 @@ impl Platform {
         match self.ports.licenses.set_file(&id, &record).await {
             Ok(()) => Ok(bytes),
             // Someone else recorded it first: theirs is the file of record.
-            Err(PortError::Conflict(_)) => match self.ports.licenses.file(&id, OFD).await? {
-                Some(f) => Ok(self.ports.files.get(&f.key).await?.unwrap_or(bytes)),
-                None => Ok(bytes),
-            },
+            Err(PortError::Conflict(_)) => {
+                let theirs = match self.ports.licenses.file(&id, OFD).await? {
+                    Some(f) => self.ports.files.get(&f.key).await?,
+                    None => None,
+                };
+                match theirs {
+                    Some(theirs) => {
+                        self.ports.files.delete(&record.key).await?;
+                        Ok(theirs)
+                    }
+                    // The file of record is gone (removed by hand?): serve the one just made.
+                    None => Ok(bytes),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }

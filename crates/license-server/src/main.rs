@@ -107,6 +107,7 @@ fn init_logs(s: &Settings) {
         .unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if s.log.format == "json" {
         builder.json().flatten_event(true).init();

@@ -45,8 +45,12 @@ fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().expect("keys have a folder");
     std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
+    // A name of its own per writer: two calls may store the same key at once (both making a
+    // license's first file), and each must rename a whole file of its own.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
+    let mut f = std::fs::File::create_new(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);
@@ -102,6 +106,28 @@ mod tests {
         for bad in ["../x", "/etc/passwd", "a//b", "a/./b", "", "a b"] {
             assert!(s.put(bad, b"x").await.is_err(), "{bad}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_of_one_key_each_leave_a_whole_file() {
+        let dir = std::env::temp_dir().join(format!("lfs-race-{}", std::process::id()));
+        let s = std::sync::Arc::new(LocalFileStore::new(&dir).unwrap());
+        let writers: Vec<_> = (0..16u8)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move { s.put("licenses/ab/same.ofd", &[i; 4096]).await })
+            })
+            .collect();
+        for w in writers {
+            w.await.unwrap().expect("every writer succeeds");
+        }
+        let got = s.get("licenses/ab/same.ofd").await.unwrap().unwrap();
+        assert_eq!(got.len(), 4096);
+        assert!(
+            got.iter().all(|b| *b == got[0]),
+            "one writer's bytes, whole"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
