@@ -4,11 +4,14 @@
 
 use std::process::ExitCode;
 
+mod bench;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   tidy     check architecture invariants (license-core's dependency tree)
-  openapi  write openapi.json (the REST front's OpenAPI 3.1 document)";
+  openapi  write openapi.json (the REST front's OpenAPI 3.1 document)
+  bench    load-run the release binary with wrk (BENCH_LICENSES, BENCH_DB_URL, BENCH_SECONDS)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +27,13 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("tidy: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("bench") => match bench::main() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench: {e}");
                 ExitCode::FAILURE
             }
         },

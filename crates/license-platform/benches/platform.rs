@@ -16,60 +16,15 @@ use license_core::ports::{LicenseFilter, SystemClock};
 use license_core::service::*;
 use license_core::{LicenseService, Role};
 use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_platform::sample::import_line;
 use license_platform::{Platform, PlatformConfig, Ports};
 use license_store::{LocalFileStore, SeaStore};
-
-const TYPES: [&str; 10] = [
-    "11100000000013127D001",
-    "111000000000131433001",
-    "11100000MB0143028R025",
-    "11100000MB0341032Y002",
-    "111000007178369727008",
-    "11100000000013338W006",
-    "131000000000180402003",
-    "11100000MB03271699001",
-    "111000000000136028001",
-    "11100000000013063F006",
-];
 
 fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
     std::env::var(k)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(d)
-}
-
-/// A valid GB 11643 citizen ID for holder number `i`.
-fn citizen_id(i: u64) -> String {
-    let day = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
-        + chrono::Duration::days((i % 15_000) as i64);
-    let body = format!("370402{}{:03}", day.format("%Y%m%d"), (i / 15_000) % 1000);
-    let w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(w)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
-
-fn line(i: u64) -> String {
-    let holder = citizen_id(i / 3);
-    serde_json::json!({
-        "certTypeCode": TYPES[(i % 10) as usize],
-        "certificateNumber": format!("N{i:09}"),
-        "certificateHolder": "张三",
-        "certificateHolderCode": holder,
-        "certificateHolderType": "111",
-        "issueDept": "枣庄市行政审批服务局",
-        "issueDeptCode": "11370000004504927A",
-        "issueDate": "2023-05-01",
-        "certificateValidateStart": "2023-05-01",
-        "certificateValidateEnd": if i.is_multiple_of(7) { serde_json::Value::Null } else { "2033-04-30".into() },
-        "face": {"name": "张三", "certno": holder},
-    })
-    .to_string()
 }
 
 fn ctx() -> RawCallContext {
@@ -193,7 +148,7 @@ async fn run() {
     let mut start = 0;
     while start < n {
         let end = (start + chunk).min(n);
-        let text: String = (start..end).map(|i| line(i) + "\n").collect();
+        let text: String = (start..end).map(|i| import_line(i) + "\n").collect();
         let r = platform.import_jsonl(&text).await;
         assert!(
             r.rejected.is_empty(),

@@ -16,6 +16,7 @@ mod documents;
 mod fault;
 mod platform;
 pub mod rate;
+pub mod sample;
 mod service;
 mod shape;
 mod share;

@@ -1,0 +1,371 @@
+//! `cargo xtask bench`: a load run of the real `licensed` binary (release build) with `wrk`
+//! (Debian's package): `ShareQueryCertInfo` (city, token check, committed audit) against a
+//! trivial axum JSON endpoint measured in the same run, then `ShareDownloadUrl` (annotated copy
+//! and grant), with the server's peak RSS.
+//!
+//! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
+//! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
+//! `BENCH_CONNECTIONS` (default 64), `BENCH_DIR` (default `/var/tmp/license-bench`).
+//! The imported data directory is kept and reused while its license count is unchanged.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn licensed(bin: &Path, dir: &Path, db: Option<&str>) -> Command {
+    let mut c = Command::new(bin);
+    c.env("LICENSED_DATA_DIR", dir).env("LICENSED_LOG", "warn");
+    if let Some(url) = db {
+        c.env("LICENSED_DATABASE_URL", url);
+    }
+    c
+}
+
+/// Imports `n` sample licenses into a fresh data directory (or database); seconds taken.
+fn prepare(bin: &Path, dir: &Path, db: Option<&str>, n: u64) -> Result<Option<f64>, String> {
+    let marker = dir.join(format!("imported-{n}"));
+    if marker.exists() {
+        return Ok(None);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    if let Some(url) = db
+        && url.starts_with("postgres")
+    {
+        run(Command::new("psql").arg(url).args([
+            "-q",
+            "-c",
+            "drop schema public cascade; create schema public",
+        ]))?;
+    }
+    let mut add = licensed(bin, dir, db)
+        .args(["account", "add", "bench", "--roles"])
+        .arg("search,info,view,download,verify,sync,admin")
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    add.stdin
+        .take()
+        .expect("piped")
+        .write_all(b"bench-password\n")
+        .map_err(|e| e.to_string())?;
+    if !add.wait().map_err(|e| e.to_string())?.success() {
+        return Err("account add failed".into());
+    }
+    run(licensed(bin, dir, db).args(["client", "add", "bench", "--secret", "bench-secret"]))?;
+    let file = dir.join("licenses.jsonl");
+    {
+        let mut w =
+            std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| e.to_string())?);
+        for i in 0..n {
+            writeln!(w, "{}", license_platform::sample::import_line(i))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let started = Instant::now();
+    run(licensed(bin, dir, db)
+        .args(["license", "import"])
+        .arg(&file))?;
+    let secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&file);
+    std::fs::write(&marker, b"").map_err(|e| e.to_string())?;
+    Ok(Some(secs))
+}
+
+fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String), String> {
+    let mut child = licensed(bin, dir, db)
+        .arg("serve")
+        .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let out = child.stdout.take().expect("piped");
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(out)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let base = line
+        .trim()
+        .strip_prefix("licensed listening on ")
+        .ok_or_else(|| format!("unexpected output {line:?}"))?
+        .to_owned();
+    Ok((server, base))
+}
+
+fn curl(args: &[&str]) -> Result<serde_json::Value, String> {
+    let out = run(Command::new("curl").arg("-sf").args(args))?;
+    serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))
+}
+
+/// Peak resident memory of a process so far, MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+struct WrkResult {
+    rps: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+fn wrk(url: &str, script: &Path, connections: u32, seconds: u32) -> Result<WrkResult, String> {
+    let out = run(Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(script)
+        .arg(url))?;
+    let rps = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("no Requests/sec in {out}"))?;
+    let p99 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(str::trim)
+        .ok_or_else(|| format!("no 99% in {out}"))?;
+    let p99_ms = if let Some(v) = p99.strip_suffix("ms") {
+        v.parse().unwrap_or(f64::NAN)
+    } else if let Some(v) = p99.strip_suffix("us") {
+        v.parse::<f64>().unwrap_or(f64::NAN) / 1000.0
+    } else if let Some(v) = p99.strip_suffix('s') {
+        v.parse::<f64>().unwrap_or(f64::NAN) * 1000.0
+    } else {
+        f64::NAN
+    };
+    let non_2xx = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    Ok(WrkResult {
+        rps,
+        p99_ms,
+        non_2xx,
+    })
+}
+
+/// A wrk script: POSTs a form to `path`, `certificateID` drawn from `ids`.
+fn script(dir: &Path, name: &str, path: &str, token: &str, ids: &[String], extra: &str) -> PathBuf {
+    let ids_lua: String = ids.iter().map(|i| format!("\"{i}\",")).collect();
+    let text = format!(
+        r#"local ids = {{{ids_lua}}}
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Bearer {token}"
+request = function()
+  local id = ids[math.random(#ids)]
+  return wrk.format(nil, "{path}", nil, "certificateID=" .. id .. "{extra}")
+end
+"#
+    );
+    let p = dir.join(format!("{name}.lua"));
+    std::fs::write(&p, text).expect("script written");
+    p
+}
+
+/// A trivial axum JSON endpoint on a free port, served from this process: the baseline.
+fn baseline() -> Result<String, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let app = axum::Router::new().route(
+                "/",
+                axum::routing::post(|| async {
+                    axum::Json(serde_json::json!({"head": {"status": "0"}, "data": null}))
+                }),
+            );
+            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let _ = axum::serve(l, app).await;
+        });
+    });
+    Ok(format!("http://{addr}"))
+}
+
+/// `cargo xtask bench`.
+pub fn main() -> Result<(), String> {
+    let n: u64 = env("BENCH_LICENSES", 1_000_000);
+    let seconds: u32 = env("BENCH_SECONDS", 20);
+    let connections: u32 = env("BENCH_CONNECTIONS", 64);
+    let db = std::env::var("BENCH_DB_URL").ok();
+    let root: PathBuf = env("BENCH_DIR", PathBuf::from("/var/tmp/license-bench"));
+    let backend = db
+        .as_deref()
+        .map_or("sqlite", |u| u.split(':').next().unwrap_or("db"));
+    let dir = root.join(format!("{backend}-{n}"));
+
+    println!("building licensed (release)…");
+    run(Command::new(env!("CARGO")).current_dir(workspace()).args([
+        "build",
+        "--release",
+        "-p",
+        "license-server",
+        "--bin",
+        "licensed",
+    ]))?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("target"));
+    let bin = target.join("release/licensed");
+
+    println!("preparing {n} licenses on {backend} in {}…", dir.display());
+    let import = prepare(&bin, &dir, db.as_deref(), n)?;
+    let (server, base) = serve(&bin, &dir, db.as_deref())?;
+    let pid = server.0.id();
+    let token = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/license-api-release/oauth/token"),
+        "-d",
+        "grant_type=password&client_id=bench&client_secret=bench-secret&username=bench&password=bench-password",
+    ])?["access_token"]
+        .as_str()
+        .ok_or("no token")?
+        .to_owned();
+    // Identifiers spread over the library (a few admin pages at different offsets).
+    let mut ids = Vec::new();
+    let pages = (n / 500).max(1);
+    for k in 0..8u64 {
+        let page = 1 + k * pages / 8;
+        let v = curl(&[
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            &format!("{base}/license-api-release/admin/licenses?size=250&page={page}"),
+        ])?;
+        for item in v["data"]["items"].as_array().into_iter().flatten() {
+            if let Some(id) = item["fileNumber"].as_str() {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err("no licenses found".into());
+    }
+    let ctx = "&certificateSystemName=bench&certificateCallCategory=0&certificateMatterName=bench&certificateEventCode=B1&certificateCopyCause=load%20test";
+    let work = root.join("scripts");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let query = script(
+        &work,
+        "query",
+        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
+        &token,
+        &ids,
+        &format!("{ctx}&interfaceType=1"),
+    );
+    let links = script(
+        &work,
+        "links",
+        "/license-api-release/m/v/license/external/api/ShareDownloadUrl",
+        &token,
+        &ids,
+        ctx,
+    );
+    // Each scripted call answers status 0 before it is measured.
+    for (path, extra) in [
+        ("ShareQueryCertInfo", format!("{ctx}&interfaceType=1")),
+        ("ShareDownloadUrl", ctx.to_owned()),
+    ] {
+        let v = curl(&[
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            "-d",
+            &format!("certificateID={}{extra}", ids[0]),
+            &format!("{base}/license-api-release/m/v/license/external/api/{path}"),
+        ])?;
+        if v["head"]["status"] != "0" {
+            return Err(format!("{path} does not answer 0: {v}"));
+        }
+    }
+    let trivial = work.join("trivial.lua");
+    std::fs::write(&trivial, "wrk.method = \"POST\"\n").map_err(|e| e.to_string())?;
+
+    let base_url = baseline()?;
+    println!("baseline: trivial axum JSON endpoint, {connections} connections, {seconds} s…");
+    let b = wrk(&base_url, &trivial, connections, seconds)?;
+    println!("ShareQueryCertInfo, {connections} connections, {seconds} s…");
+    let q = wrk(&format!("{base}/"), &query, connections, seconds)?;
+    println!("ShareDownloadUrl, 16 connections, {seconds} s…");
+    let l = wrk(&format!("{base}/"), &links, 16, seconds)?;
+    let rss = peak_rss_mib(pid);
+    drop(server);
+
+    println!();
+    println!("backend {backend}, {n} licenses");
+    if let Some(s) = import {
+        println!("import: {s:.1} s ({:.0} licenses/s)", n as f64 / s);
+    }
+    println!(
+        "baseline (trivial axum JSON): {:.0} req/s, p99 {:.2} ms",
+        b.rps, b.p99_ms
+    );
+    println!(
+        "ShareQueryCertInfo: {:.0} req/s ({:.1} % of baseline), p99 {:.2} ms, non-2xx {}",
+        q.rps,
+        100.0 * q.rps / b.rps,
+        q.p99_ms,
+        q.non_2xx
+    );
+    println!(
+        "ShareDownloadUrl: {:.0} req/s, p99 {:.2} ms, non-2xx {}",
+        l.rps, l.p99_ms, l.non_2xx
+    );
+    println!("server peak RSS: {rss:.0} MiB");
+    Ok(())
+}
