@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use license_core::admin::{
@@ -17,13 +17,12 @@ use license_core::admin::{
 };
 use license_core::params as p;
 use license_core::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter};
-use license_core::service::{Caller, Page, ServiceResult};
+use license_core::service::{Page, ServiceResult};
 use license_core::{Interface, License, LicenseState, ReturnCode, Role, ServiceError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::params::bearer;
-use crate::routes::{AppState, REQUEST_ID};
+use crate::routes::{AppState, caller};
 
 /// The admin API's path prefix, under the base path.
 pub const ADMIN_PREFIX: &str = "/admin";
@@ -47,29 +46,6 @@ pub const fn admin_status(code: ReturnCode) -> StatusCode {
         | ReturnCode::BadReason => StatusCode::BAD_REQUEST,
         ReturnCode::Revoked | ReturnCode::Expired | ReturnCode::Restricted => StatusCode::CONFLICT,
         ReturnCode::Other => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// The caller of an admin request: bearer token (or `access_token` in the query), address and
-/// request id.
-fn caller(headers: &HeaderMap, query_token: Option<String>) -> Caller {
-    Caller {
-        token: query_token.or_else(|| {
-            bearer(
-                headers
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok()),
-            )
-        }),
-        client_addr: headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        request_id: headers
-            .get(REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned(),
     }
 }
 
@@ -131,6 +107,39 @@ pub struct Answer<T> {
     pub head: AdminHead,
     /// The result.
     pub data: T,
+}
+
+/// The failure answers every admin call may give, for the OpenAPI document (statuses from
+/// [`admin_status`]).
+pub struct Failures;
+
+impl utoipa::IntoResponses for Failures {
+    fn responses() -> BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
+    {
+        use utoipa::openapi::response::ResponseBuilder;
+        use utoipa::openapi::{ContentBuilder, Ref};
+        [
+            (400, "Bad input (12, 13, 14, 24, 199)"),
+            (403, "No admin role or no valid token (11)"),
+            (404, "Not found (10)"),
+            (409, "State conflict (21, 22, 23)"),
+            (500, "Internal fault (99, with a request id)"),
+            (501, "Not provided here (2)"),
+            (503, "Upstream unreachable (1)"),
+        ]
+        .into_iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Failure")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", content)
+                .build();
+            (status.to_string(), response.into())
+        })
+        .collect()
+    }
 }
 
 /// A JSON body, with malformed bodies answered in the envelope (code 24).
@@ -674,13 +683,7 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn issue(
@@ -705,13 +708,7 @@ pub async fn issue(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<PageView<LicenseView>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn search(
@@ -756,13 +753,7 @@ pub async fn search(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn license(
@@ -785,13 +776,7 @@ pub async fn license(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn change_state(
@@ -822,13 +807,7 @@ pub async fn change_state(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn reissue(
@@ -862,13 +841,7 @@ pub async fn reissue(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<ImportView>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn import(
@@ -901,13 +874,7 @@ pub async fn import(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Vec<AccountView>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn accounts(
@@ -931,13 +898,7 @@ pub async fn accounts(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<AccountView>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn create_account(
@@ -983,13 +944,7 @@ pub async fn create_account(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn set_enabled(
@@ -1015,13 +970,7 @@ pub async fn set_enabled(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Vec<String>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn clients(
@@ -1043,13 +992,7 @@ pub async fn clients(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn add_client(
@@ -1073,13 +1016,7 @@ pub async fn add_client(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Vec<CertTypeSettingsView>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn cert_types(
@@ -1105,13 +1042,7 @@ pub async fn cert_types(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn set_cert_type(
@@ -1141,13 +1072,7 @@ pub async fn set_cert_type(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<PageView<AuditView>>),
-        (status = 400, description = "Bad input (12, 13, 14, 24, 199)", body = Failure),
-        (status = 403, description = "No admin role or no valid token (11)", body = Failure),
-        (status = 404, description = "Not found (10)", body = Failure),
-        (status = 409, description = "State conflict (21, 22, 23)", body = Failure),
-        (status = 500, description = "Internal fault (99, with a request id)", body = Failure),
-        (status = 501, description = "Not provided here (2)", body = Failure),
-        (status = 503, description = "Upstream unreachable (1)", body = Failure),
+        Failures,
     )
 )]
 pub async fn audit(

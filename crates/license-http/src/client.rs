@@ -275,6 +275,13 @@ impl Form {
             .put(p::OPER_USER_IP, &o.oper_user_ip)
     }
 
+    fn sync(r: &SyncRequest) -> Form {
+        let mut f = Form::default();
+        f.put(p::FILE_NUMBER, &r.file_number)
+            .put(p::CERT_IDENTIFIER, &r.cert_identifier);
+        f
+    }
+
     fn holder(&mut self, r: &HolderQueryRequest) -> &mut Self {
         self.put(p::CERTIFICATE_HOLDER_CODE, &r.holder_code)
             .put(p::CERTIFICATE_HOLDER_CODE_TYPE, &r.holder_code_type)
@@ -365,6 +372,24 @@ impl RestClient {
                 description: v["error_description"].as_str().unwrap_or("").to_owned(),
             }))
         }
+    }
+
+    /// A token request made for a caller: the given values, those present, as they are.
+    async fn grant<const N: usize>(
+        &self,
+        caller: &Caller,
+        grant_type: &str,
+        values: [(&str, Option<String>); N],
+    ) -> Result<TokenGrant, TokenError> {
+        let mut form = vec![(p::GRANT_TYPE, grant_type)];
+        for (k, v) in &values {
+            if let Some(v) = v {
+                form.push((k, v.as_str()));
+            }
+        }
+        self.token_request(&caller.request_id, &form)
+            .await
+            .unwrap_or_else(|e| Err(unavailable_grant(e)))
     }
 
     /// The client's own access token: remembered, refreshed before it expires, or a new login.
@@ -499,22 +524,18 @@ impl LicenseService for RestClient {
         caller: &Caller,
         grant: PasswordGrant,
     ) -> Result<TokenGrant, TokenError> {
-        let mut form = vec![(p::GRANT_TYPE, "password".to_owned())];
-        for (k, v) in [
-            (p::CLIENT_ID, grant.client_id),
-            (p::CLIENT_SECRET, grant.client_secret),
-            (p::SCOPE, grant.scope),
-            (p::USERNAME, grant.username),
-            (p::PASSWORD, grant.password),
-        ] {
-            if let Some(v) = v {
-                form.push((k, v));
-            }
-        }
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.token_request(&caller.request_id, &form)
-            .await
-            .unwrap_or_else(|e| Err(unavailable_grant(e)))
+        self.grant(
+            caller,
+            "password",
+            [
+                (p::CLIENT_ID, grant.client_id),
+                (p::CLIENT_SECRET, grant.client_secret),
+                (p::SCOPE, grant.scope),
+                (p::USERNAME, grant.username),
+                (p::PASSWORD, grant.password),
+            ],
+        )
+        .await
     }
 
     async fn refresh_token(
@@ -522,21 +543,17 @@ impl LicenseService for RestClient {
         caller: &Caller,
         grant: RefreshGrant,
     ) -> Result<TokenGrant, TokenError> {
-        let mut form = vec![(p::GRANT_TYPE, "refresh_token".to_owned())];
-        for (k, v) in [
-            (p::CLIENT_ID, grant.client_id),
-            (p::CLIENT_SECRET, grant.client_secret),
-            (p::SCOPE, grant.scope),
-            (p::REFRESH_TOKEN, grant.refresh_token),
-        ] {
-            if let Some(v) = v {
-                form.push((k, v));
-            }
-        }
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.token_request(&caller.request_id, &form)
-            .await
-            .unwrap_or_else(|e| Err(unavailable_grant(e)))
+        self.grant(
+            caller,
+            "refresh_token",
+            [
+                (p::CLIENT_ID, grant.client_id),
+                (p::CLIENT_SECRET, grant.client_secret),
+                (p::SCOPE, grant.scope),
+                (p::REFRESH_TOKEN, grant.refresh_token),
+            ],
+        )
+        .await
     }
 
     async fn share_download_url(
@@ -736,26 +753,21 @@ impl LicenseService for RestClient {
     }
 
     async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
-        let mut f = Form::default();
-        f.put(p::FILE_NUMBER, &req.file_number)
-            .put(p::CERT_IDENTIFIER, &req.cert_identifier);
-        let env = self.call(caller, Interface::InsertToProvince, f).await?;
+        let env = self
+            .call(caller, Interface::InsertToProvince, Form::sync(&req))
+            .await?;
         text(&env.data["dataList"][0], "certIdentifier")
     }
 
     async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
-        let mut f = Form::default();
-        f.put(p::FILE_NUMBER, &req.file_number)
-            .put(p::CERT_IDENTIFIER, &req.cert_identifier);
-        self.call(caller, Interface::UpdateToProvince, f).await?;
+        self.call(caller, Interface::UpdateToProvince, Form::sync(&req))
+            .await?;
         Ok(())
     }
 
     async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
-        let mut f = Form::default();
-        f.put(p::FILE_NUMBER, &req.file_number)
-            .put(p::CERT_IDENTIFIER, &req.cert_identifier);
-        self.call(caller, Interface::DeleteToProvince, f).await?;
+        self.call(caller, Interface::DeleteToProvince, Form::sync(&req))
+            .await?;
         Ok(())
     }
 

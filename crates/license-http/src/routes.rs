@@ -103,6 +103,25 @@ fn tagged(mut r: Response, interface: Interface) -> Response {
     r
 }
 
+/// The caller of a request: the token from the `access_token` parameter or else
+/// `Authorization: Bearer`, the forwarded client address, the request id.
+pub(crate) fn caller(headers: &HeaderMap, token_param: Option<String>) -> Caller {
+    Caller {
+        token: token_param.or_else(|| {
+            bearer(
+                headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        }),
+        client_addr: headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: request_id(headers),
+    }
+}
+
 /// The request id the [`observe`](crate::metrics::observe) middleware put on the request.
 fn request_id(headers: &HeaderMap) -> String {
     headers
@@ -213,20 +232,7 @@ async fn share(
             };
         }
     };
-    let caller = Caller {
-        token: q.get(p::ACCESS_TOKEN).or_else(|| {
-            bearer(
-                headers
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok()),
-            )
-        }),
-        client_addr: headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        request_id: request_id(&headers),
-    };
+    let caller = caller(&headers, q.get(p::ACCESS_TOKEN));
     let svc = &s.service;
     // The two verification variants share a path; a `content` parameter means the file one.
     let iface = match named {

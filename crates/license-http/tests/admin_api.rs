@@ -44,25 +44,6 @@ impl Admin {
     }
 }
 
-async fn token(base: &str, user: &str, password: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .post(format!("{base}/license-api-release/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", "hall-client"),
-            ("client_secret", "hall-secret"),
-            ("username", user),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"].as_str().unwrap().to_owned()
-}
-
 fn license(number: &str) -> Value {
     json!({
         "certTypeCode": "11100000000013127D001",
@@ -84,7 +65,7 @@ async fn administration_over_http() {
     let admin = Admin {
         http: reqwest::Client::new(),
         base: n.base.clone(),
-        token: token(&n.base, "hall", "hall-password").await,
+        token: common::token(&n.base, "hall", "hall-password").await,
     };
 
     // Issue; a bad holder code is 14 with HTTP 400; a malformed body is 24.
@@ -243,7 +224,7 @@ async fn administration_over_http() {
     let reader = Admin {
         http: reqwest::Client::new(),
         base: n.base.clone(),
-        token: token(&n.base, "reader", "reader-password").await,
+        token: common::token(&n.base, "reader", "reader-password").await,
     };
     let (status, v) = reader.get("/accounts").await;
     assert_eq!(

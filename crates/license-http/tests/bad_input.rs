@@ -10,25 +10,6 @@ use serde_json::Value;
 
 const SHARE: &str = "/license-api-release/m/v/license/external/api/";
 
-async fn token(base: &str) -> String {
-    let v: Value = reqwest::Client::new()
-        .post(format!("{base}/license-api-release/oauth/token"))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", "hall-client"),
-            ("client_secret", "hall-secret"),
-            ("username", "hall"),
-            ("password", "hall-password"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"].as_str().unwrap().to_owned()
-}
-
 /// Status, `head.status` and the whole body of an answer (which must be JSON).
 async fn answer(r: reqwest::Response) -> (u16, String, Value) {
     let status = r.status().as_u16();
@@ -62,7 +43,7 @@ fn ctx() -> Vec<(&'static str, String)> {
 async fn bad_input_gets_clear_answers_and_stores_nothing() {
     let n = common::node().await;
     let http = reqwest::Client::new();
-    let t = token(&n.base).await;
+    let t = common::token(&n.base, "hall", "hall-password").await;
     let url = |name: &str| format!("{}{SHARE}{name}", n.base);
     let before = n
         .platform

@@ -139,3 +139,23 @@ pub fn caller(token: Option<&str>) -> Caller {
         request_id: uuid::Uuid::new_v4().simple().to_string(),
     }
 }
+
+/// An access token for `user` through the token endpoint (client `hall-client`).
+pub async fn token(base: &str, user: &str, password: &str) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/license-api-release/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "hall-client"),
+            ("client_secret", "hall-secret"),
+            ("username", user),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["access_token"].as_str().unwrap().to_owned()
+}
