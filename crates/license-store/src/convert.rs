@@ -240,9 +240,10 @@ fn operator_from(v: &Value) -> OperatorDetails {
     }
 }
 
-pub(crate) fn audit_to(e: &AuditEvent) -> audit_event::ActiveModel {
+pub(crate) fn audit_to(e: &AuditEvent, event_key: String) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         id: NotSet,
+        event_key: Set(event_key),
         at: Set(e.at),
         request_id: Set(e.request_id.clone()),
         interface: Set(e.interface.label().to_owned()),

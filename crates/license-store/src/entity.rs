@@ -272,6 +272,9 @@ pub mod audit_event {
         /// Surrogate key.
         #[sea_orm(primary_key)]
         pub id: i64,
+        /// The event's own key, time-ordered (UUIDv7, hex): links to `audit_licenses` use it,
+        /// and its index grows at one end (a random key's index made every batch slow).
+        pub event_key: String,
         /// When the call arrived.
         pub at: DateTimeUtc,
         /// Request id.
@@ -340,8 +343,8 @@ pub mod audit_license {
         /// Surrogate key.
         #[sea_orm(primary_key)]
         pub id: i64,
-        /// The call's request id.
-        pub request_id: String,
+        /// The audited event's `event_key`.
+        pub event_key: String,
         /// The license's identifier.
         pub identifier: String,
     }

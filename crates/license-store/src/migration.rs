@@ -262,6 +262,7 @@ impl MigrationTrait for Initial {
         m.create_table(
             table(m, "audit_events")
                 .col(big_pk_auto("id"))
+                .col(string_len("event_key", 32))
                 .col(timestamp_with_time_zone("at"))
                 .col(string_len("request_id", 64))
                 .col(string_len("interface", 64))
@@ -296,16 +297,16 @@ impl MigrationTrait for Initial {
         index(
             m,
             "audit_events",
-            "ix_audit_request",
-            &["request_id"],
-            false,
+            "ux_audit_event_key",
+            &["event_key"],
+            true,
         )
         .await?;
 
         m.create_table(
             table(m, "audit_licenses")
                 .col(big_pk_auto("id"))
-                .col(string_len("request_id", 64))
+                .col(string_len("event_key", 32))
                 .col(string_len("identifier", KEY_LEN))
                 .to_owned(),
         )

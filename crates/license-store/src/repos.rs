@@ -580,23 +580,34 @@ impl AuditStore for SeaStore {
         if events.is_empty() {
             return Ok(());
         }
-        let txn = self.db.begin().await.map_err(port_err)?;
-        for chunk in fixed_chunks(events) {
-            audit_event::Entity::insert_many(chunk.iter().map(audit_to))
-                .exec(&txn)
-                .await
-                .map_err(port_err)?;
-        }
+        // Time-ordered keys: both indexes on them grow at one end.
+        let keys: Vec<String> = events
+            .iter()
+            .map(|_| uuid::Uuid::now_v7().simple().to_string())
+            .collect();
+        let rows: Vec<audit_event::ActiveModel> = events
+            .iter()
+            .zip(&keys)
+            .map(|(e, k)| audit_to(e, k.clone()))
+            .collect();
         let links: Vec<audit_license::ActiveModel> = events
             .iter()
-            .flat_map(|e| {
+            .zip(&keys)
+            .flat_map(|(e, k)| {
                 e.licenses.iter().map(|l| audit_license::ActiveModel {
                     id: NotSet,
-                    request_id: Set(e.request_id.clone()),
+                    event_key: Set(k.clone()),
                     identifier: Set(l.clone()),
                 })
             })
             .collect();
+        let txn = self.db.begin().await.map_err(port_err)?;
+        for chunk in fixed_chunks(&rows) {
+            audit_event::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await
+                .map_err(port_err)?;
+        }
         for chunk in fixed_chunks(&links) {
             audit_license::Entity::insert_many(chunk.to_vec())
                 .exec(&txn)
@@ -625,9 +636,9 @@ impl AuditStore for SeaStore {
         }
         if let Some(v) = &q.license {
             s = s.filter(
-                audit_event::Column::RequestId.in_subquery(
+                audit_event::Column::EventKey.in_subquery(
                     Query::select()
-                        .column(audit_license::Column::RequestId)
+                        .column(audit_license::Column::EventKey)
                         .from(audit_license::Entity)
                         .and_where(audit_license::Column::Identifier.eq(v.as_str()))
                         .to_owned(),
