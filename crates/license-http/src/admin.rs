@@ -71,12 +71,10 @@ fn reply<T, V: Serialize>(r: ServiceResult<T>, view: impl FnOnce(T) -> V) -> Res
     r
 }
 
-fn bad_body(e: impl std::fmt::Display) -> Response {
+/// A request refused before it reached the service: code 24 with a detail.
+fn unparseable(detail: String) -> Response {
     reply::<(), ()>(
-        Err(ServiceError::new(
-            ReturnCode::Unparseable,
-            format!("the JSON body is malformed: {e}"),
-        )),
+        Err(ServiceError::new(ReturnCode::Unparseable, detail)),
         |()| (),
     )
 }
@@ -154,7 +152,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
             r.extensions_mut().insert(Interface::Admin);
             r
         })?;
-        serde_json::from_slice(&bytes).map(Body).map_err(bad_body)
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| unparseable(format!("the JSON body is malformed: {e}")))
     }
 }
 
@@ -168,15 +168,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Adm
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(q)| AdminQuery(q))
-            .map_err(|e| {
-                reply::<(), ()>(
-                    Err(ServiceError::new(
-                        ReturnCode::Unparseable,
-                        format!("the query string is malformed: {}", e.body_text()),
-                    )),
-                    |()| (),
-                )
-            })
+            .map_err(|e| unparseable(format!("the query string is malformed: {}", e.body_text())))
     }
 }
 
@@ -913,13 +905,7 @@ pub async fn create_account(
         match Role::from_name(r) {
             Some(role) => roles.push(role),
             None => {
-                return reply::<(), ()>(
-                    Err(ServiceError::new(
-                        ReturnCode::Unparseable,
-                        format!("unknown role {r}"),
-                    )),
-                    |()| (),
-                );
+                return unparseable(format!("unknown role {r}"));
             }
         }
     }

@@ -199,6 +199,13 @@ fn holder(q: &Params) -> HolderQueryRequest {
     }
 }
 
+fn sync(q: &Params) -> SyncRequest {
+    SyncRequest {
+        file_number: q.get(p::FILE_NUMBER),
+        cert_identifier: q.get(p::CERT_IDENTIFIER),
+    }
+}
+
 fn answer<T>(r: ServiceResult<T>, render: impl FnOnce(&T) -> Value) -> Response {
     match r {
         Ok(a) => ok(render(&a)),
@@ -317,28 +324,19 @@ async fn share(
             )
         }
         Some(Interface::InsertToProvince) => {
-            let req = SyncRequest {
-                file_number: q.get(p::FILE_NUMBER),
-                cert_identifier: q.get(p::CERT_IDENTIFIER),
-            };
+            let req = sync(&q);
             answer(svc.insert_to_province(&caller, req).await, |id| {
                 envelope::inserted(license_core::Library::Province, id)
             })
         }
         Some(Interface::UpdateToProvince) => {
-            let req = SyncRequest {
-                file_number: q.get(p::FILE_NUMBER),
-                cert_identifier: q.get(p::CERT_IDENTIFIER),
-            };
+            let req = sync(&q);
             answer(svc.update_to_province(&caller, req).await, |_| {
                 envelope::no_data(license_core::Library::Province)
             })
         }
         Some(Interface::DeleteToProvince) => {
-            let req = SyncRequest {
-                file_number: q.get(p::FILE_NUMBER),
-                cert_identifier: q.get(p::CERT_IDENTIFIER),
-            };
+            let req = sync(&q);
             answer(svc.delete_to_province(&caller, req).await, |_| {
                 envelope::no_data(license_core::Library::Province)
             })
