@@ -113,6 +113,7 @@ fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String), S
     let mut child = licensed(bin, dir, db)
         .arg("serve")
         .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
+        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;

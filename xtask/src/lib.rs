@@ -53,3 +53,31 @@ pub fn core_violations() -> Result<Vec<String>, String> {
     bad.dedup();
     Ok(bad)
 }
+
+/// The proto files of the gRPC mirror, relative to `proto/`.
+pub const PROTOS: [&str; 1] = ["license/v1/license.proto"];
+
+/// Where the generated gRPC code is committed.
+pub fn generated_dir() -> PathBuf {
+    workspace_root().join("crates/license-grpc/src/generated")
+}
+
+/// The file descriptor set of the protos, encoded (what gRPC reflection serves).
+pub const DESCRIPTOR_FILE: &str = "license_descriptor.bin";
+
+/// Generates the gRPC code and the descriptor set into `out` with `protox` and
+/// `tonic-prost-build` — no `protoc` needed.
+pub fn codegen(out: &Path) -> Result<(), String> {
+    use prost::Message;
+    let fds = protox::compile(PROTOS, [workspace_root().join("proto")])
+        .map_err(|e| format!("proto: {e}"))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::write(out.join(DESCRIPTOR_FILE), fds.encode_to_vec())
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .out_dir(out)
+        .compile_fds(fds)
+        .map_err(|e| format!("codegen: {e}"))
+}

@@ -11,6 +11,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   tidy     check architecture invariants (license-core's dependency tree)
   openapi  write openapi.json (the REST front's OpenAPI 3.1 document)
+  codegen  generate the gRPC code from proto/ into crates/license-grpc/src/generated
   bench    load-run the release binary with wrk (BENCH_LICENSES, BENCH_DB_URL, BENCH_SECONDS)";
 
 fn main() -> ExitCode {
@@ -34,6 +35,16 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("codegen") => match xtask::codegen(&xtask::generated_dir()) {
+            Ok(()) => {
+                println!("wrote {}", xtask::generated_dir().display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("codegen: {e}");
                 ExitCode::FAILURE
             }
         },

@@ -17,6 +17,7 @@ pub mod params;
 pub mod ports;
 pub mod service;
 pub mod status;
+pub mod upstream;
 
 pub use admin::AdminService;
 pub use context::{CallCategory, CallContext, OperatorDetails, RawCallContext};

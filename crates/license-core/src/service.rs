@@ -26,6 +26,29 @@ pub struct Caller {
     pub request_id: String,
 }
 
+/// The header (HTTP) and metadata key (gRPC) that carries a request id both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Whether a request id a client sent is kept: 1–64 printable ASCII characters. Anything else
+/// is replaced, so that ids in logs, audit records and answers always agree.
+pub fn acceptable_request_id(id: &[u8]) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.iter().all(u8::is_ascii_graphic)
+}
+
+/// A new request id (a random UUID, 32 hex digits).
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive, RFC 6750).
+pub fn bearer_token(authorization: Option<&str>) -> Option<String> {
+    let (scheme, token) = authorization?.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
 /// A password-grant token request (RFC 6749 §4.3; API.md §2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PasswordGrant {

@@ -6,7 +6,7 @@
 //! the token itself. A transport failure or a timeout answers return code `1`.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine;
@@ -16,6 +16,7 @@ use license_core::interface::{BASE_PATH, SHARE_PREFIX, TOKEN_PATH};
 use license_core::license::OPEN_ENDED;
 use license_core::params as p;
 use license_core::service::*;
+use license_core::upstream::{Credentials, OwnAccount};
 use license_core::{
     FileVerifyResult, InfoVerifyResult, Interface, Library, LicenseService, LicenseStatus,
     ReturnCode, ServiceError,
@@ -29,37 +30,25 @@ use crate::routes::REQUEST_ID;
 pub struct RestClientConfig {
     /// The node's base URL (`https://host:port`, without the base path).
     pub base_url: String,
-    /// OAuth client id.
-    pub client_id: String,
-    /// OAuth client secret.
-    pub client_secret: String,
-    /// The client's own account, used for calls that carry no token; empty = none (such calls
-    /// go out without a token, as the caller made them).
-    pub username: String,
-    /// Its password.
-    pub password: String,
+    /// The client's own account, used for calls that carry no token (`username` empty = none:
+    /// such calls go out without a token, as the caller made them).
+    pub credentials: Credentials,
     /// How long one HTTP exchange may take before the call answers `1`.
     pub timeout: Duration,
-}
-
-struct OwnToken {
-    access: String,
-    refresh: String,
-    renew_at: Instant,
 }
 
 /// The REST client.
 pub struct RestClient {
     http: reqwest::Client,
     config: RestClientConfig,
-    own: tokio::sync::Mutex<Option<OwnToken>>,
+    own: OwnAccount,
 }
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RestClient")
             .field("base_url", &self.config.base_url)
-            .field("username", &self.config.username)
+            .field("account", &self.own)
             .finish_non_exhaustive()
     }
 }
@@ -319,13 +308,14 @@ impl RestClient {
             .map_err(|e| {
                 ServiceError::new(ReturnCode::Other, format!("HTTP client setup failed: {e}"))
             })?;
+        let own = OwnAccount::new(config.credentials.clone());
         Ok(RestClient {
             http,
             config: RestClientConfig {
                 base_url: config.base_url.trim_end_matches('/').to_owned(),
                 ..config
             },
-            own: tokio::sync::Mutex::new(None),
+            own,
         })
     }
 
@@ -392,63 +382,6 @@ impl RestClient {
             .unwrap_or_else(|e| Err(unavailable_grant(e)))
     }
 
-    /// The client's own access token: remembered, refreshed before it expires, or a new login.
-    async fn own_token(&self, request_id: &str, renew: bool) -> ServiceResult<String> {
-        let mut own = self.own.lock().await;
-        if let Some(t) = own.as_ref()
-            && !renew
-            && Instant::now() < t.renew_at
-        {
-            return Ok(t.access.clone());
-        }
-        let c = &self.config;
-        let mut grant = None;
-        if let Some(t) = own.as_ref() {
-            let refreshed = self
-                .token_request(
-                    request_id,
-                    &[
-                        (p::GRANT_TYPE, "refresh_token"),
-                        (p::REFRESH_TOKEN, &t.refresh),
-                        (p::CLIENT_ID, &c.client_id),
-                        (p::CLIENT_SECRET, &c.client_secret),
-                    ],
-                )
-                .await?;
-            grant = refreshed.ok();
-        }
-        let grant = match grant {
-            Some(g) => g,
-            None => self
-                .token_request(
-                    request_id,
-                    &[
-                        (p::GRANT_TYPE, "password"),
-                        (p::USERNAME, &c.username),
-                        (p::PASSWORD, &c.password),
-                        (p::CLIENT_ID, &c.client_id),
-                        (p::CLIENT_SECRET, &c.client_secret),
-                        (p::SCOPE, DEFAULT_SCOPE),
-                    ],
-                )
-                .await?
-                .map_err(|e| {
-                    ServiceError::new(
-                        ReturnCode::Unauthorized,
-                        format!("the node refused this client's login: {e}"),
-                    )
-                })?,
-        };
-        // Renew at 90 % of the lifetime.
-        let life = Duration::from_secs(grant.expires_in.max(1));
-        *own = Some(OwnToken {
-            access: grant.access_token.clone(),
-            refresh: grant.refresh_token,
-            renew_at: Instant::now() + life.mul_f64(0.9),
-        });
-        Ok(grant.access_token)
-    }
-
     async fn post(
         &self,
         token: Option<&str>,
@@ -488,25 +421,18 @@ impl RestClient {
         ))
     }
 
-    /// One share call: the caller's token, or the client's own (logging in again once if the
-    /// node no longer knows it).
+    /// One share call: the caller's token, or the client's own account's.
     async fn call(&self, caller: &Caller, iface: Interface, form: Form) -> ServiceResult<Envelope> {
-        let name = iface.name();
-        let rid = caller.request_id.as_str();
-        let (env, retry) = match caller.token.as_deref() {
-            Some(t) => self.post(Some(t), rid, name, &form).await?,
-            None if self.config.username.is_empty() => self.post(None, rid, name, &form).await?,
-            None => {
-                let t = self.own_token(rid, false).await?;
-                let first = self.post(Some(&t), rid, name, &form).await?;
-                if first.0.head["status"].as_str() == Some("11") {
-                    let t = self.own_token(rid, true).await?;
-                    self.post(Some(&t), rid, name, &form).await?
-                } else {
-                    first
-                }
-            }
-        };
+        self.own
+            .call(self, caller, |c| self.exchange(c, iface.name(), &form))
+            .await
+    }
+
+    /// One exchange with the node: the envelope of a success, or the failure it stands for.
+    async fn exchange(&self, caller: Caller, name: &str, form: &Form) -> ServiceResult<Envelope> {
+        let (env, retry) = self
+            .post(caller.token.as_deref(), &caller.request_id, name, form)
+            .await?;
         if env.head["status"].as_str() == Some("0") {
             Ok(env)
         } else if env.head.is_object() {

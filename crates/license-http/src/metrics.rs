@@ -98,7 +98,7 @@ impl Metrics {
 /// A request id a client sent that we keep: short printable ASCII. Anything else is replaced,
 /// so that ids in logs, audit records and responses always agree.
 fn acceptable_id(v: &HeaderValue) -> bool {
-    !v.is_empty() && v.len() <= 64 && v.as_bytes().iter().all(|b| b.is_ascii_graphic())
+    license_core::service::acceptable_request_id(v.as_bytes())
 }
 
 /// Middleware: gives the request an id (`x-request-id`: the client's when acceptable, else a
@@ -111,7 +111,7 @@ pub async fn observe(
 ) -> Response {
     let started = Instant::now();
     if !req.headers().get(REQUEST_ID).is_some_and(acceptable_id) {
-        let fresh = uuid::Uuid::new_v4().simple().to_string();
+        let fresh = license_core::service::new_request_id();
         if let Ok(v) = HeaderValue::from_str(&fresh) {
             req.headers_mut().insert(REQUEST_ID, v);
         }

@@ -106,15 +106,7 @@ impl Params {
     }
 }
 
-/// The bearer token of an `Authorization` header.
-pub fn bearer(header: Option<&str>) -> Option<String> {
-    let h = header?.trim();
-    let (scheme, token) = h.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-        .filter(|t| !t.is_empty())
-}
+pub use license_core::service::bearer_token as bearer;
 
 #[cfg(test)]
 mod tests {

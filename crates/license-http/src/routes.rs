@@ -32,7 +32,7 @@ use crate::params::{BodyError, Params, bearer};
 /// Default body limit: 20 MiB, to allow base64 files (API.md §1).
 pub const DEFAULT_BODY_LIMIT: usize = 20 << 20;
 /// The request id header.
-pub const REQUEST_ID: &str = "x-request-id";
+pub use license_core::service::REQUEST_ID;
 
 /// What the routes serve from.
 #[derive(Clone, FromRef)]
@@ -127,7 +127,7 @@ fn request_id(headers: &HeaderMap) -> String {
     headers
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
+        .map_or_else(new_request_id, str::to_owned)
 }
 
 fn body_params(

@@ -8,16 +8,19 @@ use std::time::{Duration, Instant};
 
 use common::{HOLDER, Node, caller, ctx, node};
 use license_core::service::*;
+use license_core::upstream::Credentials;
 use license_core::{LicenseService, ReturnCode};
 use license_http::{RestClient, RestClientConfig};
 
 fn client(base: &str, timeout: Duration, own_account: bool) -> RestClient {
     RestClient::new(RestClientConfig {
         base_url: base.to_owned(),
-        client_id: "hall-client".into(),
-        client_secret: "hall-secret".into(),
-        username: if own_account { "hall" } else { "" }.into(),
-        password: "hall-password".into(),
+        credentials: Credentials {
+            client_id: "hall-client".into(),
+            client_secret: "hall-secret".into(),
+            username: if own_account { "hall" } else { "" }.into(),
+            password: "hall-password".into(),
+        },
         timeout,
     })
     .unwrap()

@@ -276,13 +276,10 @@ pub async fn run(mut opts: Settings) -> Result<(), String> {
     ));
     opts.data_dir = dir.clone();
     opts.database_url = None;
-    let listener = match tokio::net::TcpListener::bind(&opts.http_addr).await {
-        Ok(l) => l,
-        Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("cannot listen: {e}"))?,
-    };
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let listeners = node::Listeners::bind(&opts, true).await?;
+    let addr = listeners
+        .http_addr()
+        .ok_or("cannot read the listening address")?;
     let public = node::public_url(&opts, Some(addr));
     let node = node::build(&opts, &public).await?;
     let licenses = seed(&node.platform).await?;
@@ -296,6 +293,9 @@ pub async fn run(mut opts: Settings) -> Result<(), String> {
     );
     println!("  data directory: {}", dir.display());
     println!("  listening on:   http://{addr}");
+    if let Some(g) = listeners.grpc_addr() {
+        println!("  gRPC on:        http://{g} (reflection enabled)");
+    }
     println!("  OAuth client:   {CLIENT_ID} / {CLIENT_SECRET}");
     println!("  account:        {USERNAME} / {PASSWORD} (every role)");
     println!("  (no province upstream in the demo: the examples pass interfaceType=1)\n");
@@ -327,5 +327,5 @@ pub async fn run(mut opts: Settings) -> Result<(), String> {
     println!("# 6. the public verification page behind the license's QR code");
     println!("{base}/verify/{}\n", first.qr_token);
     println!("Press Ctrl-C to stop.");
-    node::serve_on(listener, node).await
+    node::serve_on(listeners, node).await
 }

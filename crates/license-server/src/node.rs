@@ -126,8 +126,50 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Serves a node on an already bound listener until SIGINT/SIGTERM, then flushes the audit log.
-pub async fn serve_on(listener: tokio::net::TcpListener, node: Node) -> Result<(), String> {
+/// Where a node listens: HTTP always, gRPC when configured.
+pub struct Listeners {
+    /// The REST front.
+    pub http: tokio::net::TcpListener,
+    /// The gRPC mirror.
+    pub grpc: Option<tokio::net::TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the configured addresses (`grpc_addr` empty = no gRPC); `fallback` binds a free
+    /// local port instead of failing when an address is taken (the demo).
+    pub async fn bind(opts: &Settings, fallback: bool) -> Result<Self, String> {
+        async fn one(addr: &str, fallback: bool) -> Result<tokio::net::TcpListener, String> {
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => Ok(l),
+                Err(_) if fallback => tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .map_err(|e| format!("cannot listen: {e}")),
+                Err(e) => Err(format!("cannot listen on {addr}: {e}")),
+            }
+        }
+        let http = one(&opts.http_addr, fallback).await?;
+        let grpc = if opts.grpc_addr.trim().is_empty() {
+            None
+        } else {
+            Some(one(&opts.grpc_addr, fallback).await?)
+        };
+        Ok(Listeners { http, grpc })
+    }
+
+    /// The HTTP address actually bound.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.local_addr().ok()
+    }
+
+    /// The gRPC address actually bound.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.grpc.as_ref().and_then(|l| l.local_addr().ok())
+    }
+}
+
+/// Serves a node on bound listeners until SIGINT/SIGTERM — both fronts stop taking calls and
+/// finish those in flight — then flushes the audit log.
+pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
     let state = license_http::AppState {
         service: node.platform.clone(),
         node: node.platform.clone(),
@@ -135,33 +177,55 @@ pub async fn serve_on(listener: tokio::net::TcpListener, node: Node) -> Result<(
         metrics: Arc::new(license_http::Metrics::default()),
     };
     let app = license_http::router(state, node.body_limit);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let http = async {
+        axum::serve(listeners.http, app)
+            .with_graceful_shutdown(until_stopped(stopped.clone()))
+            .await
+            .map_err(|e| format!("server: {e}"))
+    };
+    let grpc = async {
+        match listeners.grpc {
+            Some(l) => {
+                let routes = license_grpc::routes(node.platform.clone(), node.body_limit).await?;
+                license_grpc::serve(l, routes, until_stopped(stopped.clone())).await
+            }
+            None => Ok(()),
+        }
+    };
+    let served = tokio::try_join!(http, grpc);
     let Node {
         platform, audit, ..
     } = node;
     drop(platform);
     audit.finish().await;
     tracing::info!("stopped");
-    Ok(())
+    served.map(|_| ())
 }
 
 /// `licensed serve`.
 pub async fn serve(opts: Settings) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(&opts.http_addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", opts.http_addr))?;
-    let bound = listener.local_addr().ok();
-    let public = public_url(&opts, bound);
+    let listeners = Listeners::bind(&opts, false).await?;
+    let public = public_url(&opts, listeners.http_addr());
     let node = build(&opts, &public).await?;
-    tracing::info!(addr = %opts.http_addr, public = %public, "serving");
+    tracing::info!(addr = %opts.http_addr, grpc = %opts.grpc_addr, public = %public, "serving");
     println!(
         "licensed listening on http://{}",
-        bound.map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
+        listeners
+            .http_addr()
+            .map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
     );
-    serve_on(listener, node).await
+    if let Some(a) = listeners.grpc_addr() {
+        println!("licensed gRPC on http://{a}");
+    }
+    serve_on(listeners, node).await
 }
 
 /// `licensed migrate`.

@@ -77,7 +77,7 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// HTTP listen address.
     pub http_addr: String,
-    /// gRPC listen address.
+    /// gRPC listen address; empty = no gRPC front.
     pub grpc_addr: String,
     /// Public base URL (download links, QR values); default derived from the HTTP address.
     pub public_url: Option<String>,

@@ -39,6 +39,7 @@ fn demo_serves_the_flow() {
     let child = Command::new(BIN)
         .arg("demo")
         .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
+        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
         .env("LICENSED_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

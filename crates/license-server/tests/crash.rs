@@ -37,6 +37,7 @@ fn serve(dir: &Path) -> (Demo, String) {
         .arg("serve")
         .env("LICENSED_DATA_DIR", dir)
         .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
+        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
         .env("LICENSED_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(

@@ -1,0 +1,299 @@
+//! A gRPC client that implements [`LicenseService`] — a city node's province upstream, and one
+//! of the transports the conformance suite runs through.
+//!
+//! A call that carries the caller's token is made with it; a call without one uses the
+//! client's own account ([`OwnAccount`]). A transport failure or a timeout answers `1`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use license_core::service::*;
+use license_core::upstream::{Credentials, OwnAccount};
+use license_core::{FileVerifyResult, LicenseService, ReturnCode, ServiceError};
+use tonic::metadata::MetadataValue;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Response, Status};
+
+use crate::convert::IntoCore;
+use crate::pb;
+use crate::pb::license_service_client::LicenseServiceClient;
+use crate::status::{from_status, token_error};
+
+type Rpc = LicenseServiceClient<Channel>;
+
+/// Where and as whom the client calls.
+#[derive(Debug, Clone)]
+pub struct GrpcClientConfig {
+    /// The node's gRPC URL (`http://host:port`).
+    pub url: String,
+    /// The client's own account, for calls that carry no token (`username` empty = none).
+    pub credentials: Credentials,
+    /// How long one call may take (connecting included) before it answers `1`.
+    pub timeout: Duration,
+}
+
+/// The gRPC client. Cheap to share: calls multiplex over one HTTP/2 connection.
+pub struct GrpcClient {
+    rpc: Rpc,
+    own: OwnAccount,
+    url: String,
+}
+
+impl std::fmt::Debug for GrpcClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcClient")
+            .field("url", &self.url)
+            .field("account", &self.own)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request with the caller's token and request id as metadata.
+fn request<Q>(caller: &Caller, message: Q) -> Request<Q> {
+    let mut r = Request::new(message);
+    let md = r.metadata_mut();
+    if let Some(t) = &caller.token
+        && let Ok(v) = MetadataValue::try_from(format!("Bearer {t}"))
+    {
+        md.insert("authorization", v);
+    }
+    if let Ok(v) = MetadataValue::try_from(caller.request_id.as_str())
+        && !caller.request_id.is_empty()
+    {
+        md.insert(REQUEST_ID, v);
+    }
+    r
+}
+
+impl GrpcClient {
+    /// A client; it connects on the first call.
+    pub fn new(config: GrpcClientConfig) -> Result<Self, ServiceError> {
+        let endpoint = Endpoint::from_shared(config.url.clone())
+            .map_err(|e| {
+                ServiceError::new(
+                    ReturnCode::Other,
+                    format!("gRPC URL {:?} is not usable: {e}", config.url),
+                )
+            })?
+            .connect_timeout(config.timeout)
+            .timeout(config.timeout);
+        let rpc = LicenseServiceClient::new(endpoint.connect_lazy())
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
+        Ok(GrpcClient {
+            rpc,
+            own: OwnAccount::new(config.credentials),
+            url: config.url,
+        })
+    }
+
+    /// One share call: as the caller or as the own account, the failure rebuilt from the
+    /// status, the answer checked back into core.
+    async fn unary<Q, M, F, Fut>(
+        &self,
+        caller: &Caller,
+        message: Q,
+        rpc: F,
+    ) -> ServiceResult<M::Core>
+    where
+        Q: Clone,
+        M: IntoCore,
+        F: Fn(Rpc, Request<Q>) -> Fut,
+        Fut: Future<Output = Result<Response<M>, Status>>,
+    {
+        self.own
+            .call(self, caller, |c| {
+                let call = rpc(self.rpc.clone(), request(&c, message.clone()));
+                async move {
+                    call.await
+                        .map_err(|s| from_status(&s))?
+                        .into_inner()
+                        .into_core()
+                }
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl LicenseService for GrpcClient {
+    async fn issue_token(
+        &self,
+        caller: &Caller,
+        grant: PasswordGrant,
+    ) -> Result<TokenGrant, TokenError> {
+        let answer = self
+            .rpc
+            .clone()
+            .issue_token(request(caller, pb::PasswordGrant::from(grant)))
+            .await;
+        let grant = answer.map_err(|s| token_error(&s))?.into_inner();
+        grant.into_core().map_err(|e| TokenError {
+            kind: OAuthErrorKind::TemporarilyUnavailable,
+            description: e.message(),
+        })
+    }
+
+    async fn refresh_token(
+        &self,
+        caller: &Caller,
+        grant: RefreshGrant,
+    ) -> Result<TokenGrant, TokenError> {
+        let answer = self
+            .rpc
+            .clone()
+            .refresh_token(request(caller, pb::RefreshGrant::from(grant)))
+            .await;
+        let grant = answer.map_err(|s| token_error(&s))?.into_inner();
+        grant.into_core().map_err(|e| TokenError {
+            kind: OAuthErrorKind::TemporarilyUnavailable,
+            description: e.message(),
+        })
+    }
+
+    async fn share_download_url(
+        &self,
+        caller: &Caller,
+        req: DownloadUrlRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>> {
+        self.unary(
+            caller,
+            pb::DownloadUrlRequest::from(req),
+            |mut c, r| async move { c.share_download_url(r).await },
+        )
+        .await
+    }
+
+    async fn query_cert_info(
+        &self,
+        caller: &Caller,
+        req: QueryCertInfoRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>> {
+        self.unary(
+            caller,
+            pb::QueryCertInfoRequest::from(req),
+            |mut c, r| async move { c.query_cert_info(r).await },
+        )
+        .await
+    }
+
+    async fn verify_cert_info(
+        &self,
+        caller: &Caller,
+        req: VerifyInfoRequest,
+    ) -> ServiceResult<Answer<InfoVerification>> {
+        self.unary(
+            caller,
+            pb::VerifyInfoRequest::from(req),
+            |mut c, r| async move { c.verify_cert_info(r).await },
+        )
+        .await
+    }
+
+    async fn verify_cert_file(
+        &self,
+        caller: &Caller,
+        req: VerifyFileRequest,
+    ) -> ServiceResult<Answer<FileVerifyResult>> {
+        self.unary(
+            caller,
+            pb::VerifyFileRequest::from(req),
+            |mut c, r| async move { c.verify_cert_file(r).await },
+        )
+        .await
+    }
+
+    async fn query_by_qr_code(
+        &self,
+        caller: &Caller,
+        req: QrQueryRequest,
+    ) -> ServiceResult<Answer<QrRecords>> {
+        self.unary(
+            caller,
+            pb::QrQueryRequest::from(req),
+            |mut c, r| async move { c.query_by_qr_code(r).await },
+        )
+        .await
+    }
+
+    async fn query_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<LicenseRecords>> {
+        self.unary(
+            caller,
+            pb::HolderQueryRequest::from(req),
+            |mut c, r| async move { c.query_by_holder(r).await },
+        )
+        .await
+    }
+
+    async fn download_urls_by_holder(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<Answer<DownloadLinks>> {
+        self.unary(
+            caller,
+            pb::HolderQueryRequest::from(req),
+            |mut c, r| async move { c.download_urls_by_holder(r).await },
+        )
+        .await
+    }
+
+    async fn download_file(
+        &self,
+        caller: &Caller,
+        req: DownloadFileRequest,
+    ) -> ServiceResult<Answer<DownloadedFile>> {
+        self.unary(
+            caller,
+            pb::DownloadFileRequest::from(req),
+            |mut c, r| async move { c.download_file(r).await },
+        )
+        .await
+    }
+
+    async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
+        self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
+            c.insert_to_province(r).await
+        })
+        .await
+    }
+
+    async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
+        self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
+            c.update_to_province(r).await
+        })
+        .await
+    }
+
+    async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
+        self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
+            c.delete_to_province(r).await
+        })
+        .await
+    }
+
+    async fn sheng_shi_state(
+        &self,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> ServiceResult<ShengShiState> {
+        self.unary(
+            caller,
+            pb::HolderQueryRequest::from(req),
+            |mut c, r| async move { c.sheng_shi_state(r).await },
+        )
+        .await
+    }
+
+    async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>> {
+        self.unary(caller, pb::PdfRequest::from(req), |mut c, r| async move {
+            c.download_pdf(r).await
+        })
+        .await
+    }
+}

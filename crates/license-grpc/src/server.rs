@@ -1,0 +1,329 @@
+//! The tonic server: every RPC decodes its request, asks the service, and encodes the answer
+//! or the failure (see [`crate::status`]). Health (`grpc.health.v1`) and reflection (v1) are
+//! served beside it.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use license_core::service::{
+    Caller, REQUEST_ID, ServiceResult, acceptable_request_id, bearer_token, new_request_id,
+};
+use license_core::{LicenseService, ReturnCode};
+use tonic::metadata::MetadataValue;
+use tonic::{Request, Response, Status};
+
+use crate::pb;
+use crate::pb::license_service_server::{LicenseService as Rpc, LicenseServiceServer};
+use crate::status::{to_status, token_status};
+
+/// The gRPC front of a node: the service every RPC asks.
+#[derive(Clone)]
+pub struct GrpcFront {
+    service: Arc<dyn LicenseService>,
+}
+
+impl std::fmt::Debug for GrpcFront {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcFront").finish_non_exhaustive()
+    }
+}
+
+/// Who is calling: the bearer token from `authorization` metadata, the peer address, and the
+/// request id (the client's when acceptable, else a new one).
+fn caller<T>(req: &Request<T>) -> Caller {
+    let md = req.metadata();
+    Caller {
+        token: bearer_token(md.get("authorization").and_then(|v| v.to_str().ok())),
+        client_addr: req.remote_addr().map(|a| a.ip().to_string()),
+        request_id: md
+            .get(REQUEST_ID)
+            .filter(|v| acceptable_request_id(v.as_bytes()))
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(new_request_id, str::to_owned),
+    }
+}
+
+/// Puts the request id on the answer.
+fn finish<P>(caller: &Caller, out: Result<P, Status>) -> Result<Response<P>, Status> {
+    let id = MetadataValue::try_from(caller.request_id.as_str()).ok();
+    match out {
+        Ok(p) => {
+            let mut r = Response::new(p);
+            if let Some(id) = id {
+                r.metadata_mut().insert(REQUEST_ID, id);
+            }
+            Ok(r)
+        }
+        Err(mut s) => {
+            if let Some(id) = id {
+                s.metadata_mut().insert(REQUEST_ID, id);
+            }
+            Err(s)
+        }
+    }
+}
+
+/// One log line per call: the RPC, its outcome and the time it took — never parameters or
+/// tokens.
+fn log(rpc: &str, caller: &Caller, started: Instant, outcome: &str) {
+    tracing::info!(
+        rpc,
+        outcome,
+        ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        request_id = %caller.request_id,
+        "grpc call"
+    );
+}
+
+impl GrpcFront {
+    /// A front for a service.
+    pub fn new(service: Arc<dyn LicenseService>) -> Self {
+        GrpcFront { service }
+    }
+
+    /// One share RPC: the request into core, the service's answer back into a reply.
+    async fn share<Q, C, R, P, F, Fut>(
+        &self,
+        rpc: &str,
+        req: Request<Q>,
+        call: F,
+    ) -> Result<Response<P>, Status>
+    where
+        C: From<Q>,
+        P: From<R>,
+        F: FnOnce(Arc<dyn LicenseService>, Caller, C) -> Fut,
+        Fut: Future<Output = ServiceResult<R>>,
+    {
+        let started = Instant::now();
+        let who = caller(&req);
+        let answer = call(self.service.clone(), who.clone(), req.into_inner().into()).await;
+        let code = answer
+            .as_ref()
+            .map_or_else(|e| e.code, |_| ReturnCode::Success);
+        log(rpc, &who, started, &code.code().to_string());
+        finish(&who, answer.map(P::from).map_err(|e| to_status(&e)))
+    }
+}
+
+#[tonic::async_trait]
+impl Rpc for GrpcFront {
+    async fn issue_token(
+        &self,
+        req: Request<pb::PasswordGrant>,
+    ) -> Result<Response<pb::TokenGrant>, Status> {
+        let started = Instant::now();
+        let who = caller(&req);
+        let out = self
+            .service
+            .issue_token(&who, req.into_inner().into())
+            .await;
+        log(
+            "IssueToken",
+            &who,
+            started,
+            out.as_ref().map_or_else(|e| e.kind.code(), |_| "granted"),
+        );
+        finish(&who, out.map(Into::into).map_err(|e| token_status(&e)))
+    }
+
+    async fn refresh_token(
+        &self,
+        req: Request<pb::RefreshGrant>,
+    ) -> Result<Response<pb::TokenGrant>, Status> {
+        let started = Instant::now();
+        let who = caller(&req);
+        let out = self
+            .service
+            .refresh_token(&who, req.into_inner().into())
+            .await;
+        log(
+            "RefreshToken",
+            &who,
+            started,
+            out.as_ref().map_or_else(|e| e.kind.code(), |_| "granted"),
+        );
+        finish(&who, out.map(Into::into).map_err(|e| token_status(&e)))
+    }
+
+    async fn share_download_url(
+        &self,
+        req: Request<pb::DownloadUrlRequest>,
+    ) -> Result<Response<pb::DownloadLinksAnswer>, Status> {
+        self.share("ShareDownloadUrl", req, |s, c, r| async move {
+            s.share_download_url(&c, r).await
+        })
+        .await
+    }
+
+    async fn query_cert_info(
+        &self,
+        req: Request<pb::QueryCertInfoRequest>,
+    ) -> Result<Response<pb::LicenseRecordsAnswer>, Status> {
+        self.share("QueryCertInfo", req, |s, c, r| async move {
+            s.query_cert_info(&c, r).await
+        })
+        .await
+    }
+
+    async fn verify_cert_info(
+        &self,
+        req: Request<pb::VerifyInfoRequest>,
+    ) -> Result<Response<pb::InfoVerificationAnswer>, Status> {
+        self.share("VerifyCertInfo", req, |s, c, r| async move {
+            s.verify_cert_info(&c, r).await
+        })
+        .await
+    }
+
+    async fn verify_cert_file(
+        &self,
+        req: Request<pb::VerifyFileRequest>,
+    ) -> Result<Response<pb::FileVerificationAnswer>, Status> {
+        self.share("VerifyCertFile", req, |s, c, r| async move {
+            s.verify_cert_file(&c, r).await
+        })
+        .await
+    }
+
+    async fn query_by_qr_code(
+        &self,
+        req: Request<pb::QrQueryRequest>,
+    ) -> Result<Response<pb::QrRecordsAnswer>, Status> {
+        self.share("QueryByQrCode", req, |s, c, r| async move {
+            s.query_by_qr_code(&c, r).await
+        })
+        .await
+    }
+
+    async fn query_by_holder(
+        &self,
+        req: Request<pb::HolderQueryRequest>,
+    ) -> Result<Response<pb::LicenseRecordsAnswer>, Status> {
+        self.share("QueryByHolder", req, |s, c, r| async move {
+            s.query_by_holder(&c, r).await
+        })
+        .await
+    }
+
+    async fn download_urls_by_holder(
+        &self,
+        req: Request<pb::HolderQueryRequest>,
+    ) -> Result<Response<pb::DownloadLinksAnswer>, Status> {
+        self.share("DownloadUrlsByHolder", req, |s, c, r| async move {
+            s.download_urls_by_holder(&c, r).await
+        })
+        .await
+    }
+
+    async fn download_file(
+        &self,
+        req: Request<pb::DownloadFileRequest>,
+    ) -> Result<Response<pb::DownloadedFileAnswer>, Status> {
+        self.share("DownloadFile", req, |s, c, r| async move {
+            s.download_file(&c, r).await
+        })
+        .await
+    }
+
+    async fn insert_to_province(
+        &self,
+        req: Request<pb::SyncRequest>,
+    ) -> Result<Response<pb::InsertToProvinceReply>, Status> {
+        self.share("InsertToProvince", req, |s, c, r| async move {
+            s.insert_to_province(&c, r).await
+        })
+        .await
+    }
+
+    async fn update_to_province(
+        &self,
+        req: Request<pb::SyncRequest>,
+    ) -> Result<Response<pb::SyncReply>, Status> {
+        self.share("UpdateToProvince", req, |s, c, r| async move {
+            s.update_to_province(&c, r).await
+        })
+        .await
+    }
+
+    async fn delete_to_province(
+        &self,
+        req: Request<pb::SyncRequest>,
+    ) -> Result<Response<pb::SyncReply>, Status> {
+        self.share("DeleteToProvince", req, |s, c, r| async move {
+            s.delete_to_province(&c, r).await
+        })
+        .await
+    }
+
+    async fn sheng_shi_state(
+        &self,
+        req: Request<pb::HolderQueryRequest>,
+    ) -> Result<Response<pb::ShengShiStateReply>, Status> {
+        self.share("ShengShiState", req, |s, c, r| async move {
+            s.sheng_shi_state(&c, r).await
+        })
+        .await
+    }
+
+    async fn download_pdf(
+        &self,
+        req: Request<pb::PdfRequest>,
+    ) -> Result<Response<pb::PdfReply>, Status> {
+        self.share("DownloadPdf", req, |s, c, r| async move {
+            s.download_pdf(&c, r).await
+        })
+        .await
+    }
+}
+
+/// The fully qualified name of the service (what reflection lists).
+pub const SERVICE_NAME: &str = "license.v1.LicenseService";
+
+/// The routes of a gRPC node: the license service, health (`SERVING` for the whole server and
+/// for [`SERVICE_NAME`]) and reflection (v1 and v1alpha). `max_message_bytes` bounds a request (files are
+/// sent inline).
+pub async fn routes(
+    service: Arc<dyn LicenseService>,
+    max_message_bytes: usize,
+) -> Result<tonic::service::Routes, String> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_serving::<LicenseServiceServer<GrpcFront>>()
+        .await;
+    // Reflection v1, and v1alpha for the clients that only speak it (grpcio-reflection,
+    // older grpcurl): the same descriptors either way.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection()
+        .build_v1()
+        .map_err(|e| format!("gRPC reflection: {e}"))?;
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .map_err(|e| format!("gRPC reflection: {e}"))?;
+    let license = LicenseServiceServer::new(GrpcFront::new(service))
+        .max_decoding_message_size(max_message_bytes)
+        .max_encoding_message_size(usize::MAX);
+    Ok(tonic::service::Routes::new(license)
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha))
+}
+
+/// Serves the routes on a bound listener until `shutdown` completes, finishing calls in
+/// flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    routes: tonic::service::Routes,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), String> {
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    tonic::transport::Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+        .map_err(|e| format!("gRPC server: {e}"))
+}

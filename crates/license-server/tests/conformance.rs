@@ -1,0 +1,196 @@
+//! The conformance suite three ways on one node: the in-process `Platform`, the REST client
+//! against the real `licensed` binary, and the gRPC client against the same binary — on
+//! SQLite always, and on PostgreSQL and MariaDB when `LICENSE_TEST_POSTGRES_URL` /
+//! `LICENSE_TEST_MYSQL_URL` are set (`.ci/run` sets both). The in-process platform and the
+//! binary share the database, the file directory and the node key, so all three ways see the
+//! same licenses; each way logs in with accounts of its own.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Demo;
+use license_core::LicenseService;
+use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
+use license_core::ports::SystemClock;
+use license_core::upstream::Credentials;
+use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_grpc::{GrpcClient, GrpcClientConfig};
+use license_http::{RestClient, RestClientConfig};
+use license_platform::{AuditTask, Platform, PlatformConfig, Ports};
+use license_store::{LocalFileStore, SeaStore};
+
+const BIN: &str = env!("CARGO_BIN_EXE_licensed");
+
+/// The running binary and where it listens.
+struct Served {
+    _child: Demo,
+    http: String,
+    grpc: String,
+}
+
+fn start(dir: &Path, database_url: Option<&str>) -> Served {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .env("LICENSED_DATA_DIR", dir)
+        .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
+        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
+        .env("LICENSED_LOG", "warn")
+        .env_remove("LICENSED_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("LICENSED_DATABASE_URL", url);
+    }
+    let mut child = Demo(cmd.spawn().unwrap());
+    let stdout = child.0.stdout.take().unwrap();
+    let (mut http, mut grpc) = (None, None);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(a) = line.strip_prefix("licensed listening on ") {
+            http = Some(a.trim().to_owned());
+        }
+        if let Some(a) = line.strip_prefix("licensed gRPC on ") {
+            grpc = Some(a.trim().to_owned());
+        }
+        if http.is_some() && grpc.is_some() {
+            break;
+        }
+    }
+    Served {
+        _child: child,
+        http: http.expect("licensed prints its HTTP address"),
+        grpc: grpc.expect("licensed prints its gRPC address"),
+    }
+}
+
+/// The same node in process: the binary's database, files and key (it made them at start).
+async fn in_process(
+    dir: &Path,
+    database_url: Option<&str>,
+    base: &str,
+) -> (Arc<Platform>, AuditTask) {
+    let store = match database_url {
+        Some(url) => SeaStore::connect(url, 8).await.unwrap(),
+        None => SeaStore::sqlite_in(dir).await.unwrap(),
+    };
+    let key = NodeKey::load_or_create(
+        &dir.join("keys"),
+        "电子证照共享服务平台",
+        "license-platform",
+    )
+    .unwrap();
+    let engine = OfdEngine::new(
+        key,
+        "电子证照共享服务平台签章",
+        TrustStore::default(),
+        format!("{base}{BASE_PATH}{VERIFY_PAGE_PATH}"),
+    )
+    .unwrap();
+    let ports = Ports::from_store(
+        Arc::new(store),
+        Arc::new(LocalFileStore::new(dir.join("files")).unwrap()),
+        Arc::new(engine),
+        Arc::new(SystemClock),
+    );
+    let (p, audit) = Platform::new(
+        ports,
+        PlatformConfig {
+            public_url: base.to_owned(),
+            ..PlatformConfig::default()
+        },
+    );
+    (Arc::new(p), audit)
+}
+
+fn no_account() -> Credentials {
+    Credentials {
+        client_id: license_conformance::CLIENT_ID.into(),
+        client_secret: license_conformance::CLIENT_SECRET.into(),
+        ..Credentials::default()
+    }
+}
+
+async fn three_ways(database_url: Option<&str>, label: &str) {
+    let run_id = format!(
+        "{label}{}x{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis() % 1_000_000
+    );
+    let dir = std::env::temp_dir().join(format!("conformance-{run_id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let served = start(&dir, database_url);
+    let (platform, audit) = in_process(&dir, database_url, &served.http).await;
+    let seed = u64::from(std::process::id()) * 1_000
+        + (chrono::Utc::now().timestamp_millis() as u64 % 1_000);
+    let world = license_conformance::seed(&platform, &served.http, seed).await;
+
+    let rest = RestClient::new(RestClientConfig {
+        base_url: served.http.clone(),
+        credentials: no_account(),
+        timeout: Duration::from_secs(60),
+    })
+    .unwrap();
+    let grpc = GrpcClient::new(GrpcClientConfig {
+        url: served.grpc.clone(),
+        credentials: no_account(),
+        timeout: Duration::from_secs(60),
+    })
+    .unwrap();
+    let ways: [(&str, &dyn LicenseService); 3] = [
+        ("in-process", platform.as_ref()),
+        ("REST", &rest),
+        ("gRPC", &grpc),
+    ];
+    let mut transcripts = Vec::new();
+    for (way, svc) in ways {
+        let who = license_conformance::principals(&platform, &format!("{run_id}-{way}")).await;
+        transcripts.push((way, license_conformance::run(svc, &world, &who, way).await));
+    }
+    let (first_way, first) = &transcripts[0];
+    for (way, t) in &transcripts[1..] {
+        for (i, (a, b)) in first.lines.iter().zip(&t.lines).enumerate() {
+            assert_eq!(a, b, "step {i}: {first_way} and {way} differ");
+        }
+        assert_eq!(
+            first.lines.len(),
+            t.lines.len(),
+            "{first_way} and {way}: steps"
+        );
+    }
+    assert!(
+        first.lines.len() >= 90,
+        "the suite ran: {} steps",
+        first.lines.len()
+    );
+    drop(platform);
+    audit.finish().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite() {
+    three_ways(None, "sq").await;
+}
+
+async fn external(var: &str, label: &str) {
+    let Ok(url) = std::env::var(var) else {
+        eprintln!("skipping: {var} is not set");
+        return;
+    };
+    three_ways(Some(&url), label).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    external("LICENSE_TEST_POSTGRES_URL", "pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql() {
+    external("LICENSE_TEST_MYSQL_URL", "my").await;
+}
