@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: a load run of the real `licensed` binary (release build) with `wrk`
 //! (Debian's package): `ShareQueryCertInfo` (city, token check, committed audit) against a
 //! trivial axum JSON endpoint measured in the same run, then `ShareDownloadUrl` (annotated copy
-//! and grant), with the server's peak RSS.
+//! and grant), with the server's peak RSS; `QueryCertInfo` over gRPC is driven by as many
+//! concurrent tonic clients as wrk has connections, on the same data in the same run.
 //!
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
 //! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
@@ -109,7 +110,8 @@ fn prepare(bin: &Path, dir: &Path, db: Option<&str>, n: u64) -> Result<Option<f6
     Ok(Some(secs))
 }
 
-fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String), String> {
+/// The running server, its HTTP base URL and its gRPC URL.
+fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String, String), String> {
     let mut child = licensed(bin, dir, db)
         .arg("serve")
         .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
@@ -119,16 +121,100 @@ fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String), S
         .map_err(|e| e.to_string())?;
     let out = child.stdout.take().expect("piped");
     let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(out)
-        .read_line(&mut line)
+    let mut out = BufReader::new(out);
+    let mut read = |prefix: &str| -> Result<String, String> {
+        let mut line = String::new();
+        out.read_line(&mut line).map_err(|e| e.to_string())?;
+        line.trim()
+            .strip_prefix(prefix)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("unexpected output {line:?}"))
+    };
+    let base = read("licensed listening on ")?;
+    let grpc = read("licensed gRPC on ")?;
+    Ok((server, base, grpc))
+}
+
+/// What a gRPC load run measured.
+struct GrpcResult {
+    rps: f64,
+    p99_ms: f64,
+    failures: u64,
+}
+
+/// `clients` concurrent tonic clients (each its own HTTP/2 connection) calling
+/// `QueryCertInfo` for `seconds`, on a two-thread runtime (as wrk's two threads).
+fn grpc_load(
+    url: &str,
+    token: &str,
+    ids: &[String],
+    clients: u32,
+    seconds: u32,
+) -> Result<GrpcResult, String> {
+    use license_grpc::pb;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
         .map_err(|e| e.to_string())?;
-    let base = line
-        .trim()
-        .strip_prefix("licensed listening on ")
-        .ok_or_else(|| format!("unexpected output {line:?}"))?
-        .to_owned();
-    Ok((server, base))
+    rt.block_on(async {
+        let auth: tonic::metadata::MetadataValue<_> = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| "token not usable as metadata")?;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds.into());
+        let mut tasks = Vec::new();
+        for c in 0..clients {
+            let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
+                .map_err(|e| e.to_string())?
+                .connect()
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut client = pb::license_service_client::LicenseServiceClient::new(channel);
+            let ids = ids.to_vec();
+            let auth = auth.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0u64;
+                let mut i = c as usize;
+                while tokio::time::Instant::now() < deadline {
+                    i = (i * 7 + 13) % ids.len();
+                    let mut req = tonic::Request::new(pb::QueryCertInfoRequest {
+                        certificate_id: Some(ids[i].clone()),
+                        interface_type: Some("1".into()),
+                        context: Some(pb::CallContext {
+                            system_name: Some("bench".into()),
+                            call_category: Some("0".into()),
+                            matter_name: Some("bench".into()),
+                            event_code: Some("B1".into()),
+                            copy_cause: Some("load test".into()),
+                            ..pb::CallContext::default()
+                        }),
+                    });
+                    req.metadata_mut().insert("authorization", auth.clone());
+                    let started = Instant::now();
+                    match client.query_cert_info(req).await {
+                        Ok(_) => latencies.push(started.elapsed().as_micros() as u64),
+                        Err(_) => failures += 1,
+                    }
+                }
+                (latencies, failures)
+            }));
+        }
+        let mut all = Vec::new();
+        let mut failures = 0;
+        for t in tasks {
+            let (l, f) = t.await.map_err(|e| e.to_string())?;
+            all.extend(l);
+            failures += f;
+        }
+        all.sort_unstable();
+        let p99 = all.get(all.len() * 99 / 100).copied().unwrap_or(0);
+        Ok(GrpcResult {
+            rps: all.len() as f64 / f64::from(seconds),
+            p99_ms: p99 as f64 / 1000.0,
+            failures,
+        })
+    })
 }
 
 fn curl(args: &[&str]) -> Result<serde_json::Value, String> {
@@ -268,7 +354,7 @@ pub fn main() -> Result<(), String> {
 
     println!("preparing {n} licenses on {backend} in {}…", dir.display());
     let import = prepare(&bin, &dir, db.as_deref(), n)?;
-    let (server, base) = serve(&bin, &dir, db.as_deref())?;
+    let (server, base, grpc) = serve(&bin, &dir, db.as_deref())?;
     let pid = server.0.id();
     let token = curl(&[
         "-X",
@@ -342,6 +428,8 @@ pub fn main() -> Result<(), String> {
     let b = wrk(&base_url, &trivial, connections, seconds)?;
     println!("ShareQueryCertInfo, {connections} connections, {seconds} s…");
     let q = wrk(&format!("{base}/"), &query, connections, seconds)?;
+    println!("QueryCertInfo over gRPC, {connections} tonic clients, {seconds} s…");
+    let g = grpc_load(&grpc, &token, &ids, connections, seconds)?;
     println!("ShareDownloadUrl, 16 connections, {seconds} s…");
     let l = wrk(&format!("{base}/"), &links, 16, seconds)?;
     let rss = peak_rss_mib(pid);
@@ -362,6 +450,13 @@ pub fn main() -> Result<(), String> {
         100.0 * q.rps / b.rps,
         q.p99_ms,
         q.non_2xx
+    );
+    println!(
+        "QueryCertInfo over gRPC: {:.0} req/s ({:.2}x REST), p99 {:.2} ms, failures {}",
+        g.rps,
+        g.rps / q.rps,
+        g.p99_ms,
+        g.failures
     );
     println!(
         "ShareDownloadUrl: {:.0} req/s, p99 {:.2} ms, non-2xx {}",
