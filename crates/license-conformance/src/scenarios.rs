@@ -18,6 +18,9 @@ pub struct Transcript {
     pub lines: Vec<String>,
 }
 
+/// How a scenario breaks a valid request.
+type Breaks<R> = fn(&mut R);
+
 struct Run<'a> {
     svc: &'a dyn LicenseService,
     who: &'a Principals,
@@ -435,41 +438,42 @@ pub async fn run(
         )
         .await;
     r.fails("query: unknown identifier", e, ReturnCode::NotFound);
-    let mut q = Run::query(&valid, Some("1"));
-    q.certificate_id = None;
-    r.fails(
-        "query: no certificateID",
-        svc.query_cert_info(&me, q).await,
-        ReturnCode::MissingParameter,
-    );
-    let mut q = Run::query(&valid, Some("1"));
-    q.context.matter_name = Some("  ".into());
-    r.fails(
-        "query: blank matter name",
-        svc.query_cert_info(&me, q).await,
-        ReturnCode::MissingParameter,
-    );
-    let mut q = Run::query(&valid, Some("1"));
-    q.context.copy_cause = Some("因".repeat(201));
-    r.fails(
-        "query: a 201-character reason",
-        svc.query_cert_info(&me, q).await,
-        ReturnCode::BadReason,
-    );
-    let mut q = Run::query(&valid, Some("1"));
-    q.context.copy_cause = Some("1234 ...".into());
-    r.fails(
-        "query: a reason without words",
-        svc.query_cert_info(&me, q).await,
-        ReturnCode::BadReason,
-    );
-    let mut q = Run::query(&valid, Some("1"));
-    q.context.call_category = Some("5".into());
-    r.fails(
-        "query: call category 5",
-        svc.query_cert_info(&me, q).await,
-        ReturnCode::Unparseable,
-    );
+    let broken: [(&str, Breaks<QueryCertInfoRequest>, ReturnCode); 5] = [
+        (
+            "no certificateID",
+            |q| q.certificate_id = None,
+            ReturnCode::MissingParameter,
+        ),
+        (
+            "blank matter name",
+            |q| q.context.matter_name = Some("  ".into()),
+            ReturnCode::MissingParameter,
+        ),
+        (
+            "a 201-character reason",
+            |q| q.context.copy_cause = Some("因".repeat(201)),
+            ReturnCode::BadReason,
+        ),
+        (
+            "a reason without words",
+            |q| q.context.copy_cause = Some("1234 ...".into()),
+            ReturnCode::BadReason,
+        ),
+        (
+            "call category 5",
+            |q| q.context.call_category = Some("5".into()),
+            ReturnCode::Unparseable,
+        ),
+    ];
+    for (name, break_it, code) in broken {
+        let mut q = Run::query(&valid, Some("1"));
+        break_it(&mut q);
+        r.fails(
+            &format!("query: {name}"),
+            svc.query_cert_info(&me, q).await,
+            code,
+        );
+    }
     let e = svc
         .query_cert_info(&me, Run::query(&valid, Some("7")))
         .await;

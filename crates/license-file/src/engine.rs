@@ -26,6 +26,13 @@ pub const STAMP_BOUNDARY: (f32, f32, f32, f32) = (129.0, 211.0, 42.0, 42.0);
 /// JPEG quality of page images.
 pub const JPEG_QUALITY: u8 = 82;
 
+/// The common name of a node key's certificate.
+pub const NODE_KEY_NAME: &str = "电子证照共享服务平台";
+/// The organisation of a node key's certificate.
+pub const NODE_KEY_ORGANIZATION: &str = "license-platform";
+/// The name of the platform's seal on annotated copies.
+pub const NODE_SEAL_NAME: &str = "电子证照共享服务平台签章";
+
 /// The OFD document engine.
 #[derive(Debug, Clone)]
 pub struct OfdEngine {
@@ -40,6 +47,17 @@ struct Inner {
 }
 
 impl OfdEngine {
+    /// A node's engine as `licensed` wires it: the node key under `keys_dir` (made on first
+    /// start), the platform's seal, QR values pointing at the verification page under `qr_prefix`.
+    /// Every process serving the same data directory makes the same engine.
+    pub fn for_node(
+        keys_dir: &std::path::Path,
+        qr_prefix: impl Into<String>,
+    ) -> Result<Self, FileError> {
+        let key = NodeKey::load_or_create(keys_dir, NODE_KEY_NAME, NODE_KEY_ORGANIZATION)?;
+        OfdEngine::new(key, NODE_SEAL_NAME, TrustStore::default(), qr_prefix)
+    }
+
     /// An engine signing with `key` under a seal named `seal_name`, trusting `trust` (the
     /// node's own certificate is added), and making QR values `qr_prefix` + QR token.
     pub fn new(

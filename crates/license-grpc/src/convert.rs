@@ -405,6 +405,14 @@ impl From<ShengShiState> for pb::ShengShiStateReply {
 
 // ---- answers: back into core, checked -------------------------------------------------------
 
+/// An answer from the library a message names.
+fn answer<T>(library: i32, data: T) -> Checked<Answer<T>> {
+    Ok(Answer {
+        library: core_library(library)?,
+        data,
+    })
+}
+
 /// An answer message that converts back into its core type, or says what is wrong with it.
 pub(crate) trait IntoCore {
     /// The core type.
@@ -473,10 +481,7 @@ impl IntoCore for pb::LicenseRecordsAnswer {
             Records::Province(p) => Shaped::Province(core_faces(p)),
             Records::City(p) => Shaped::City(page(p.total, p.items, city_record)?),
         };
-        Ok(Answer {
-            library: core_library(self.library)?,
-            data,
-        })
+        answer(self.library, data)
     }
 }
 
@@ -503,10 +508,7 @@ impl IntoCore for pb::DownloadLinksAnswer {
                 })
             })?),
         };
-        Ok(Answer {
-            library: core_library(self.library)?,
-            data,
-        })
+        answer(self.library, data)
     }
 }
 
@@ -523,10 +525,7 @@ impl IntoCore for pb::InfoVerificationAnswer {
             ),
             R::City(ok) => Shaped::City(ok),
         };
-        Ok(Answer {
-            library: core_library(self.library)?,
-            data,
-        })
+        answer(self.library, data)
     }
 }
 
@@ -564,10 +563,7 @@ impl IntoCore for pb::QrRecordsAnswer {
                 elapsed_ms: r.elapsed_ms,
             }),
         };
-        Ok(Answer {
-            library: core_library(self.library)?,
-            data,
-        })
+        answer(self.library, data)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use license_core::Library;
 use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
-use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_file::OfdEngine;
 use license_platform::{AuditTask, Lockout, Platform, PlatformConfig, Ports};
 use license_store::{LocalFileStore, SeaStore};
 
@@ -58,16 +58,8 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let store = store(opts).await?;
     let files =
         LocalFileStore::new(opts.data_dir.join("files")).map_err(|e| format!("file store: {e}"))?;
-    let key = NodeKey::load_or_create(
+    let engine = OfdEngine::for_node(
         &opts.data_dir.join("keys"),
-        "电子证照共享服务平台",
-        "license-platform",
-    )
-    .map_err(|e| e.to_string())?;
-    let engine = OfdEngine::new(
-        key,
-        "电子证照共享服务平台签章",
-        TrustStore::default(),
         format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"),
     )
     .map_err(|e| e.to_string())?;

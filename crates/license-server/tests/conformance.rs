@@ -18,7 +18,7 @@ use license_core::LicenseService;
 use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
 use license_core::upstream::Credentials;
-use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_file::OfdEngine;
 use license_grpc::{GrpcClient, GrpcClientConfig};
 use license_http::{RestClient, RestClientConfig};
 use license_platform::{AuditTask, Platform, PlatformConfig, Ports};
@@ -78,16 +78,8 @@ async fn in_process(
         Some(url) => SeaStore::connect(url, 8).await.unwrap(),
         None => SeaStore::sqlite_in(dir).await.unwrap(),
     };
-    let key = NodeKey::load_or_create(
+    let engine = OfdEngine::for_node(
         &dir.join("keys"),
-        "电子证照共享服务平台",
-        "license-platform",
-    )
-    .unwrap();
-    let engine = OfdEngine::new(
-        key,
-        "电子证照共享服务平台签章",
-        TrustStore::default(),
         format!("{base}{BASE_PATH}{VERIFY_PAGE_PATH}"),
     )
     .unwrap();
