@@ -11,6 +11,9 @@ use license_platform::{AuditTask, Lockout, Platform, PlatformConfig, Ports};
 use license_store::{LocalFileStore, SeaStore};
 
 use crate::Settings;
+use crate::settings::ProvinceSettings;
+use license_core::LicenseService;
+use license_core::upstream::Credentials;
 
 /// A wired node.
 pub struct Node {
@@ -20,6 +23,42 @@ pub struct Node {
     pub audit: AuditTask,
     /// Largest request body.
     pub body_limit: usize,
+}
+
+/// The province upstream of a city node: a REST or gRPC client logged in with the city's own
+/// account (API.md §5).
+fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
+    let credentials = Credentials {
+        client_id: p.client_id.clone(),
+        client_secret: p.client_secret.clone(),
+        username: p.username.clone(),
+        password: p.password.clone(),
+    };
+    let timeout = std::time::Duration::from_millis(p.timeout_ms.max(1));
+    let refused = |e: license_core::ServiceError| format!("province upstream {}: {e}", p.url);
+    Ok(match p.transport.as_str() {
+        "rest" => Arc::new(
+            license_http::RestClient::new(license_http::RestClientConfig {
+                base_url: p.url.clone(),
+                credentials,
+                timeout,
+            })
+            .map_err(refused)?,
+        ),
+        "grpc" => Arc::new(
+            license_grpc::GrpcClient::new(license_grpc::GrpcClientConfig {
+                url: p.url.clone(),
+                credentials,
+                timeout,
+            })
+            .map_err(refused)?,
+        ),
+        other => {
+            return Err(format!(
+                "province.transport must be rest or grpc, not {other:?}"
+            ));
+        }
+    })
 }
 
 async fn store(opts: &Settings) -> Result<SeaStore, String> {
@@ -90,7 +129,10 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         ),
         ..PlatformConfig::default()
     };
-    let (platform, audit) = Platform::new(ports, config);
+    let (mut platform, audit) = Platform::new(ports, config);
+    if let Some(province) = &opts.province {
+        platform = platform.with_upstream(upstream(province)?);
+    }
     Ok(Node {
         platform: Arc::new(platform),
         audit,
