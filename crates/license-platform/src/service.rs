@@ -437,12 +437,13 @@ impl LicenseService for Platform {
         caller: &Caller,
         req: HolderQueryRequest,
     ) -> ServiceResult<ShengShiState> {
-        let mut call = self.begin(caller, Interface::ShengShiStateInfo);
-        let _ = req;
-        let r = self
-            .needs_province(&mut call, caller, license_core::Role::Search)
-            .await;
-        self.finish(call, r).await
+        run!(
+            self,
+            caller,
+            Interface::ShengShiStateInfo,
+            do_sheng_shi_state,
+            req
+        )
     }
 
     async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>> {

@@ -428,6 +428,90 @@ impl Platform {
         }
     }
 
+    /// 4.3.13 `shengShiStateInfo`: both libraries at once, whatever `interfaceType` says
+    /// (API.md §5). Rows are the province's faces with the city's `fileNumber` where the city
+    /// holds the same license (by the province identifier it was given, or the same
+    /// identifier), then the city's licenses the province does not hold.
+    pub(crate) async fn do_sheng_shi_state(
+        &self,
+        call: &mut Call,
+        caller: &Caller,
+        req: HolderQueryRequest,
+    ) -> Res<ShengShiState> {
+        let session = self.authorize(call, caller, Role::Search).await?;
+        self.check_rate(&session)?;
+        self.holder_checks(call, &session, &req).await?;
+        let local = self
+            .holder_search(call, &req, 0, UNPAGED_LIMIT)
+            .await?
+            .items;
+        let province = match (self.config.role, &self.upstream) {
+            // A province node answers from its own library (API.md §5).
+            (Library::Province, _) => {
+                return Ok(ShengShiState {
+                    in_province: !local.is_empty(),
+                    in_city: false,
+                    records: local
+                        .iter()
+                        .map(|l| ShengShiRecord {
+                            face: province_face(l),
+                            file_number: None,
+                        })
+                        .collect(),
+                });
+            }
+            (Library::City, None) => {
+                return fail(
+                    ReturnCode::NotProvided,
+                    "this city node has no province upstream",
+                );
+            }
+            (Library::City, Some(up)) => {
+                let upc = Self::upstream_caller(call);
+                let fwd = HolderQueryRequest {
+                    interface_type: Some(Library::Province.interface_type().to_owned()),
+                    ..Self::forwarded(call, req)
+                };
+                match self.forward(up.query_by_holder(&upc, fwd)).await {
+                    Ok(Answer {
+                        data: Shaped::Province(page),
+                        ..
+                    }) => page.items,
+                    Ok(_) => {
+                        return fail(
+                            ReturnCode::UpstreamUnreachable,
+                            "the province upstream answered in the city shape",
+                        );
+                    }
+                    Err(crate::fault::Fault::Service(e)) if e.code == ReturnCode::NotFound => {
+                        Vec::new()
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let mut unmatched: Vec<&License> = local.iter().collect();
+        let mut records = Vec::with_capacity(province.len() + local.len());
+        for face in province {
+            let at = unmatched.iter().position(|l| {
+                l.province_identifier.as_deref() == Some(face.cert_identifier.as_str())
+                    || l.identifier.as_ref() == face.cert_identifier
+            });
+            let file_number = at.map(|i| unmatched.remove(i).file_number.clone());
+            records.push(ShengShiRecord { face, file_number });
+        }
+        let in_province = !records.is_empty();
+        records.extend(unmatched.into_iter().map(|l| ShengShiRecord {
+            face: province_face(l),
+            file_number: Some(l.file_number.clone()),
+        }));
+        Ok(ShengShiState {
+            in_province,
+            in_city: !local.is_empty(),
+            records,
+        })
+    }
+
     pub(crate) async fn do_download_urls_by_holder(
         &self,
         call: &mut Call,

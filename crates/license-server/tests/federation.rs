@@ -91,6 +91,16 @@ fn token(addr: &str, user: &str, client: &str) -> String {
 }
 
 fn holder_query(addr: &str, token: &str, holder: &str, interface_type: &str) -> String {
+    holder_call(
+        addr,
+        "ShareQueryCertInfoByHo",
+        token,
+        holder,
+        interface_type,
+    )
+}
+
+fn holder_call(addr: &str, name: &str, token: &str, holder: &str, interface_type: &str) -> String {
     let ctx = format!(
         "certificateSystemName={}&certificateCallCategory=0&certificateMatterName={}&certificateEventCode=E1&certificateCopyCause={}",
         enc("市级办事大厅"),
@@ -99,7 +109,7 @@ fn holder_query(addr: &str, token: &str, holder: &str, interface_type: &str) -> 
     );
     post_form(
         addr,
-        &format!("{API}/ShareQueryCertInfoByHo"),
+        &format!("{API}/{name}"),
         Some(token),
         &format!(
             "certificateHolderCode={holder}&certificateHolderCodeType=111&certTypeCode={}&interfaceType={interface_type}&{ctx}",
@@ -126,6 +136,14 @@ fn a_city_forwards_to_its_province_over_rest_and_grpc() {
     for transport in ["rest", "grpc"] {
         let cdir = temp(&format!("city-{transport}"));
         provision(&cdir, "city", "hall", "hall-client");
+        // The city holds sample 30 (holder 10, same type) only.
+        std::fs::write(cdir.join("one.jsonl"), import_line(30) + "\n").unwrap();
+        let out = licensed(&cdir, "city")
+            .args(["license", "import"])
+            .arg(cdir.join("one.jsonl"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
         let url = if transport == "rest" {
             format!("http://{paddr}")
         } else {
@@ -154,6 +172,25 @@ fn a_city_forwards_to_its_province_over_rest_and_grpc() {
             from_city.contains("\"status\":\"10\""),
             "{transport}: the city library does not hold it: {from_city}"
         );
+        // shengShiStateInfo combines both libraries, whatever interfaceType says.
+        for (who, interface_type, province, city) in [
+            (citizen_id(0), "1", "1", "0"),
+            (citizen_id(10), "0", "0", "1"),
+            (citizen_id(20), "1", "0", "0"),
+        ] {
+            let both = holder_call(&caddr, "shengShiStateInfo", &t, &who, interface_type);
+            assert!(
+                both.contains("\"status\":\"0\"")
+                    && both.contains(&format!("\"shengIsExists\":\"{province}\""))
+                    && both.contains(&format!("\"shiIsExists\":\"{city}\"")),
+                "{transport} {who}: {both}"
+            );
+            assert_eq!(
+                both.contains("\"data\":null"),
+                province == "0" && city == "0",
+                "{transport} {who}: {both}"
+            );
+        }
         let _ = std::fs::remove_dir_all(&cdir);
     }
 
