@@ -250,14 +250,20 @@ pub async fn serve(opts: Settings) -> Result<(), String> {
     let public = public_url(&opts, listeners.http_addr());
     let node = build(&opts, &public).await?;
     tracing::info!(addr = %opts.http_addr, grpc = %opts.grpc_addr, public = %public, "serving");
-    println!(
-        "licensed listening on http://{}",
+    // Where it listens, for operators and scripts; a closed stdout must not stop the node.
+    let mut banner = format!(
+        "licensed listening on http://{}\n",
         listeners
             .http_addr()
             .map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
     );
     if let Some(a) = listeners.grpc_addr() {
-        println!("licensed gRPC on http://{a}");
+        banner.push_str(&format!("licensed gRPC on http://{a}\n"));
+    }
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     }
     serve_on(listeners, node).await
 }
