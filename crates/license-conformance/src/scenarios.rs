@@ -589,17 +589,20 @@ pub async fn run(
         ReturnCode::NotProvided,
     );
 
+    // What a download of a license that is not valid answers (API.md §6).
+    let refused = [
+        ("pending", &w.pending, ReturnCode::Restricted),
+        ("suspended", &w.suspended, ReturnCode::Restricted),
+        ("revoked", &w.revoked, ReturnCode::Revoked),
+        ("expired", &w.expired, ReturnCode::Expired),
+    ];
+
     // ---- ShareDownloadUrl (4.3.2): every state, fetched and verified ----
     let a = svc.share_download_url(&me, Run::link(&valid, None)).await;
     let a = r.ok("link: valid", a, links);
     let url = link_urls(&a).pop().expect("one link");
     r.fetch_and_verify("link: valid", &url, &t).await;
-    for (name, l, code) in [
-        ("pending", &w.pending, ReturnCode::Restricted),
-        ("suspended", &w.suspended, ReturnCode::Restricted),
-        ("revoked", &w.revoked, ReturnCode::Revoked),
-        ("expired", &w.expired, ReturnCode::Expired),
-    ] {
+    for (name, l, code) in refused {
         let e = svc
             .share_download_url(&me, Run::link(l.identifier.as_ref(), None))
             .await;
@@ -684,12 +687,7 @@ pub async fn run(
     });
     let e = svc.download_file(&me, Run::file(&valid, Some("doc"))).await;
     r.fails("file: type doc", e, ReturnCode::Unparseable);
-    for (name, l, code) in [
-        ("pending", &w.pending, ReturnCode::Restricted),
-        ("suspended", &w.suspended, ReturnCode::Restricted),
-        ("revoked", &w.revoked, ReturnCode::Revoked),
-        ("expired", &w.expired, ReturnCode::Expired),
-    ] {
+    for (name, l, code) in refused {
         let e = svc
             .download_file(&me, Run::file(l.identifier.as_ref(), None))
             .await;

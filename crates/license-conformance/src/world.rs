@@ -84,7 +84,10 @@ pub async fn seed(p: &Platform, base_url: &str, seed: u64) -> World {
             .await
             .unwrap_or_else(|e| panic!("seeding {}: {e}", new.certificate_number))
     };
-    let _ = p.add_client(CLIENT_ID, CLIENT_SECRET).await;
+    // Databases are shared between runs: the client may exist already.
+    if !p.clients().await.unwrap().iter().any(|c| c == CLIENT_ID) {
+        p.add_client(CLIENT_ID, CLIENT_SECRET).await.unwrap();
+    }
     let far = "2099-12-31";
     World {
         base_url: base_url.trim_end_matches('/').to_owned(),

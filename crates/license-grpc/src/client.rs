@@ -123,16 +123,12 @@ impl LicenseService for GrpcClient {
         caller: &Caller,
         grant: PasswordGrant,
     ) -> Result<TokenGrant, TokenError> {
-        let answer = self
-            .rpc
+        self.rpc
             .clone()
             .issue_token(request(caller, pb::PasswordGrant::from(grant)))
-            .await;
-        let grant = answer.map_err(|s| token_error(&s))?.into_inner();
-        grant.into_core().map_err(|e| TokenError {
-            kind: OAuthErrorKind::TemporarilyUnavailable,
-            description: e.message(),
-        })
+            .await
+            .map(|r| r.into_inner().into())
+            .map_err(|s| token_error(&s))
     }
 
     async fn refresh_token(
@@ -140,16 +136,12 @@ impl LicenseService for GrpcClient {
         caller: &Caller,
         grant: RefreshGrant,
     ) -> Result<TokenGrant, TokenError> {
-        let answer = self
-            .rpc
+        self.rpc
             .clone()
             .refresh_token(request(caller, pb::RefreshGrant::from(grant)))
-            .await;
-        let grant = answer.map_err(|s| token_error(&s))?.into_inner();
-        grant.into_core().map_err(|e| TokenError {
-            kind: OAuthErrorKind::TemporarilyUnavailable,
-            description: e.message(),
-        })
+            .await
+            .map(|r| r.into_inner().into())
+            .map_err(|s| token_error(&s))
     }
 
     async fn share_download_url(

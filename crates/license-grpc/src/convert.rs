@@ -421,15 +421,14 @@ pub(crate) trait IntoCore {
     fn into_core(self) -> Checked<Self::Core>;
 }
 
-impl IntoCore for pb::TokenGrant {
-    type Core = TokenGrant;
-    fn into_core(self) -> Checked<TokenGrant> {
-        Ok(TokenGrant {
-            access_token: self.access_token,
-            refresh_token: self.refresh_token,
-            expires_in: self.expires_in,
-            scope: self.scope,
-        })
+impl From<pb::TokenGrant> for TokenGrant {
+    fn from(g: pb::TokenGrant) -> Self {
+        TokenGrant {
+            access_token: g.access_token,
+            refresh_token: g.refresh_token,
+            expires_in: g.expires_in,
+            scope: g.scope,
+        }
     }
 }
 

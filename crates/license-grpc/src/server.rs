@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use license_core::service::{
-    Caller, REQUEST_ID, ServiceResult, acceptable_request_id, bearer_token, new_request_id,
+    Caller, REQUEST_ID, ServiceResult, TokenError, TokenGrant, acceptable_request_id, bearer_token,
+    new_request_id,
 };
 use license_core::{LicenseService, ReturnCode};
 use tonic::metadata::MetadataValue;
@@ -66,10 +67,10 @@ fn finish<P>(caller: &Caller, out: Result<P, Status>) -> Result<Response<P>, Sta
 
 /// One log line per call: the RPC, its outcome and the time it took — never parameters or
 /// tokens.
-fn log(rpc: &str, caller: &Caller, started: Instant, outcome: &str) {
+fn log(rpc: &str, caller: &Caller, started: Instant, outcome: impl std::fmt::Display) {
     tracing::info!(
         rpc,
-        outcome,
+        %outcome,
         ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         request_id = %caller.request_id,
         "grpc call"
@@ -101,8 +102,32 @@ impl GrpcFront {
         let code = answer
             .as_ref()
             .map_or_else(|e| e.code, |_| ReturnCode::Success);
-        log(rpc, &who, started, &code.code().to_string());
+        log(rpc, &who, started, code.code());
         finish(&who, answer.map(P::from).map_err(|e| to_status(&e)))
+    }
+
+    /// One token RPC: a grant, or the RFC 6749 error as a status.
+    async fn token<Q, G, F, Fut>(
+        &self,
+        rpc: &str,
+        req: Request<Q>,
+        grant: F,
+    ) -> Result<Response<pb::TokenGrant>, Status>
+    where
+        G: From<Q>,
+        F: FnOnce(Arc<dyn LicenseService>, Caller, G) -> Fut,
+        Fut: Future<Output = Result<TokenGrant, TokenError>>,
+    {
+        let started = Instant::now();
+        let who = caller(&req);
+        let out = grant(self.service.clone(), who.clone(), req.into_inner().into()).await;
+        log(
+            rpc,
+            &who,
+            started,
+            out.as_ref().map_or_else(|e| e.kind.code(), |_| "granted"),
+        );
+        finish(&who, out.map(Into::into).map_err(|e| token_status(&e)))
     }
 }
 
@@ -112,38 +137,20 @@ impl Rpc for GrpcFront {
         &self,
         req: Request<pb::PasswordGrant>,
     ) -> Result<Response<pb::TokenGrant>, Status> {
-        let started = Instant::now();
-        let who = caller(&req);
-        let out = self
-            .service
-            .issue_token(&who, req.into_inner().into())
-            .await;
-        log(
-            "IssueToken",
-            &who,
-            started,
-            out.as_ref().map_or_else(|e| e.kind.code(), |_| "granted"),
-        );
-        finish(&who, out.map(Into::into).map_err(|e| token_status(&e)))
+        self.token("IssueToken", req, |s, c, g| async move {
+            s.issue_token(&c, g).await
+        })
+        .await
     }
 
     async fn refresh_token(
         &self,
         req: Request<pb::RefreshGrant>,
     ) -> Result<Response<pb::TokenGrant>, Status> {
-        let started = Instant::now();
-        let who = caller(&req);
-        let out = self
-            .service
-            .refresh_token(&who, req.into_inner().into())
-            .await;
-        log(
-            "RefreshToken",
-            &who,
-            started,
-            out.as_ref().map_or_else(|e| e.kind.code(), |_| "granted"),
-        );
-        finish(&who, out.map(Into::into).map_err(|e| token_status(&e)))
+        self.token("RefreshToken", req, |s, c, g| async move {
+            s.refresh_token(&c, g).await
+        })
+        .await
     }
 
     async fn share_download_url(

@@ -240,8 +240,8 @@ impl Platform {
         }
     }
 
-    /// The sync interfaces and `shengShiStateInfo` need a province upstream (API.md §5):
-    /// `2` on a province node, and on a city node without one.
+    /// The sync interfaces need a province upstream (API.md §5): `2` on a province node, and
+    /// (until the outbox exists) on a city node.
     async fn needs_province<T>(
         &self,
         call: &mut Call,
