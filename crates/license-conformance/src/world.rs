@@ -84,6 +84,16 @@ pub async fn seed(p: &Platform, base_url: &str, seed: u64) -> World {
             .await
             .unwrap_or_else(|e| panic!("seeding {}: {e}", new.certificate_number))
     };
+    // Databases are shared with other suites: the types' settings are this suite's own.
+    for code in [ID_CARD, OTHER_TYPE] {
+        p.set_cert_type(
+            code,
+            true,
+            vec![license_core::params::CERTIFICATE_NUMBER.to_owned()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("publishing {code}: {e}"));
+    }
     // Databases are shared between runs: the client may exist already.
     if !p.clients().await.unwrap().iter().any(|c| c == CLIENT_ID) {
         p.add_client(CLIENT_ID, CLIENT_SECRET).await.unwrap();
