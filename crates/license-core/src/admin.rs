@@ -11,14 +11,15 @@ use crate::interface::Role;
 use crate::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter};
 use crate::service::{Caller, Page, ServiceResult};
 
-/// A license to issue or import (the import format's fields, API issue "import format").
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+/// A license to issue or import (the import format's fields, API issue "import format"); also
+/// what a city pushes to its province (the collection extension, API.md §5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewLicense {
     /// 21-character cert-type code.
     pub cert_type_code: String,
     /// Certificate name; the type's primary name when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_name: Option<String>,
     /// Certificate number.
     pub certificate_number: String,
@@ -37,23 +38,49 @@ pub struct NewLicense {
     /// `yyyy-MM-dd`.
     pub certificate_validate_start: String,
     /// `yyyy-MM-dd`, or absent/null for 长期.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_validate_end: Option<String>,
     /// `pending` | `valid` | `suspended` | `revoked` (default `valid`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Face fields.
     #[serde(default)]
     pub face: BTreeMap<String, String>,
     /// An existing GB/T 36904 identifier to keep.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_identifier: Option<String>,
     /// An existing file number to keep.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_number: Option<String>,
     /// An existing extraction code to keep.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abstract_code: Option<String>,
+}
+
+impl NewLicense {
+    /// The record of a stored license as its holder's node sees it: metadata, state and face,
+    /// without this node's keys (a province assigns its own, API.md §7).
+    pub fn snapshot(l: &License) -> Self {
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        NewLicense {
+            cert_type_code: l.cert_type_code.clone(),
+            certificate_name: Some(l.certificate_name.clone()),
+            certificate_number: l.certificate_number.clone(),
+            certificate_holder: l.holder.clone(),
+            certificate_holder_code: l.holder_code.clone(),
+            certificate_holder_type: l.holder_code_type.clone(),
+            issue_dept: l.issue_dept.clone(),
+            issue_dept_code: l.issue_dept_code.clone(),
+            issue_date: day(l.issue_date),
+            certificate_validate_start: day(l.validity.start),
+            certificate_validate_end: l.validity.end.map(day),
+            state: Some(l.state.name().to_owned()),
+            face: l.face.clone(),
+            cert_identifier: None,
+            file_number: None,
+            abstract_code: None,
+        }
+    }
 }
 
 /// A state change (API.md §7 states).
@@ -201,6 +228,16 @@ pub trait AdminService: Send + Sync {
     /// Publishes or withdraws a cert type and sets its verification fields.
     async fn set_cert_type(&self, caller: &Caller, settings: CertTypeSettings)
     -> ServiceResult<()>;
+    /// A city's outbox of pushes to its province, newest first, optionally of one state.
+    async fn outbox(
+        &self,
+        caller: &Caller,
+        state: Option<crate::ports::PushState>,
+        offset: u64,
+        limit: u64,
+    ) -> ServiceResult<Page<crate::ports::Push>>;
+    /// Makes a failed push pending again.
+    async fn retry_push(&self, caller: &Caller, sequence: u64) -> ServiceResult<()>;
     /// The audit log.
     async fn audit_log(
         &self,

@@ -12,6 +12,16 @@ pub const CITY_DOWNLOAD_PATH: &str = "/elssp/v1/download_national";
 /// Public verification page of a license (its QR value), under the base path; the license's
 /// QR token follows (API.md §7).
 pub const VERIFY_PAGE_PATH: &str = "/verify/";
+/// Prefix of the province's collection interfaces (this project's extension, API.md §5), under
+/// the base path; the operation's name follows ([`collect_path`]).
+pub const COLLECT_PREFIX: &str = "/m/v/license/province/api/collect/";
+
+/// The path of a collection interface under the base path, e.g.
+/// `/m/v/license/province/api/collect/create`.
+pub fn collect_path(operation: crate::service::CollectOperation) -> String {
+    format!("{COLLECT_PREFIX}{}", operation.name())
+}
+
 /// Province-shape download link path, under the base path.
 pub const PROVINCE_DOWNLOAD_PATH: &str = "/CertShare/zzgxpt/download";
 
@@ -96,6 +106,8 @@ pub enum Interface {
     DeleteToProvince,
     /// 4.3.13 `shengShiStateInfo`.
     ShengShiStateInfo,
+    /// The province's collection interfaces (create, update, revoke; our extension).
+    Collect,
     /// 4.3.14 `downloadPdfFile`.
     DownloadPdfFile,
     /// A capability download link being fetched.
@@ -123,7 +135,7 @@ impl Interface {
     ];
 
     /// Every interface.
-    pub const ALL: [Interface; 16] = [
+    pub const ALL: [Interface; 17] = [
         Interface::Token,
         Interface::ShareDownloadUrl,
         Interface::ShareQueryCertInfo,
@@ -138,6 +150,7 @@ impl Interface {
         Interface::DeleteToProvince,
         Interface::ShengShiStateInfo,
         Interface::DownloadPdfFile,
+        Interface::Collect,
         Interface::DownloadLink,
         Interface::Admin,
     ];
@@ -165,6 +178,7 @@ impl Interface {
             Interface::DeleteToProvince => "deleteToProvince",
             Interface::ShengShiStateInfo => "shengShiStateInfo",
             Interface::DownloadPdfFile => "downloadPdfFile",
+            Interface::Collect => "collect",
             Interface::DownloadLink => "download",
             Interface::Admin => "admin",
         }
@@ -195,7 +209,8 @@ impl Interface {
             Interface::ShareQueryCertInfoByHo | Interface::ShengShiStateInfo => Some(Role::Search),
             Interface::InsertToProvince
             | Interface::UpdateToProvince
-            | Interface::DeleteToProvince => Some(Role::Sync),
+            | Interface::DeleteToProvince
+            | Interface::Collect => Some(Role::Sync),
             Interface::Admin => Some(Role::Admin),
         }
     }

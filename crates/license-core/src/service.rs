@@ -434,6 +434,60 @@ pub struct SyncRequest {
     pub cert_identifier: Option<String>,
 }
 
+/// What a city asks its province to do with one of its licenses (the province's collection
+/// interfaces, this project's extension of the API, API.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CollectOperation {
+    /// Take the license into the province library; the province assigns its identifier.
+    Create,
+    /// Replace the province copy's record with the city's.
+    Update,
+    /// Revoke (作废) the province copy.
+    Revoke,
+}
+
+impl CollectOperation {
+    /// Every operation.
+    pub const ALL: [CollectOperation; 3] = [
+        CollectOperation::Create,
+        CollectOperation::Update,
+        CollectOperation::Revoke,
+    ];
+
+    /// The name in storage, paths and the proto (`create` | `update` | `revoke`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            CollectOperation::Create => "create",
+            CollectOperation::Update => "update",
+            CollectOperation::Revoke => "revoke",
+        }
+    }
+
+    /// Parses a [`name`](Self::name).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.name() == name.trim())
+    }
+}
+
+/// One push of a city license into the province library. The province applies each
+/// `(city, cityFileNumber)`'s pushes once and in `sequence` order: a push it has already
+/// applied, or one older than the last it applied, changes nothing and answers the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectRequest {
+    /// What to do.
+    pub operation: CollectOperation,
+    /// The push's unique id (the city's outbox entry); a repeated delivery carries the same.
+    pub operation_id: String,
+    /// The push's position in the city's outbox, increasing.
+    pub sequence: u64,
+    /// The license's file number at the city.
+    pub city_file_number: String,
+    /// The license as the city holds it (create and update).
+    pub license: Option<crate::admin::NewLicense>,
+    /// Why (revoke).
+    pub reason: Option<String>,
+}
+
 /// downloadPdfFile request (4.3.14).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PdfRequest {
@@ -527,6 +581,10 @@ pub trait LicenseService: Send + Sync {
 
     /// 4.3.12 `deleteToProvince` (作废).
     async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()>;
+
+    /// The province's collection interfaces (this project's extension, API.md §5): applies a
+    /// city's push and returns the province identifier of the license.
+    async fn collect(&self, caller: &Caller, req: CollectRequest) -> ServiceResult<String>;
 
     /// 4.3.13 `shengShiStateInfo`: both libraries at once.
     async fn sheng_shi_state(

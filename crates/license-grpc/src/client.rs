@@ -255,6 +255,15 @@ impl LicenseService for GrpcClient {
         .await
     }
 
+    async fn collect(&self, caller: &Caller, req: CollectRequest) -> ServiceResult<String> {
+        self.unary(
+            caller,
+            pb::CollectRequest::from(req),
+            |mut c, r| async move { c.collect(r).await },
+        )
+        .await
+    }
+
     async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
         self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
             c.update_to_province(r).await

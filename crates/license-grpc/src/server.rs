@@ -263,6 +263,29 @@ impl Rpc for GrpcFront {
         .await
     }
 
+    async fn collect(
+        &self,
+        req: Request<pb::CollectRequest>,
+    ) -> Result<Response<pb::CollectReply>, Status> {
+        let (metadata, extensions, message) = req.into_parts();
+        match license_core::service::CollectRequest::try_from(message) {
+            Ok(core) => {
+                let req = Request::from_parts(metadata, extensions, core);
+                self.share(
+                    "Collect",
+                    req,
+                    |s, c, r| async move { s.collect(&c, r).await },
+                )
+                .await
+            }
+            Err(e) => {
+                let who = caller(&Request::from_parts(metadata, extensions, ()));
+                log("Collect", &who, Instant::now(), e.code.code());
+                finish(&who, Err(to_status(&e)))
+            }
+        }
+    }
+
     async fn sheng_shi_state(
         &self,
         req: Request<pb::HolderQueryRequest>,

@@ -16,7 +16,9 @@ use license_core::admin::{
     CertTypeView, Correction, ImportReport, NewAccount, NewLicense, StateChange,
 };
 use license_core::params as p;
-use license_core::ports::{Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter};
+use license_core::ports::{
+    Account, AuditEvent, AuditQuery, CertTypeSettings, LicenseFilter, Push, PushState,
+};
 use license_core::service::{Page, ServiceResult};
 use license_core::{Interface, License, LicenseState, ReturnCode, Role, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -282,7 +284,7 @@ fn page_view<T, V>(p: Page<T>, f: impl Fn(T) -> V) -> PageView<V> {
 }
 
 /// A license to issue (the import format of one line).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IssueLicenseBody {
     /// 21-character cert-type code.
@@ -346,6 +348,29 @@ impl From<IssueLicenseBody> for NewLicense {
             cert_identifier: b.cert_identifier,
             file_number: b.file_number,
             abstract_code: b.abstract_code,
+        }
+    }
+}
+
+impl From<NewLicense> for IssueLicenseBody {
+    fn from(n: NewLicense) -> Self {
+        IssueLicenseBody {
+            cert_type_code: n.cert_type_code,
+            certificate_name: n.certificate_name,
+            certificate_number: n.certificate_number,
+            certificate_holder: n.certificate_holder,
+            certificate_holder_code: n.certificate_holder_code,
+            certificate_holder_type: n.certificate_holder_type,
+            issue_dept: n.issue_dept,
+            issue_dept_code: n.issue_dept_code,
+            issue_date: n.issue_date,
+            certificate_validate_start: n.certificate_validate_start,
+            certificate_validate_end: n.certificate_validate_end,
+            state: n.state,
+            face: n.face,
+            cert_identifier: n.cert_identifier,
+            file_number: n.file_number,
+            abstract_code: n.abstract_code,
         }
     }
 }
@@ -1094,6 +1119,136 @@ pub async fn audit(
         Err(e) => Err(e),
     };
     reply(r, |p| page_view(p, AuditView::from))
+}
+
+/// An outbox query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct OutboxSearch {
+    /// `pending`, `delivered` or `failed`; all when absent.
+    pub state: Option<String>,
+    /// 1-based page (default 1).
+    pub page: Option<u64>,
+    /// Page size (default 20, at most 500).
+    pub size: Option<u64>,
+    /// The access token (prefer `Authorization: Bearer`).
+    pub access_token: Option<String>,
+}
+
+/// One push of a city license to the province.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushView {
+    /// Position in the outbox.
+    pub sequence: u64,
+    /// Unique operation id.
+    pub operation_id: String,
+    /// `create`, `update` or `revoke`.
+    pub operation: String,
+    /// The city license's identifier.
+    pub license: String,
+    /// Its file number.
+    pub file_number: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due (pending).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last failure (`code: detail`).
+    pub last_error: Option<String>,
+    /// The province identifier answered.
+    pub province_identifier: Option<String>,
+    /// When the push was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<Push> for PushView {
+    fn from(p: Push) -> Self {
+        PushView {
+            sequence: p.sequence,
+            operation_id: p.push.operation_id,
+            operation: p.push.operation.name().to_owned(),
+            license: p.push.license,
+            file_number: p.push.file_number,
+            state: p.state.name().to_owned(),
+            attempts: p.attempts,
+            next_attempt_at: (p.state == PushState::Pending).then_some(p.next_attempt_at),
+            last_error: p.last_error,
+            province_identifier: p.province_identifier,
+            created_at: p.push.at,
+            delivered_at: p.delivered_at,
+        }
+    }
+}
+
+/// `GET /admin/outbox`: a city's pushes to its province, newest first.
+#[utoipa::path(
+    get,
+    path = "/license-api-release/admin/outbox",
+    tag = "admin",
+    params(OutboxSearch),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<PageView<PushView>>),
+        Failures,
+    )
+)]
+pub async fn outbox(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    AdminQuery(q): AdminQuery<OutboxSearch>,
+) -> Response {
+    let c = caller(&headers, q.access_token.clone());
+    let r = match (|| {
+        let (offset, limit) = paging(q.page, q.size)?;
+        let state = match blank_to_none(q.state) {
+            None => None,
+            Some(name) => Some(PushState::from_name(&name).ok_or_else(|| {
+                ServiceError::new(
+                    ReturnCode::Unparseable,
+                    "state must be pending, delivered or failed",
+                )
+            })?),
+        };
+        Ok((state, offset, limit))
+    })() {
+        Ok((state, offset, limit)) => s.admin.outbox(&c, state, offset, limit).await,
+        Err(e) => Err(e),
+    };
+    reply(r, |p| page_view(p, PushView::from))
+}
+
+/// `POST /admin/outbox/{sequence}/retry`: makes a failed push pending again.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/outbox/{sequence}/retry",
+    tag = "admin",
+    params(("sequence" = u64, Path, description = "The push's sequence"), TokenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done"),
+        Failures,
+    )
+)]
+pub async fn retry_push(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(sequence): Path<String>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
+) -> Response {
+    let c = caller(&headers, t.access_token);
+    let r = match sequence.trim().parse::<u64>() {
+        Ok(n) => s.admin.retry_push(&c, n).await,
+        Err(_) => Err(ServiceError::new(
+            ReturnCode::Unparseable,
+            "sequence must be a positive integer",
+        )),
+    };
+    reply(r, |()| serde_json::Value::Null)
 }
 
 #[cfg(test)]

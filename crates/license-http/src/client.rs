@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use base64::Engine;
 use chrono::NaiveDate;
 use license_core::context::{OperatorDetails, RawCallContext};
-use license_core::interface::{BASE_PATH, SHARE_PREFIX, TOKEN_PATH};
+use license_core::interface::{BASE_PATH, SHARE_PREFIX, TOKEN_PATH, collect_path};
 use license_core::license::OPEN_ENDED;
 use license_core::params as p;
 use license_core::service::*;
@@ -286,6 +286,12 @@ impl Form {
     }
 }
 
+/// What a call sends: the share interfaces' form, or a JSON body (collection interfaces).
+enum Payload<'a> {
+    Form(&'a Form),
+    Json(&'a Value),
+}
+
 /// An answered envelope: its head, data and the library that answered.
 struct Envelope {
     head: Value,
@@ -386,13 +392,14 @@ impl RestClient {
         &self,
         token: Option<&str>,
         request_id: &str,
-        name: &str,
-        form: &Form,
+        path: &str,
+        body: &Payload<'_>,
     ) -> ServiceResult<(Envelope, Option<u32>)> {
-        let mut req = self
-            .http
-            .post(self.url(&format!("{SHARE_PREFIX}{name}")))
-            .form(&form.0);
+        let req = self.http.post(self.url(path));
+        let mut req = match body {
+            Payload::Form(form) => req.form(&form.0),
+            Payload::Json(v) => req.json(v),
+        };
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -423,15 +430,22 @@ impl RestClient {
 
     /// One share call: the caller's token, or the client's own account's.
     async fn call(&self, caller: &Caller, iface: Interface, form: Form) -> ServiceResult<Envelope> {
+        let path = format!("{SHARE_PREFIX}{}", iface.name());
+        let body = Payload::Form(&form);
         self.own
-            .call(self, caller, |c| self.exchange(c, iface.name(), &form))
+            .call(self, caller, |c| self.exchange(c, &path, &body))
             .await
     }
 
     /// One exchange with the node: the envelope of a success, or the failure it stands for.
-    async fn exchange(&self, caller: Caller, name: &str, form: &Form) -> ServiceResult<Envelope> {
+    async fn exchange(
+        &self,
+        caller: Caller,
+        path: &str,
+        body: &Payload<'_>,
+    ) -> ServiceResult<Envelope> {
         let (env, retry) = self
-            .post(caller.token.as_deref(), &caller.request_id, name, form)
+            .post(caller.token.as_deref(), &caller.request_id, path, body)
             .await?;
         if env.head["status"].as_str() == Some("0") {
             Ok(env)
@@ -681,6 +695,18 @@ impl LicenseService for RestClient {
     async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
         let env = self
             .call(caller, Interface::InsertToProvince, Form::sync(&req))
+            .await?;
+        text(&env.data["dataList"][0], "certIdentifier")
+    }
+
+    async fn collect(&self, caller: &Caller, req: CollectRequest) -> ServiceResult<String> {
+        let path = collect_path(req.operation);
+        let body = serde_json::to_value(crate::collect::CollectBody::of(&req))
+            .map_err(|e| ServiceError::new(ReturnCode::Other, format!("push body: {e}")))?;
+        let body = Payload::Json(&body);
+        let env = self
+            .own
+            .call(self, caller, |c| self.exchange(c, &path, &body))
             .await?;
         text(&env.data["dataList"][0], "certIdentifier")
     }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod collect;
 pub mod envelope;
 pub mod metrics;
 pub mod openapi;

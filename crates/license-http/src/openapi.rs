@@ -45,9 +45,15 @@ pub const DOCS_PATH: &str = "/docs";
         admin::cert_types,
         admin::set_cert_type,
         admin::audit,
+        admin::outbox,
+        admin::retry_push,
+        crate::collect::collect,
     ),
     components(schemas(admin::Failure, admin::AdminHead)),
-    tags((name = "admin", description = "Administration (our extension; `admin` role)"))
+    tags(
+        (name = "admin", description = "Administration (our extension; `admin` role)"),
+        (name = "province", description = "The province's collection interfaces, through which cities push licenses up (our extension; `sync` role; API.md §5)")
+    )
 )]
 struct AdminDoc;
 
@@ -158,7 +164,9 @@ fn data_schema(i: Interface) -> Value {
             json!({ "oneOf": [{ "type": "null" }, list_of(r("ProvinceFace"))] })
         }
         Interface::DownloadPdfFile => list_of(string()),
-        Interface::Token | Interface::DownloadLink | Interface::Admin => json!({}),
+        Interface::Token | Interface::DownloadLink | Interface::Admin | Interface::Collect => {
+            json!({})
+        }
     }
 }
 
@@ -238,7 +246,9 @@ fn parameters(i: Interface) -> Vec<(&'static str, bool)> {
         Interface::DownloadPdfFile => {
             return vec![(p::ABSTRACT_CODE, true), (p::ACCESS_TOKEN, false)];
         }
-        Interface::Token | Interface::DownloadLink | Interface::Admin => return vec![],
+        Interface::Token | Interface::DownloadLink | Interface::Admin | Interface::Collect => {
+            return vec![];
+        }
     };
     match i {
         Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => {

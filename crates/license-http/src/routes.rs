@@ -14,8 +14,8 @@ use axum::{Json, Router};
 use base64::Engine;
 use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::interface::{
-    BASE_PATH, CITY_DOWNLOAD_PATH, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH, SHARE_PREFIX,
-    TOKEN_PATH, VERIFY_PAGE_PATH,
+    BASE_PATH, CITY_DOWNLOAD_PATH, COLLECT_PREFIX, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH,
+    SHARE_PREFIX, TOKEN_PATH, VERIFY_PAGE_PATH,
 };
 use license_core::params as p;
 use license_core::service::*;
@@ -91,7 +91,7 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-fn ok(v: Value) -> Response {
+pub(crate) fn ok(v: Value) -> Response {
     let mut r = json_response(StatusCode::OK, v);
     r.extensions_mut().insert(ReturnCode::Success);
     r
@@ -548,7 +548,7 @@ async fn verify_page(State(s): State<AppState>, Path(token): Path<String>) -> Re
     }
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     envelope_error(
         StatusCode::NOT_FOUND,
         &ServiceError::new(ReturnCode::NotFound, "unknown path"),
@@ -587,6 +587,8 @@ fn admin_routes() -> Router<AppState> {
             axum::routing::put(admin::set_cert_type),
         )
         .route(&a("/audit"), get(admin::audit))
+        .route(&a("/outbox"), get(admin::outbox))
+        .route(&a("/outbox/{sequence}/retry"), post(admin::retry_push))
 }
 
 /// The REST application.
@@ -595,6 +597,10 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
     Router::new()
         .route(&share_path, get(share).post(share))
         .route(&format!("{BASE_PATH}{TOKEN_PATH}"), post(token))
+        .route(
+            &format!("{BASE_PATH}{COLLECT_PREFIX}{{operation}}"),
+            post(crate::collect::collect),
+        )
         .route(&format!("{BASE_PATH}{CITY_DOWNLOAD_PATH}"), get(download))
         .route(
             &format!("{BASE_PATH}{PROVINCE_DOWNLOAD_PATH}"),

@@ -5,9 +5,10 @@
 use chrono::NaiveDate;
 use license_core::holder::validate_uscc;
 use license_core::ports::{
-    Account, AuditQuery, CertTypeSettings, LicenseFilter, OAuthClient, PortError,
+    Account, AuditQuery, CertTypeSettings, LicenseFilter, LicenseWrite, NewPush, OAuthClient,
+    PortError,
 };
-use license_core::service::{Caller, Page};
+use license_core::service::{Caller, CollectOperation, Page};
 use license_core::{
     CertIdentifier, CheckPolicy, Interface, License, LicenseState, ReturnCode, Role, ServiceError,
     Validity,
@@ -197,9 +198,8 @@ impl Platform {
     /// needed.
     pub async fn issue_license(&self, new: &NewLicense) -> Result<License, ServiceError> {
         let l = self.prepare_license(new).await?;
-        self.ports
-            .licenses
-            .insert(&l)
+        let push = self.push_of(&l, CollectOperation::Create);
+        self.write_licenses(&[LicenseWrite::Insert(&l)], vec![push])
             .await
             .map_err(|e| fault_to_service(e.into()))?;
         Ok(l)
@@ -309,12 +309,10 @@ impl Platform {
         l.state_reason = Some(reason.trim().to_owned());
         l.state_changed_at = Some(now);
         l.updated_at = now;
-        self.ports
-            .licenses
-            .update(&l)
+        let push = self.sync_push(&l).await?;
+        self.write_licenses(&[LicenseWrite::Update(&l)], push)
             .await
             .map_err(|e| fault_to_service(e.into()))?;
-        self.forget_licenses();
         Ok(l)
     }
 
@@ -357,11 +355,6 @@ impl Platform {
         new.state_changed_at = Some(now);
         new.created_at = now;
         new.updated_at = now;
-        self.ports
-            .licenses
-            .insert(&new)
-            .await
-            .map_err(|e| fault_to_service(e.into()))?;
         old.state = LicenseState::Revoked;
         old.state_reason = Some(format!(
             "superseded by {} ({})",
@@ -370,13 +363,27 @@ impl Platform {
         ));
         old.state_changed_at = Some(now);
         old.updated_at = now;
-        self.ports
-            .licenses
-            .update(&old)
-            .await
-            .map_err(|e| fault_to_service(e.into()))?;
-        self.forget_licenses();
+        // The successor and the revoked predecessor commit together, with their pushes.
+        let mut pushes = vec![self.push_of(&new, CollectOperation::Create)];
+        pushes.extend(self.sync_push(&old).await?);
+        self.write_licenses(
+            &[LicenseWrite::Insert(&new), LicenseWrite::Update(&old)],
+            pushes,
+        )
+        .await
+        .map_err(|e| fault_to_service(e.into()))?;
         Ok(new)
+    }
+
+    /// The push a change of `l` makes under automatic sync (none without it).
+    async fn sync_push(&self, l: &License) -> Result<Vec<NewPush>, ServiceError> {
+        if !self.syncs_automatically() {
+            return Ok(Vec::new());
+        }
+        self.change_push(l)
+            .await
+            .map(|p| vec![p])
+            .map_err(|e| fault_to_service(e.into()))
     }
 
     /// Licenses matching a filter.

@@ -35,6 +35,7 @@ impl Touches for Vec<String> {}
 impl Touches for Vec<CertTypeView> {}
 impl Touches for Page<License> {}
 impl Touches for Page<AuditEvent> {}
+impl Touches for Page<license_core::ports::Push> {}
 
 impl Platform {
     /// Runs an administration operation for an `admin` caller and audits it.
@@ -217,6 +218,22 @@ impl AdminService for Platform {
         query: AuditQuery,
     ) -> ServiceResult<Page<AuditEvent>> {
         self.as_admin(caller, |_| Platform::audit_log(self, &query))
+            .await
+    }
+
+    async fn outbox(
+        &self,
+        caller: &Caller,
+        state: Option<license_core::ports::PushState>,
+        offset: u64,
+        limit: u64,
+    ) -> ServiceResult<Page<license_core::ports::Push>> {
+        self.as_admin(caller, |_| Platform::outbox(self, state, offset, limit))
+            .await
+    }
+
+    async fn retry_push(&self, caller: &Caller, sequence: u64) -> ServiceResult<()> {
+        self.as_admin(caller, |_| Platform::retry_push(self, sequence))
             .await
     }
 }

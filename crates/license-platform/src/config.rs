@@ -49,6 +49,13 @@ pub struct PlatformConfig {
     pub audit_batch: usize,
     /// How long the province upstream may take before a call answers `1`.
     pub upstream_timeout: std::time::Duration,
+    /// Whether a city node pushes every license it issues or changes to its province (the
+    /// push is recorded with the change, in one transaction).
+    pub auto_sync: bool,
+    /// The first wait before a failed push is retried; it doubles with every attempt.
+    pub outbox_retry_base: std::time::Duration,
+    /// The longest wait between retries of a push.
+    pub outbox_retry_max: std::time::Duration,
 }
 
 impl Default for PlatformConfig {
@@ -73,6 +80,9 @@ impl Default for PlatformConfig {
             license_cache_ttl: std::time::Duration::from_secs(2),
             audit_batch: 512,
             upstream_timeout: std::time::Duration::from_secs(5),
+            auto_sync: false,
+            outbox_retry_base: std::time::Duration::from_millis(500),
+            outbox_retry_max: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -14,6 +14,7 @@ mod cache;
 pub mod config;
 mod documents;
 mod fault;
+mod federation;
 mod platform;
 pub mod rate;
 pub mod sample;

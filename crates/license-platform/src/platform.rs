@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::ports::{
     AccountRepository, AuditEvent, AuditStore, CertTypeRepository, ClientRepository, Clock,
-    DocumentEngine, FileStore, GrantRepository, LicenseRepository, LoginGuard, TokenRepository,
+    CollectionRepository, DocumentEngine, FileStore, GrantRepository, LicenseRepository,
+    LoginGuard, OutboxRepository, TokenRepository,
 };
 use license_core::service::Caller;
 use license_core::{
@@ -42,6 +43,10 @@ pub struct Ports {
     pub cert_types: Arc<dyn CertTypeRepository>,
     /// The audit log's storage.
     pub audit: Arc<dyn AuditStore>,
+    /// A city's outbox of pushes to its province.
+    pub outbox: Arc<dyn OutboxRepository>,
+    /// A province's record of the pushes it applied.
+    pub collected: Arc<dyn CollectionRepository>,
     /// License files and copies.
     pub files: Arc<dyn FileStore>,
     /// The document engine.
@@ -67,6 +72,8 @@ impl Ports {
             + GrantRepository
             + CertTypeRepository
             + AuditStore
+            + OutboxRepository
+            + CollectionRepository
             + 'static,
     {
         Ports {
@@ -77,6 +84,8 @@ impl Ports {
             logins: store.clone(),
             grants: store.clone(),
             cert_types: store.clone(),
+            outbox: store.clone(),
+            collected: store.clone(),
             audit: store,
             files,
             documents,
@@ -93,6 +102,8 @@ pub struct Platform {
     pub(crate) sessions: SessionCache,
     pub(crate) rate: RateLimiter,
     pub(crate) upstream: Option<Arc<dyn LicenseService>>,
+    /// Deliveries of the outbox in progress.
+    pub(crate) deliveries: crate::federation::Deliveries,
     /// Licenses read by key, remembered for `license_cache_ttl`.
     pub(crate) license_cache: crate::cache::TtlCache<Option<Arc<License>>>,
     /// Cert-type settings remembered for `token_cache_ttl` (hot paths and imports).
@@ -158,6 +169,7 @@ impl Platform {
                 sessions: SessionCache::default(),
                 rate: RateLimiter::default(),
                 upstream: None,
+                deliveries: Default::default(),
                 type_cache: Default::default(),
                 license_cache: Default::default(),
             },

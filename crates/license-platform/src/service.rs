@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use license_core::ports::StoredToken;
 use license_core::service::*;
-use license_core::{FileVerifyResult, Interface, Library, ReturnCode};
+use license_core::{FileVerifyResult, Interface, ReturnCode};
 
 use crate::auth::{after_failure, digest, locked, new_token, verify_secret};
 use crate::fault::{Res, fail};
@@ -239,27 +239,6 @@ impl Platform {
             _ => r,
         }
     }
-
-    /// The sync interfaces need a province upstream (API.md §5): `2` on a province node, and
-    /// (until the outbox exists) on a city node.
-    async fn needs_province<T>(
-        &self,
-        call: &mut Call,
-        caller: &Caller,
-        role: license_core::Role,
-    ) -> Res<T> {
-        let _ = self.authorize(call, caller, role).await?;
-        match self.config.role {
-            Library::Province => fail(
-                ReturnCode::NotProvided,
-                "a province node offers no sync interface",
-            ),
-            Library::City => fail(
-                ReturnCode::NotProvided,
-                "this city node has no province upstream",
-            ),
-        }
-    }
 }
 
 macro_rules! run {
@@ -404,32 +383,38 @@ impl LicenseService for Platform {
         )
     }
 
-    async fn insert_to_province(
-        &self,
-        caller: &Caller,
-        _req: SyncRequest,
-    ) -> ServiceResult<String> {
-        let mut call = self.begin(caller, Interface::InsertToProvince);
-        let r = self
-            .needs_province(&mut call, caller, license_core::Role::Sync)
-            .await;
-        self.finish(call, r).await
+    async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
+        run!(
+            self,
+            caller,
+            Interface::InsertToProvince,
+            do_insert_to_province,
+            req
+        )
     }
 
-    async fn update_to_province(&self, caller: &Caller, _req: SyncRequest) -> ServiceResult<()> {
-        let mut call = self.begin(caller, Interface::UpdateToProvince);
-        let r = self
-            .needs_province(&mut call, caller, license_core::Role::Sync)
-            .await;
-        self.finish(call, r).await
+    async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
+        run!(
+            self,
+            caller,
+            Interface::UpdateToProvince,
+            do_update_to_province,
+            req
+        )
     }
 
-    async fn delete_to_province(&self, caller: &Caller, _req: SyncRequest) -> ServiceResult<()> {
-        let mut call = self.begin(caller, Interface::DeleteToProvince);
-        let r = self
-            .needs_province(&mut call, caller, license_core::Role::Sync)
-            .await;
-        self.finish(call, r).await
+    async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
+        run!(
+            self,
+            caller,
+            Interface::DeleteToProvince,
+            do_delete_to_province,
+            req
+        )
+    }
+
+    async fn collect(&self, caller: &Caller, req: CollectRequest) -> ServiceResult<String> {
+        run!(self, caller, Interface::Collect, do_collect, req)
     }
 
     async fn sheng_shi_state(

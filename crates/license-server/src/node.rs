@@ -127,6 +127,17 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         upstream_timeout: std::time::Duration::from_millis(
             opts.province.as_ref().map_or(5_000, |p| p.timeout_ms),
         ),
+        auto_sync: opts.province.as_ref().is_some_and(|p| p.auto_sync),
+        outbox_retry_base: std::time::Duration::from_millis(
+            opts.province
+                .as_ref()
+                .map_or(500, |p| p.retry_base_ms.max(1)),
+        ),
+        outbox_retry_max: std::time::Duration::from_millis(
+            opts.province
+                .as_ref()
+                .map_or(60_000, |p| p.retry_max_ms.max(1)),
+        ),
         ..PlatformConfig::default()
     };
     let (mut platform, audit) = Platform::new(ports, config);
@@ -234,7 +245,12 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
             None => Ok(()),
         }
     };
-    let served = tokio::try_join!(http, grpc);
+    // The outbox's deliverer stops with the fronts; what it has not delivered stays recorded.
+    let outbox = node
+        .platform
+        .clone()
+        .run_outbox(until_stopped(stopped.clone()));
+    let (served, ()) = tokio::join!(async { tokio::try_join!(http, grpc) }, outbox);
     let Node {
         platform, audit, ..
     } = node;

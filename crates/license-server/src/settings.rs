@@ -36,6 +36,24 @@ pub struct ProvinceSettings {
     /// How long the province may take before a call answers `1`.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Whether every license this city issues or changes is pushed to the province (recorded
+    /// with the change, delivered in the background).
+    #[serde(default)]
+    pub auto_sync: bool,
+    /// The first wait before a failed push is retried; it doubles with every attempt.
+    #[serde(default = "default_retry_base_ms")]
+    pub retry_base_ms: u64,
+    /// The longest wait between retries of a push.
+    #[serde(default = "default_retry_max_ms")]
+    pub retry_max_ms: u64,
+}
+
+fn default_retry_base_ms() -> u64 {
+    500
+}
+
+fn default_retry_max_ms() -> u64 {
+    60_000
 }
 
 fn default_transport() -> String {

@@ -355,3 +355,81 @@ pub mod audit_license {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// `province_outbox`: a city's pushes to its province (API.md §6, insertToProvince).
+pub mod outbox_push {
+    use sea_orm::entity::prelude::*;
+
+    /// One push.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "province_outbox")]
+    pub struct Model {
+        /// The push's sequence.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Unique operation id.
+        pub operation_id: String,
+        /// The city license's identifier.
+        pub license: String,
+        /// The city license's file number.
+        pub file_number: String,
+        /// `create` | `update` | `revoke`.
+        pub operation: String,
+        /// The license's record (JSON of the import format), for create and update.
+        pub record: Option<String>,
+        /// Why (revoke).
+        pub reason: Option<String>,
+        /// `pending` | `delivered` | `failed`.
+        pub state: String,
+        /// Attempts so far.
+        pub attempts: i32,
+        /// When the next attempt is due.
+        pub next_attempt_at: DateTimeUtc,
+        /// The last failure.
+        pub last_error: Option<String>,
+        /// The province identifier answered.
+        pub province_identifier: Option<String>,
+        /// Made.
+        pub created_at: DateTimeUtc,
+        /// Delivered.
+        pub delivered_at: Option<DateTimeUtc>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `collected_licenses`: on a province node, the cities' licenses it took in.
+pub mod collected {
+    use sea_orm::entity::prelude::*;
+
+    /// One link.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "collected_licenses")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The pushing city's account.
+        pub origin: String,
+        /// The license's file number at the city.
+        pub city_file_number: String,
+        /// The identifier assigned here.
+        pub province_identifier: String,
+        /// Sequence of the last push applied.
+        pub sequence: i64,
+        /// Operation id of the last push applied.
+        pub operation_id: String,
+        /// Last applied.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

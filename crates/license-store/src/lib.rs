@@ -7,6 +7,7 @@
 
 mod convert;
 pub mod entity;
+mod federation;
 pub mod files;
 pub mod migration;
 mod repos;

@@ -28,7 +28,7 @@ use crate::store::{SeaStore, port_err};
 
 /// Offsets and limits as the databases take them (signed 64-bit): a larger value would make
 /// the driver panic, and no table is that large.
-fn bounded(n: u64) -> u64 {
+pub(crate) fn bounded(n: u64) -> u64 {
     Ord::min(n, i64::MAX as u64)
 }
 

@@ -630,6 +630,91 @@ pub struct SyncRequest {
     #[prost(string, optional, tag = "2")]
     pub cert_identifier: ::core::option::Option<::prost::alloc::string::String>,
 }
+/// A license record in the import format (admin API, JSON Lines import, collection).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct LicenseRecord {
+    /// 21-character cert-type code.
+    #[prost(string, tag = "1")]
+    pub cert_type_code: ::prost::alloc::string::String,
+    /// Certificate name; the type's primary name when absent.
+    #[prost(string, optional, tag = "2")]
+    pub certificate_name: ::core::option::Option<::prost::alloc::string::String>,
+    /// Certificate number.
+    #[prost(string, tag = "3")]
+    pub certificate_number: ::prost::alloc::string::String,
+    /// Holder.
+    #[prost(string, tag = "4")]
+    pub certificate_holder: ::prost::alloc::string::String,
+    /// Holder code.
+    #[prost(string, tag = "5")]
+    pub certificate_holder_code: ::prost::alloc::string::String,
+    /// Holder-code type.
+    #[prost(string, tag = "6")]
+    pub certificate_holder_type: ::prost::alloc::string::String,
+    /// Issuing department.
+    #[prost(string, tag = "7")]
+    pub issue_dept: ::prost::alloc::string::String,
+    /// Issuing department's 18-character code.
+    #[prost(string, tag = "8")]
+    pub issue_dept_code: ::prost::alloc::string::String,
+    /// yyyy-MM-dd.
+    #[prost(string, tag = "9")]
+    pub issue_date: ::prost::alloc::string::String,
+    /// yyyy-MM-dd.
+    #[prost(string, tag = "10")]
+    pub certificate_validate_start: ::prost::alloc::string::String,
+    /// yyyy-MM-dd; absent = 长期.
+    #[prost(string, optional, tag = "11")]
+    pub certificate_validate_end: ::core::option::Option<::prost::alloc::string::String>,
+    /// pending | valid | suspended | revoked (default valid).
+    #[prost(string, optional, tag = "12")]
+    pub state: ::core::option::Option<::prost::alloc::string::String>,
+    /// Face fields.
+    #[prost(map = "string, string", tag = "13")]
+    pub face: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
+    /// An existing GB/T 36904 identifier to keep.
+    #[prost(string, optional, tag = "14")]
+    pub cert_identifier: ::core::option::Option<::prost::alloc::string::String>,
+    /// An existing file number to keep.
+    #[prost(string, optional, tag = "15")]
+    pub file_number: ::core::option::Option<::prost::alloc::string::String>,
+    /// An existing extraction code to keep.
+    #[prost(string, optional, tag = "16")]
+    pub abstract_code: ::core::option::Option<::prost::alloc::string::String>,
+}
+/// One push of a city license. The province applies each (city, city_file_number)'s pushes once
+/// and in sequence order.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct CollectRequest {
+    /// What to do.
+    #[prost(enumeration = "CollectOperation", tag = "1")]
+    pub operation: i32,
+    /// The push's unique id; a repeated delivery carries the same.
+    #[prost(string, tag = "2")]
+    pub operation_id: ::prost::alloc::string::String,
+    /// The push's position in the city's outbox.
+    #[prost(uint64, tag = "3")]
+    pub sequence: u64,
+    /// The license's file number at the city.
+    #[prost(string, tag = "4")]
+    pub city_file_number: ::prost::alloc::string::String,
+    /// The license as the city holds it (create and update).
+    #[prost(message, optional, tag = "5")]
+    pub license: ::core::option::Option<LicenseRecord>,
+    /// Why (revoke).
+    #[prost(string, optional, tag = "6")]
+    pub reason: ::core::option::Option<::prost::alloc::string::String>,
+}
+/// Collect answer.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CollectReply {
+    /// The province identifier of the license.
+    #[prost(string, tag = "1")]
+    pub cert_identifier: ::prost::alloc::string::String,
+}
 /// downloadPdfFile request (4.3.14).
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PdfRequest {
@@ -801,6 +886,43 @@ impl FileVerifyResult {
             "FILE_VERIFY_RESULT_NOT_ACTIVATED" => Some(Self::NotActivated),
             "FILE_VERIFY_RESULT_SUSPENDED" => Some(Self::Suspended),
             "FILE_VERIFY_RESULT_INVALIDATED" => Some(Self::Invalidated),
+            _ => None,
+        }
+    }
+}
+/// What a city asks its province to do with one of its licenses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum CollectOperation {
+    /// Never sent (answered 24).
+    Unspecified = 0,
+    /// Take the license in; the province assigns its identifier.
+    Create = 1,
+    /// Replace the province copy's record with the city's.
+    Update = 2,
+    /// Revoke (作废) the province copy.
+    Revoke = 3,
+}
+impl CollectOperation {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "COLLECT_OPERATION_UNSPECIFIED",
+            Self::Create => "COLLECT_OPERATION_CREATE",
+            Self::Update => "COLLECT_OPERATION_UPDATE",
+            Self::Revoke => "COLLECT_OPERATION_REVOKE",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "COLLECT_OPERATION_UNSPECIFIED" => Some(Self::Unspecified),
+            "COLLECT_OPERATION_CREATE" => Some(Self::Create),
+            "COLLECT_OPERATION_UPDATE" => Some(Self::Update),
+            "COLLECT_OPERATION_REVOKE" => Some(Self::Revoke),
             _ => None,
         }
     }
@@ -1256,6 +1378,30 @@ pub mod license_service_client {
                 .insert(GrpcMethod::new("license.v1.LicenseService", "DownloadPdf"));
             self.inner.unary(req, path, codec).await
         }
+        /// The province's collection interfaces (this project's extension, API.md §5): applies a
+        /// city's push (create, update or revoke) and returns the province identifier. Needs the
+        /// sync role; a city node answers 2.
+        pub async fn collect(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CollectRequest>,
+        ) -> std::result::Result<tonic::Response<super::CollectReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/license.v1.LicenseService/Collect",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("license.v1.LicenseService", "Collect"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1373,6 +1519,13 @@ pub mod license_service_server {
             &self,
             request: tonic::Request<super::PdfRequest>,
         ) -> std::result::Result<tonic::Response<super::PdfReply>, tonic::Status>;
+        /// The province's collection interfaces (this project's extension, API.md §5): applies a
+        /// city's push (create, update or revoke) and returns the province identifier. Needs the
+        /// sync role; a city node answers 2.
+        async fn collect(
+            &self,
+            request: tonic::Request<super::CollectRequest>,
+        ) -> std::result::Result<tonic::Response<super::CollectReply>, tonic::Status>;
     }
     /// The sharing service.
     #[derive(Debug)]
@@ -2125,6 +2278,51 @@ pub mod license_service_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = DownloadPdfSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/license.v1.LicenseService/Collect" => {
+                    #[allow(non_camel_case_types)]
+                    struct CollectSvc<T: LicenseService>(pub Arc<T>);
+                    impl<
+                        T: LicenseService,
+                    > tonic::server::UnaryService<super::CollectRequest>
+                    for CollectSvc<T> {
+                        type Response = super::CollectReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CollectRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as LicenseService>::collect(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CollectSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
