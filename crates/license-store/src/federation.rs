@@ -97,21 +97,23 @@ async fn write_license(conn: &impl ConnectionTrait, w: LicenseWrite<'_>) -> Port
                 .map_err(port_err)?;
         }
         LicenseWrite::Update(l) => {
-            let Some(row) = license::Entity::find()
+            // One statement that writes: inside a transaction a read first would take a read
+            // lock that SQLite cannot upgrade while another connection writes.
+            let mut am = license_to(l);
+            am.id = NotSet;
+            am.created_at = NotSet;
+            let r = license::Entity::update_many()
+                .set(am)
                 .filter(license::Column::Identifier.eq(l.identifier.as_str()))
-                .one(conn)
+                .exec(conn)
                 .await
-                .map_err(port_err)?
-            else {
+                .map_err(port_err)?;
+            if r.rows_affected == 0 {
                 return Err(PortError::Conflict(format!(
                     "license {} is not stored",
                     l.identifier
                 )));
-            };
-            let mut am = license_to(l);
-            am.id = Set(row.id);
-            am.created_at = Set(row.created_at);
-            am.update(conn).await.map_err(port_err)?;
+            }
         }
     }
     Ok(())
@@ -190,9 +192,10 @@ impl OutboxRepository for SeaStore {
         province_identifier: &str,
         at: DateTime<Utc>,
     ) -> PortResult<()> {
-        let txn = self.db.begin().await.map_err(port_err)?;
+        // The push's license and operation never change: read them first, so the transaction
+        // only writes.
         let Some(row) = outbox_push::Entity::find_by_id(seq(sequence))
-            .one(&txn)
+            .one(&self.db)
             .await
             .map_err(port_err)?
         else {
@@ -200,6 +203,17 @@ impl OutboxRepository for SeaStore {
                 "push {sequence} is not stored"
             )));
         };
+        let txn = self.db.begin().await.map_err(port_err)?;
+        let am = outbox_push::ActiveModel {
+            id: Set(row.id),
+            state: Set(PushState::Delivered.name().to_owned()),
+            attempts: Set(row.attempts.saturating_add(1)),
+            province_identifier: Set(Some(province_identifier.to_owned())),
+            delivered_at: Set(Some(at)),
+            last_error: Set(None),
+            ..Default::default()
+        };
+        am.update(&txn).await.map_err(port_err)?;
         if row.operation == CollectOperation::Create.name() {
             license::Entity::update_many()
                 .col_expr(
@@ -211,16 +225,6 @@ impl OutboxRepository for SeaStore {
                 .await
                 .map_err(port_err)?;
         }
-        let am = outbox_push::ActiveModel {
-            id: Set(row.id),
-            state: Set(PushState::Delivered.name().to_owned()),
-            attempts: Set(row.attempts.saturating_add(1)),
-            province_identifier: Set(Some(province_identifier.to_owned())),
-            delivered_at: Set(Some(at)),
-            last_error: Set(None),
-            ..Default::default()
-        };
-        am.update(&txn).await.map_err(port_err)?;
         txn.commit().await.map_err(port_err)
     }
 
