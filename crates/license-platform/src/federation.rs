@@ -595,10 +595,12 @@ impl Platform {
             (None, CollectOperation::Create) => {
                 let record = record()?;
                 let id = province_identifier(&origin, city_file_number, &record)?;
+                // The province copy keeps the city's file number (文件标识), so a call forwarded
+                // with it finds the license here too (API.md §7).
                 let l = self
                     .prepare_license(&NewLicense {
                         cert_identifier: Some(id.to_string()),
-                        file_number: None,
+                        file_number: Some(city_file_number.to_owned()),
                         abstract_code: None,
                         ..record
                     })
@@ -612,13 +614,25 @@ impl Platform {
                     .collect(&link, LicenseWrite::Insert(&l))
                     .await
                 {
-                    Ok(_) => {}
-                    // The same push delivered twice at once: the other delivery stored it.
-                    Err(PortError::Conflict(_)) => {}
-                    Err(e) => return Err(e.into()),
+                    Ok(_) => {
+                        self.forget_licenses();
+                        Ok(link.province_identifier)
+                    }
+                    Err(PortError::Conflict(what)) => {
+                        // The same push delivered twice at once: the other delivery stored it.
+                        match self.ports.collected.link(&origin, city_file_number).await? {
+                            Some(stored) => Ok(stored.province_identifier),
+                            None => fail(
+                                ReturnCode::Unparseable,
+                                format!(
+                                    "cityFileNumber {city_file_number} names another license of \
+                                     the province library ({what})"
+                                ),
+                            ),
+                        }
+                    }
+                    Err(e) => Err(e.into()),
                 }
-                self.forget_licenses();
-                Ok(link.province_identifier)
             }
             (None, _) => fail(
                 ReturnCode::NotFound,
@@ -648,7 +662,7 @@ impl Platform {
                         let mut l = self
                             .prepare_license(&NewLicense {
                                 cert_identifier: Some(link.province_identifier.clone()),
-                                file_number: None,
+                                file_number: Some(city_file_number.to_owned()),
                                 abstract_code: None,
                                 ..record()?
                             })

@@ -262,8 +262,17 @@ async fn pushes_reach_the_province_once_and_in_order() {
         ("张三", "A-1", LicenseState::Valid)
     );
     assert_eq!(copy.face.get("certno").map(String::as_str), Some(HOLDER));
-    // The city keeps the link: the province identifier is a key of its license.
+    // The city keeps the link: the province identifier is a key of its license; the province
+    // copy keeps the city's file number, so calls forwarded with it find the copy.
     assert_eq!(city.license(&id).await.unwrap().identifier, a.identifier);
+    assert_eq!(copy.file_number, a.file_number);
+    assert_eq!(
+        province_copy(&p, &a.file_number)
+            .await
+            .identifier
+            .to_string(),
+        id
+    );
 
     // updateToProvince carries the license as the city holds it now.
     city.change_state(&a.file_number, StateChange::Suspend, "核查中")
@@ -543,14 +552,16 @@ async fn the_sync_interfaces_check_their_input() {
         LicenseState::Revoked,
         "the late update is stale"
     );
-    // The same city file number from another city is another license.
+    // Another city pushing the same file number: the province copy keeps file numbers, which
+    // are unique in its library — refused (24), nothing stored.
     p.province
         .create_account("other-city", "password-123", vec![Role::Sync], vec![], None)
         .await
         .unwrap();
     let other = token(&p.province, "other-city").await;
-    let other_id = p.province.collect(&other, push.clone()).await.unwrap();
-    assert_ne!(other_id, id);
+    let clash = p.province.collect(&other, push.clone()).await.unwrap_err();
+    assert_eq!(clash.code, ReturnCode::Unparseable, "{}", clash.message());
+    assert_eq!(province_copy(&p, "F-1").await.identifier.to_string(), id);
     // Update or revoke of a license never collected: 10; a create without a license: 12.
     revoke.city_file_number = "F-unknown".into();
     assert_eq!(

@@ -1,14 +1,18 @@
-//! `licensed demo`: a seeded node in a fresh directory, with credentials and ready-to-paste
-//! commands.
+//! `licensed demo`: a province node and a city node in one process, each with its own SQLite
+//! database in a fresh directory, the city's upstream pointing at the province; seeded so that
+//! some licenses are in both libraries and some in one only; credentials and ready-to-paste
+//! commands that exercise both libraries.
 
 use std::collections::BTreeMap;
 
-use license_core::Role;
 use license_core::identifier::complete_authority_code;
+use license_core::service::{Caller, PasswordGrant, SyncRequest};
+use license_core::{License, LicenseService, Role};
 use license_platform::{NewLicense, Platform, StateChange};
 
 use crate::Settings;
 use crate::node;
+use crate::settings::ProvinceSettings;
 
 /// Demo OAuth client.
 pub const CLIENT_ID: &str = "demo-client";
@@ -18,6 +22,12 @@ pub const CLIENT_SECRET: &str = "demo-secret";
 pub const USERNAME: &str = "demo";
 /// Its password.
 pub const PASSWORD: &str = "demo-password";
+/// The city's account (and OAuth client) at the province.
+pub const CITY_AT_PROVINCE: &str = "zaozhuang-city";
+/// Its password and client secret.
+pub const CITY_AT_PROVINCE_SECRET: &str = "zaozhuang-city-secret";
+/// City seeds pushed to the province while seeding: in both libraries.
+const PUSHED: [usize; 3] = [0, 2, 7];
 
 fn citizen_id(region: &str, birth: &str, seq: u32) -> String {
     let body = format!("{region}{birth}{seq:03}");
@@ -44,7 +54,8 @@ struct Seed {
     face: Vec<(&'static str, String)>,
 }
 
-fn seeds() -> Vec<Seed> {
+/// The city's seeds, and the province's own (licenses the city library does not hold).
+fn seeds() -> (Vec<Seed>, Vec<Seed>) {
     let zhang = citizen_id("370402", "19850314", 21);
     let li = citizen_id("370403", "19900708", 35);
     let wang = citizen_id("370481", "19780112", 7);
@@ -87,7 +98,7 @@ fn seeds() -> Vec<Seed> {
                 ],
             }
         };
-    vec![
+    let city = vec![
         person(
             "11100000000013127D001",
             &zhang,
@@ -209,10 +220,36 @@ fn seeds() -> Vec<Seed> {
             Some("2026-12-06"),
             "pending",
         ),
-    ]
+    ];
+    let province_only = vec![
+        person(
+            "111000000000136028001",
+            &zhang,
+            "张三",
+            "20073704021000456",
+            "山东省教育厅",
+            "11370000004504765",
+            "2007-07-01",
+            None,
+            "valid",
+        ),
+        company(
+            "11100000MB0143028R025",
+            &tech,
+            "滕州市智造科技有限公司",
+            "SC10637048100987",
+            "滕州市市场监督管理局",
+            "11370481MB2859417",
+            "2024-04-01",
+            Some("2029-03-31"),
+            "valid",
+        ),
+    ];
+    (city, province_only)
 }
 
-async fn seed(p: &Platform) -> Result<Vec<license_core::License>, String> {
+/// The demo's client and account on a node, and the given seeds issued there.
+async fn seed(p: &Platform, seeds: Vec<Seed>) -> Result<Vec<License>, String> {
     p.add_client(CLIENT_ID, CLIENT_SECRET)
         .await
         .map_err(|e| e.message())?;
@@ -226,7 +263,7 @@ async fn seed(p: &Platform) -> Result<Vec<license_core::License>, String> {
     .await
     .map_err(|e| e.message())?;
     let mut out = Vec::new();
-    for s in seeds() {
+    for s in seeds {
         let dept_code = complete_authority_code(s.dept_body).ok_or("bad demo department code")?;
         let face: BTreeMap<String, String> =
             s.face.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
@@ -247,7 +284,38 @@ async fn seed(p: &Platform) -> Result<Vec<license_core::License>, String> {
         };
         out.push(p.issue_license(&new).await.map_err(|e| e.message())?);
     }
-    // One license suspended through the state machine, with a reason on record.
+    Ok(out)
+}
+
+/// The province: its own licenses, and the city's account and client with the sync role.
+async fn seed_province(p: &Platform, seeds: Vec<Seed>) -> Result<Vec<License>, String> {
+    let out = seed(p, seeds).await?;
+    p.add_client(CITY_AT_PROVINCE, CITY_AT_PROVINCE_SECRET)
+        .await
+        .map_err(|e| e.message())?;
+    p.create_account(
+        CITY_AT_PROVINCE,
+        CITY_AT_PROVINCE_SECRET,
+        vec![
+            Role::Search,
+            Role::Info,
+            Role::View,
+            Role::Download,
+            Role::Verify,
+            Role::Sync,
+        ],
+        vec![],
+        Some("枣庄市电子证照共享服务平台".into()),
+    )
+    .await
+    .map_err(|e| e.message())?;
+    Ok(out)
+}
+
+/// The city: its licenses, one suspended and reinstated through the state machine, and the
+/// `PUSHED` ones pushed up to the province (insertToProvince, through the real upstream).
+async fn seed_city(p: &Platform, seeds: Vec<Seed>) -> Result<Vec<License>, String> {
+    let mut out = seed(p, seeds).await?;
     if let Some(l) = out.get(1) {
         let _ = p
             .change_state(
@@ -264,68 +332,171 @@ async fn seed(p: &Platform) -> Result<Vec<license_core::License>, String> {
             )
             .await;
     }
+    let grant = p
+        .issue_token(
+            &Caller::default(),
+            PasswordGrant {
+                client_id: Some(CLIENT_ID.into()),
+                client_secret: Some(CLIENT_SECRET.into()),
+                scope: None,
+                username: Some(USERNAME.into()),
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .await
+        .map_err(|e| e.description)?;
+    let caller = Caller {
+        token: Some(grant.access_token),
+        ..Caller::default()
+    };
+    for i in PUSHED {
+        let l = &mut out[i];
+        let id = p
+            .insert_to_province(
+                &caller,
+                SyncRequest {
+                    file_number: Some(l.file_number.clone()),
+                    cert_identifier: None,
+                },
+            )
+            .await
+            .map_err(|e| format!("pushing the demo licenses: {}", e.message()))?;
+        l.province_identifier = Some(id);
+    }
     Ok(out)
 }
 
 /// `licensed demo`.
-pub async fn run(mut opts: Settings) -> Result<(), String> {
+pub async fn run(opts: Settings) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!(
         "licensed-demo-{}-{}",
         std::process::id(),
         chrono::Utc::now().timestamp()
     ));
-    opts.data_dir = dir.clone();
+    let (city_seeds, province_seeds) = seeds();
+
+    // The province: its own directory and database, on a free local port.
+    let mut popts = opts.clone();
+    popts.data_dir = dir.join("province");
+    popts.database_url = None;
+    popts.role = "province".into();
+    popts.http_addr = "127.0.0.1:0".into();
+    popts.grpc_addr = String::new();
+    popts.public_url = None;
+    popts.province = None;
+    let plisteners = node::Listeners::bind(&popts, true).await?;
+    let paddr = plisteners
+        .http_addr()
+        .ok_or("cannot read the province's address")?;
+    let province = node::build(&popts, &node::public_url(&popts, Some(paddr))).await?;
+    let province_own = seed_province(&province.platform, province_seeds).await?;
+    let province_task = tokio::spawn(node::serve_on(plisteners, province));
+
+    // The city, its upstream the province, logged in with the city's own account.
+    let mut opts = opts;
+    opts.data_dir = dir.join("city");
     opts.database_url = None;
+    opts.role = "city".into();
+    opts.province = Some(ProvinceSettings {
+        url: format!("http://{paddr}"),
+        transport: "rest".into(),
+        client_id: CITY_AT_PROVINCE.into(),
+        client_secret: CITY_AT_PROVINCE_SECRET.into(),
+        username: CITY_AT_PROVINCE.into(),
+        password: CITY_AT_PROVINCE_SECRET.into(),
+        timeout_ms: 5_000,
+        auto_sync: false,
+        retry_base_ms: 500,
+        retry_max_ms: 60_000,
+    });
     let listeners = node::Listeners::bind(&opts, true).await?;
     let addr = listeners
         .http_addr()
         .ok_or("cannot read the listening address")?;
     let public = node::public_url(&opts, Some(addr));
     let node = node::build(&opts, &public).await?;
-    let licenses = seed(&node.platform).await?;
+    let licenses = seed_city(&node.platform, city_seeds).await?;
+
     let base = format!("{public}/license-api-release");
     let api = format!("{base}/m/v/license/external/api");
     let first = &licenses[0];
+    let city_only = &licenses[1];
+    let province_only = &province_own[0];
     let ctx = "--data-urlencode 'certificateSystemName=演示系统' --data-urlencode 'certificateCallCategory=0' --data-urlencode 'certificateMatterName=演示事项' --data-urlencode 'certificateEventCode=DEMO0001' --data-urlencode 'certificateCopyCause=演示调用'";
+    let auth = "-H \"Authorization: Bearer $TOKEN\"";
     println!(
-        "licensed demo — a city node with {} sample licenses",
-        licenses.len()
+        "licensed demo — a city node with {} sample licenses and its province node with {} \
+         (the city pushed {} of its licenses up; {} are the province's own)",
+        licenses.len(),
+        province_own.len() + PUSHED.len(),
+        PUSHED.len(),
+        province_own.len()
     );
     println!("  data directory: {}", dir.display());
     println!("  listening on:   http://{addr}");
     if let Some(g) = listeners.grpc_addr() {
         println!("  gRPC on:        http://{g} (reflection enabled)");
     }
-    println!("  OAuth client:   {CLIENT_ID} / {CLIENT_SECRET}");
-    println!("  account:        {USERNAME} / {PASSWORD} (every role)");
-    println!("  (no province upstream in the demo: the examples pass interfaceType=1)\n");
+    println!("  province on:    http://{paddr} (the city's upstream)");
+    println!("  OAuth client:   {CLIENT_ID} / {CLIENT_SECRET} (on both nodes)");
+    println!("  account:        {USERNAME} / {PASSWORD} (every role, on both nodes)\n");
     println!("# 1. a token");
     println!(
         "TOKEN=$(curl -s -X POST '{base}/oauth/token' -d 'grant_type=password&scope=read write&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&username={USERNAME}&password={PASSWORD}' | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n"
     );
-    println!("# 2. query a license by its identifier");
+    println!("# 2. query a license of the city library (interfaceType=1: city shape)");
     println!(
-        "curl -s '{api}/ShareQueryCertInfo' -H \"Authorization: Bearer $TOKEN\" --data-urlencode 'certificateID={}' --data-urlencode 'interfaceType=1' {ctx}\n",
+        "curl -s '{api}/ShareQueryCertInfo' {auth} --data-urlencode 'certificateID={}' --data-urlencode 'interfaceType=1' {ctx}\n",
         first.identifier
     );
-    println!("# 3. all licenses of a holder and type");
     println!(
-        "curl -s '{api}/ShareQueryCertInfoByHo' -H \"Authorization: Bearer $TOKEN\" --data-urlencode 'certificateHolderCode={}' --data-urlencode 'certificateHolderCodeType=111' --data-urlencode 'certTypeCode={}' --data-urlencode 'interfaceType=1' {ctx}\n",
-        first.holder_code, first.cert_type_code
+        "# 3. the same license from the province library (interfaceType=0, the default: the city \
+         forwards to its province; province shape with cert_identifier {})",
+        first.province_identifier.as_deref().unwrap_or_default()
     );
-    println!("# 4. a download link (an annotated copy, valid 10 minutes), then the file");
     println!(
-        "URL=$(curl -s '{api}/ShareDownloadUrl' -H \"Authorization: Bearer $TOKEN\" --data-urlencode 'certificateID={}' {ctx} | sed -E 's/.*\"fileUrl\":\"([^\"]+)\".*/\\1/')",
+        "curl -s '{api}/ShareQueryCertInfo' {auth} --data-urlencode 'certificateID={}' --data-urlencode 'interfaceType=0' {ctx}\n",
+        first.file_number
+    );
+    println!("# 4. both libraries at once: in both, in the province only, in the city only");
+    for (l, what) in [
+        (first, "both"),
+        (province_only, "province only"),
+        (city_only, "city only"),
+    ] {
+        println!(
+            "curl -s '{api}/shengShiStateInfo' {auth} --data-urlencode 'certificateHolderCode={}' --data-urlencode 'certificateHolderCodeType=111' --data-urlencode 'certTypeCode={}' {ctx}   # {what}",
+            l.holder_code, l.cert_type_code
+        );
+    }
+    println!();
+    println!(
+        "# 5. push a city license up to the province (answers the province's identifier; again, the same)"
+    );
+    println!(
+        "curl -s '{api}/insertToProvince' {auth} --data-urlencode 'fileNumber={}'",
+        city_only.file_number
+    );
+    println!(
+        "curl -s '{base}/admin/outbox' {auth}   # the city's outbox: pending, delivered, failed\n"
+    );
+    println!("# 6. a download link (an annotated copy, valid 10 minutes), then the file");
+    println!(
+        "URL=$(curl -s '{api}/ShareDownloadUrl' {auth} --data-urlencode 'certificateID={}' {ctx} | sed -E 's/.*\"fileUrl\":\"([^\"]+)\".*/\\1/')",
         first.identifier
     );
     println!("curl -s -o license.ofd \"$URL\"\n");
-    println!("# 5. verify the downloaded file");
+    println!("# 7. verify the downloaded file");
     println!(
-        "curl -s '{api}/ShareVerifyCertInfo' -H \"Authorization: Bearer $TOKEN\" --data-urlencode 'certTypeCode={}' --data-urlencode 'contentType=base64' --data-urlencode \"content=$(base64 -w0 license.ofd)\" --data-urlencode 'useCause=演示核验' --data-urlencode 'interfaceType=1'\n",
+        "curl -s '{api}/ShareVerifyCertInfo' {auth} --data-urlencode 'certTypeCode={}' --data-urlencode 'contentType=base64' --data-urlencode \"content=$(base64 -w0 license.ofd)\" --data-urlencode 'useCause=演示核验' --data-urlencode 'interfaceType=1'\n",
         first.cert_type_code
     );
-    println!("# 6. the public verification page behind the license's QR code");
+    println!("# 8. the public verification page behind the license's QR code");
     println!("{base}/verify/{}\n", first.qr_token);
     println!("Press Ctrl-C to stop.");
-    node::serve_on(listeners, node).await
+    let city = node::serve_on(listeners, node).await;
+    let province = province_task
+        .await
+        .map_err(|e| format!("the province node failed: {e}"))?;
+    city.and(province)
 }

@@ -126,6 +126,39 @@ fn demo_serves_the_flow() {
         q.contains("\"status\":\"0\"") && q.contains("\"type\":\"2\"") && q.contains("正常有效"),
         "{q}"
     );
+    // The demo's province: the same license from the province library (interfaceType=0), in
+    // the province shape; shengShiStateInfo finds it in both libraries.
+    let up = post_form(
+        &addr,
+        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
+        Some(&token),
+        &format!("certificateID={}&interfaceType=0&{ctx}", enc(&identifier)),
+    );
+    assert!(
+        up.contains("\"status\":\"0\"")
+            && up.contains("\"type\":\"1\"")
+            && up.contains("cert_identifier"),
+        "{up}"
+    );
+    let holder = up
+        .split("\"certno\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let both = post_form(
+        &addr,
+        "/license-api-release/m/v/license/external/api/shengShiStateInfo",
+        Some(&token),
+        &format!(
+            "certificateHolderCode={holder}&certificateHolderCodeType=111&certTypeCode=11100000000013127D001&{ctx}"
+        ),
+    );
+    assert!(
+        both.contains("\"shengIsExists\":\"1\"") && both.contains("\"shiIsExists\":\"1\""),
+        "{both}"
+    );
     let missing = post_form(
         &addr,
         "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
@@ -226,7 +259,8 @@ fn demo_serves_the_flow() {
         &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
     );
     for needle in [
-        r#"licensed_requests_total{interface="ShareQueryCertInfo",code="0"} 1"#,
+        r#"licensed_requests_total{interface="ShareQueryCertInfo",code="0"} 2"#,
+        r#"licensed_requests_total{interface="shengShiStateInfo",code="0"} 1"#,
         r#"licensed_requests_total{interface="ShareQueryCertInfo",code="12"} 1"#,
         r#"licensed_requests_total{interface="ShareQueryCertInfo",code="11"} 1"#,
         r#"licensed_requests_total{interface="download",code="0"} 1"#,
