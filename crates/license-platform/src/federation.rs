@@ -18,6 +18,7 @@ use license_core::{
 };
 use sha2::Digest;
 
+use crate::auth::Session;
 use crate::fault::{Fault, Res, fail};
 use crate::platform::{Call, Platform};
 
@@ -420,8 +421,7 @@ impl Platform {
     }
 
     /// The city license a sync call names, checked for the caller (`10`, `11`).
-    async fn sync_license(&self, call: &mut Call, caller: &Caller, key: &str) -> Res<License> {
-        let session = self.authorize(call, caller, Role::Sync).await?;
+    async fn sync_license(&self, call: &mut Call, session: &Session, key: &str) -> Res<License> {
         self.sync_available()?;
         let Some(l) = self.license_by_key(key).await? else {
             return fail(
@@ -430,7 +430,7 @@ impl Platform {
             );
         };
         call.touch(&l);
-        self.check_license_type(&session, &l)?;
+        self.check_license_type(session, &l)?;
         Ok((*l).clone())
     }
 
@@ -462,10 +462,10 @@ impl Platform {
         caller: &Caller,
         req: SyncRequest,
     ) -> Res<String> {
-        self.authorize(call, caller, Role::Sync).await?;
+        let session = self.authorize(call, caller, Role::Sync).await?;
         require(&[(p::FILE_NUMBER, req.file_number.as_deref())])?;
         let key = req.file_number.as_deref().unwrap_or_default().trim();
-        let l = self.sync_license(call, caller, key).await?;
+        let l = self.sync_license(call, &session, key).await?;
         if let Some(id) = &l.province_identifier {
             return Ok(id.clone());
         }
@@ -487,8 +487,8 @@ impl Platform {
     }
 
     /// The license of an update or revoke: it must be in the province library or on its way.
-    async fn pushed_license(&self, call: &mut Call, caller: &Caller, key: &str) -> Res<License> {
-        let l = self.sync_license(call, caller, key).await?;
+    async fn pushed_license(&self, call: &mut Call, session: &Session, key: &str) -> Res<License> {
+        let l = self.sync_license(call, session, key).await?;
         if l.province_identifier.is_none()
             && !self
                 .ports
@@ -513,13 +513,13 @@ impl Platform {
         caller: &Caller,
         req: SyncRequest,
     ) -> Res<()> {
-        self.authorize(call, caller, Role::Sync).await?;
+        let session = self.authorize(call, caller, Role::Sync).await?;
         require(&[
             (p::FILE_NUMBER, req.file_number.as_deref()),
             (p::CERT_IDENTIFIER, req.cert_identifier.as_deref()),
         ])?;
         let key = req.file_number.as_deref().unwrap_or_default().trim();
-        let l = self.pushed_license(call, caller, key).await?;
+        let l = self.pushed_license(call, &session, key).await?;
         let named = req.cert_identifier.as_deref().unwrap_or_default();
         if !l.has_key(named) {
             return fail(
@@ -539,10 +539,10 @@ impl Platform {
         caller: &Caller,
         req: SyncRequest,
     ) -> Res<()> {
-        self.authorize(call, caller, Role::Sync).await?;
+        let session = self.authorize(call, caller, Role::Sync).await?;
         require(&[(p::FILE_NUMBER, req.file_number.as_deref())])?;
         let key = req.file_number.as_deref().unwrap_or_default().trim();
-        let l = self.pushed_license(call, caller, key).await?;
+        let l = self.pushed_license(call, &session, key).await?;
         let mut push = self.push_of(&l, CollectOperation::Revoke);
         push.reason = Some(format!(
             "deleteToProvince by {}",
