@@ -2,7 +2,10 @@
 //! (Debian's package): `ShareQueryCertInfo` (city, token check, committed audit) against a
 //! trivial axum JSON endpoint measured in the same run, then `ShareDownloadUrl` (annotated copy
 //! and grant), with the server's peak RSS; `QueryCertInfo` over gRPC is driven by as many
-//! concurrent tonic clients as wrk has connections, on the same data in the same run.
+//! concurrent tonic clients as wrk has connections, on the same data in the same run, and — so
+//! the comparison is not one of load drivers — REST is driven again the same way by as many
+//! concurrent Rust HTTP/1.1 clients (reqwest, keep-alive). The server's CPU time per call is
+//! reported for every run (from `/proc`), which no driver's own cost can skew.
 //!
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
 //! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
@@ -135,66 +138,50 @@ fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String, St
     Ok((server, base, grpc))
 }
 
-/// What a gRPC load run measured.
-struct GrpcResult {
+/// What a load run by a Rust driver measured.
+struct DriverResult {
     rps: f64,
     p99_ms: f64,
     failures: u64,
 }
 
-/// `clients` concurrent tonic clients (each its own HTTP/2 connection) calling
-/// `QueryCertInfo` for `seconds`, on a two-thread runtime (as wrk's two threads).
-fn grpc_load(
-    url: &str,
-    token: &str,
-    ids: &[String],
+/// Runs `clients` concurrent callers for `seconds` on a two-thread runtime (as wrk's two
+/// threads); `call(client, i)` makes one call and says whether it succeeded.
+fn drive<C, F, Fut>(
     clients: u32,
     seconds: u32,
-) -> Result<GrpcResult, String> {
-    use license_grpc::pb;
+    connect: impl Fn() -> Result<C, String>,
+    call: F,
+) -> Result<DriverResult, String>
+where
+    C: Send + 'static,
+    F: Fn(C, usize) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = (C, bool)> + Send,
+{
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let auth: tonic::metadata::MetadataValue<_> = format!("Bearer {token}")
-            .parse()
-            .map_err(|_| "token not usable as metadata")?;
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds.into());
         let mut tasks = Vec::new();
         for c in 0..clients {
-            let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
-                .map_err(|e| e.to_string())?
-                .connect()
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut client = pb::license_service_client::LicenseServiceClient::new(channel);
-            let ids = ids.to_vec();
-            let auth = auth.clone();
+            let mut client = connect()?;
+            let call = call.clone();
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0u64;
                 let mut i = c as usize;
                 while tokio::time::Instant::now() < deadline {
-                    i = (i * 7 + 13) % ids.len();
-                    let mut req = tonic::Request::new(pb::QueryCertInfoRequest {
-                        certificate_id: Some(ids[i].clone()),
-                        interface_type: Some("1".into()),
-                        context: Some(pb::CallContext {
-                            system_name: Some("bench".into()),
-                            call_category: Some("0".into()),
-                            matter_name: Some("bench".into()),
-                            event_code: Some("B1".into()),
-                            copy_cause: Some("load test".into()),
-                            ..pb::CallContext::default()
-                        }),
-                    });
-                    req.metadata_mut().insert("authorization", auth.clone());
+                    i = i.wrapping_mul(7).wrapping_add(13);
                     let started = Instant::now();
-                    match client.query_cert_info(req).await {
-                        Ok(_) => latencies.push(started.elapsed().as_micros() as u64),
-                        Err(_) => failures += 1,
+                    let (back, ok) = call(client, i).await;
+                    client = back;
+                    if ok {
+                        latencies.push(started.elapsed().as_micros() as u64);
+                    } else {
+                        failures += 1;
                     }
                 }
                 (latencies, failures)
@@ -209,12 +196,138 @@ fn grpc_load(
         }
         all.sort_unstable();
         let p99 = all.get(all.len() * 99 / 100).copied().unwrap_or(0);
-        Ok(GrpcResult {
+        Ok(DriverResult {
             rps: all.len() as f64 / f64::from(seconds),
             p99_ms: p99 as f64 / 1000.0,
             failures,
         })
     })
+}
+
+/// `clients` concurrent tonic clients, each its own HTTP/2 connection, calling
+/// `QueryCertInfo` for `seconds`.
+fn grpc_load(
+    url: &str,
+    token: &str,
+    ids: &[String],
+    clients: u32,
+    seconds: u32,
+) -> Result<DriverResult, String> {
+    use license_grpc::pb;
+    let auth: tonic::metadata::MetadataValue<_> = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| "token not usable as metadata")?;
+    let ids = std::sync::Arc::new(ids.to_vec());
+    let endpoint =
+        tonic::transport::Endpoint::from_shared(url.to_owned()).map_err(|e| e.to_string())?;
+    drive(
+        clients,
+        seconds,
+        // Each client its own connection (connected lazily, on its task).
+        || {
+            Ok(pb::license_service_client::LicenseServiceClient::new(
+                endpoint.connect_lazy(),
+            ))
+        },
+        move |mut client, i| {
+            let ids = ids.clone();
+            let auth = auth.clone();
+            async move {
+                let mut req = tonic::Request::new(pb::QueryCertInfoRequest {
+                    certificate_id: Some(ids[i % ids.len()].clone()),
+                    interface_type: Some("1".into()),
+                    context: Some(pb::CallContext {
+                        system_name: Some("bench".into()),
+                        call_category: Some("0".into()),
+                        matter_name: Some("bench".into()),
+                        event_code: Some("B1".into()),
+                        copy_cause: Some("load test".into()),
+                        ..pb::CallContext::default()
+                    }),
+                });
+                req.metadata_mut().insert("authorization", auth);
+                let ok = client.query_cert_info(req).await.is_ok();
+                (client, ok)
+            }
+        },
+    )
+}
+
+/// `clients` concurrent HTTP/1.1 keep-alive clients (reqwest, one connection each) posting
+/// `ShareQueryCertInfo` forms for `seconds`; a call counts when it answers status 0.
+fn rest_load(
+    url: &str,
+    token: &str,
+    ids: &[String],
+    form_tail: &str,
+    clients: u32,
+    seconds: u32,
+) -> Result<DriverResult, String> {
+    let ids = std::sync::Arc::new(ids.to_vec());
+    let (url, auth, tail) = (
+        std::sync::Arc::new(url.to_owned()),
+        std::sync::Arc::new(format!("Bearer {token}")),
+        std::sync::Arc::new(form_tail.to_owned()),
+    );
+    drive(
+        clients,
+        seconds,
+        || {
+            reqwest::Client::builder()
+                .http1_only()
+                .pool_max_idle_per_host(1)
+                .build()
+                .map_err(|e| e.to_string())
+        },
+        move |client: reqwest::Client, i| {
+            let (ids, url, auth, tail) = (ids.clone(), url.clone(), auth.clone(), tail.clone());
+            async move {
+                let body = format!("certificateID={}{tail}", ids[i % ids.len()]);
+                let ok = match client
+                    .post(url.as_str())
+                    .header("Authorization", auth.as_str())
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.bytes().await.is_ok_and(|b| {
+                        let ok = br#""status":"0""#;
+                        b.windows(ok.len()).any(|w| w == ok)
+                    }),
+                    Err(_) => false,
+                };
+                (client, ok)
+            }
+        },
+    )
+}
+
+/// The server's CPU time so far (user + system), seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let ticks = run(Command::new("getconf").arg("CLK_TCK"))
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .unwrap_or(100.0);
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces) start at state (field 3).
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / ticks)
+        })
+        .unwrap_or(0.0)
+}
+
+/// Server CPU microseconds per call over a run: (CPU after − before) / calls.
+fn cpu_per_call(before: f64, after: f64, rps: f64, seconds: u32) -> f64 {
+    let calls = rps * f64::from(seconds);
+    if calls > 0.0 {
+        (after - before) * 1e6 / calls
+    } else {
+        0.0
+    }
 }
 
 fn curl(args: &[&str]) -> Result<serde_json::Value, String> {
@@ -427,9 +540,27 @@ pub fn main() -> Result<(), String> {
     println!("baseline: trivial axum JSON endpoint, {connections} connections, {seconds} s…");
     let b = wrk(&base_url, &trivial, connections, seconds)?;
     println!("ShareQueryCertInfo, {connections} connections, {seconds} s…");
+    let c0 = cpu_seconds(pid);
     let q = wrk(&format!("{base}/"), &query, connections, seconds)?;
+    let c1 = cpu_seconds(pid);
+    println!("ShareQueryCertInfo, {connections} Rust HTTP/1.1 clients, {seconds} s…");
+    let r = rest_load(
+        &format!("{base}/license-api-release/m/v/license/external/api/ShareQueryCertInfo"),
+        &token,
+        &ids,
+        &format!("{ctx}&interfaceType=1"),
+        connections,
+        seconds,
+    )?;
+    let c2 = cpu_seconds(pid);
     println!("QueryCertInfo over gRPC, {connections} tonic clients, {seconds} s…");
     let g = grpc_load(&grpc, &token, &ids, connections, seconds)?;
+    let c3 = cpu_seconds(pid);
+    let (q_cpu, r_cpu, g_cpu) = (
+        cpu_per_call(c0, c1, q.rps, seconds),
+        cpu_per_call(c1, c2, r.rps, seconds),
+        cpu_per_call(c2, c3, g.rps, seconds),
+    );
     println!("ShareDownloadUrl, 16 connections, {seconds} s…");
     let l = wrk(&format!("{base}/"), &links, 16, seconds)?;
     let rss = peak_rss_mib(pid);
@@ -445,18 +576,24 @@ pub fn main() -> Result<(), String> {
         b.rps, b.p99_ms
     );
     println!(
-        "ShareQueryCertInfo: {:.0} req/s ({:.1} % of baseline), p99 {:.2} ms, non-2xx {}",
+        "ShareQueryCertInfo (wrk): {:.0} req/s ({:.1} % of baseline), p99 {:.2} ms, non-2xx {}, server CPU {q_cpu:.0} µs/call",
         q.rps,
         100.0 * q.rps / b.rps,
         q.p99_ms,
         q.non_2xx
     );
     println!(
-        "QueryCertInfo over gRPC: {:.0} req/s ({:.2}x REST), p99 {:.2} ms, failures {}",
+        "ShareQueryCertInfo (Rust HTTP/1.1 clients): {:.0} req/s, p99 {:.2} ms, failures {}, server CPU {r_cpu:.0} µs/call",
+        r.rps, r.p99_ms, r.failures
+    );
+    println!(
+        "QueryCertInfo over gRPC (tonic clients): {:.0} req/s ({:.2}x REST by the same kind of driver, {:.2}x REST by wrk), p99 {:.2} ms, failures {}, server CPU {g_cpu:.0} µs/call ({:.2}x REST's)",
         g.rps,
+        g.rps / r.rps,
         g.rps / q.rps,
         g.p99_ms,
-        g.failures
+        g.failures,
+        if r_cpu > 0.0 { g_cpu / r_cpu } else { 0.0 }
     );
     println!(
         "ShareDownloadUrl: {:.0} req/s, p99 {:.2} ms, non-2xx {}",
