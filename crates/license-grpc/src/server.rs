@@ -350,7 +350,9 @@ pub async fn serve(
     routes: tonic::service::Routes,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), String> {
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // Small answers must leave at once: Nagle's algorithm would hold them for the peer's
+    // delayed ACK.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)

@@ -231,7 +231,14 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         let _ = rx.wait_for(|s| *s).await;
     };
     let http = async {
-        axum::serve(listeners.http, app)
+        // Small answers must leave at once: Nagle's algorithm would hold them for the
+        // peer's delayed ACK.
+        let http = axum::serve::ListenerExt::tap_io(listeners.http, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::warn!(error = %e, "TCP_NODELAY not set");
+            }
+        });
+        axum::serve(http, app)
             .with_graceful_shutdown(until_stopped(stopped.clone()))
             .await
             .map_err(|e| format!("server: {e}"))
