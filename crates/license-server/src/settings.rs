@@ -401,6 +401,10 @@ mod tests {
             let s = resolve(jail, &Flags::default(), Some("province.toml"));
             let p = s.province.expect("province");
             assert_eq!((p.transport.as_str(), p.timeout_ms), ("rest", 5_000));
+            assert_eq!(
+                (p.auto_sync, p.retry_base_ms, p.retry_max_ms),
+                (false, 500, 60_000)
+            );
             Ok(())
         });
     }
