@@ -79,8 +79,7 @@ fn error_text(e: &ServiceError) -> String {
     )
 }
 
-fn stored_error(text: Option<&str>) -> ServiceError {
-    let text = text.unwrap_or_default();
+fn stored_error(text: &str) -> ServiceError {
     let (code, detail) = text.split_once(": ").unwrap_or(("99", text));
     let code = code
         .parse::<u16>()
@@ -175,14 +174,7 @@ impl Platform {
     /// The push for a license change under automatic sync: a license never pushed is created,
     /// a revoked one revoked, any other change an update.
     pub(crate) async fn change_push(&self, l: &License) -> Result<NewPush, PortError> {
-        let created = l.province_identifier.is_some()
-            || self
-                .ports
-                .outbox
-                .pending_for(l.identifier.as_str())
-                .await?
-                .iter()
-                .any(|p| p.push.operation == CollectOperation::Create);
+        let created = l.province_identifier.is_some() || self.pending_create(l).await?.is_some();
         Ok(self.push_of(
             l,
             match (created, l.state) {
@@ -191,6 +183,18 @@ impl Platform {
                 (true, _) => CollectOperation::Update,
             },
         ))
+    }
+
+    /// The sequence of the license's create push, while it waits in the outbox.
+    async fn pending_create(&self, l: &License) -> Result<Option<u64>, PortError> {
+        Ok(self
+            .ports
+            .outbox
+            .pending_for(l.identifier.as_str())
+            .await?
+            .iter()
+            .find(|p| p.push.operation == CollectOperation::Create)
+            .map(|p| p.sequence))
     }
 
     fn collect_request(push: &Push) -> CollectRequest {
@@ -408,13 +412,19 @@ impl Platform {
         };
         match push.state {
             PushState::Delivered => Ok(push.province_identifier.unwrap_or_default()),
-            PushState::Failed => Err(Fault::Service(stored_error(push.last_error.as_deref()))),
+            PushState::Failed => Err(Fault::Service(stored_error(
+                push.last_error.as_deref().unwrap_or_default(),
+            ))),
             PushState::Pending => Err(queued(
                 sequence,
-                &stored_error(
-                    push.last_error
-                        .as_deref()
-                        .or(Some("1: an earlier push of this license is still pending")),
+                &push.last_error.as_deref().map_or_else(
+                    || {
+                        ServiceError::new(
+                            ReturnCode::UpstreamUnreachable,
+                            "an earlier push of this license is still pending",
+                        )
+                    },
+                    stored_error,
                 ),
             )),
         }
@@ -423,15 +433,9 @@ impl Platform {
     /// The city license a sync call names, checked for the caller (`10`, `11`).
     async fn sync_license(&self, call: &mut Call, session: &Session, key: &str) -> Res<License> {
         self.sync_available()?;
-        let Some(l) = self.license_by_key(key).await? else {
-            return fail(
-                ReturnCode::NotFound,
-                format!("no license has the file number {key}"),
-            );
-        };
-        call.touch(&l);
+        let l = crate::share::by_key(self, call, key).await?;
         self.check_license_type(session, &l)?;
-        Ok((*l).clone())
+        Ok(l)
     }
 
     /// The sync interfaces exist on a city node with an upstream (API.md §5); `2` elsewhere.
@@ -469,16 +473,9 @@ impl Platform {
         if let Some(id) = &l.province_identifier {
             return Ok(id.clone());
         }
-        let pending = self.ports.outbox.pending_for(l.identifier.as_str()).await?;
-        match pending
-            .iter()
-            .find(|p| p.push.operation == CollectOperation::Create)
-        {
+        match self.pending_create(&l).await? {
             // Asked again while the first push waits: the same push, attempted now.
-            Some(create) => {
-                self.outcome_of(create.sequence, l.identifier.as_str())
-                    .await
-            }
+            Some(create) => self.outcome_of(create, l.identifier.as_str()).await,
             None => {
                 self.push_now(&l, self.push_of(&l, CollectOperation::Create))
                     .await
@@ -489,15 +486,7 @@ impl Platform {
     /// The license of an update or revoke: it must be in the province library or on its way.
     async fn pushed_license(&self, call: &mut Call, session: &Session, key: &str) -> Res<License> {
         let l = self.sync_license(call, session, key).await?;
-        if l.province_identifier.is_none()
-            && !self
-                .ports
-                .outbox
-                .pending_for(l.identifier.as_str())
-                .await?
-                .iter()
-                .any(|p| p.push.operation == CollectOperation::Create)
-        {
+        if l.province_identifier.is_none() && self.pending_create(&l).await?.is_none() {
             return fail(
                 ReturnCode::NotFound,
                 format!("license {key} was never pushed to the province (insertToProvince first)"),

@@ -54,7 +54,7 @@ fn positive(name: &str, v: Option<&str>) -> Res<Option<u64>> {
 }
 
 /// A license by any of its three keys, else `10`.
-async fn by_key(platform: &Platform, call: &mut Call, key: &str) -> Res<License> {
+pub(crate) async fn by_key(platform: &Platform, call: &mut Call, key: &str) -> Res<License> {
     match platform.license_by_key(key).await? {
         Some(l) => {
             call.touch(&l);

@@ -313,11 +313,23 @@ async fn pushes_reach_the_province_once_and_in_order() {
     assert_eq!(e.code, ReturnCode::UpstreamUnreachable);
     let pending = city.outbox(Some(PushState::Pending), 0, 10).await.unwrap();
     assert_eq!(pending.total, 2);
+    // Newest first: the update waits behind the create, never attempted before it; the
+    // create was attempted by the insert and again by the update's call.
+    let seen: Vec<_> = pending
+        .items
+        .iter()
+        .map(|p| (p.push.operation, p.attempts))
+        .collect();
+    assert_eq!(
+        seen,
+        [(CollectOperation::Update, 0), (CollectOperation::Create, 2)]
+    );
     assert!(
-        pending
-            .items
-            .iter()
-            .all(|p| p.attempts >= 1 || p.push.operation == CollectOperation::Update)
+        pending.items[1]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .starts_with("1: ")
     );
     // Asked again while queued: the same push, not a second one.
     assert_eq!(

@@ -119,6 +119,13 @@ async fn write_license(conn: &impl ConnectionTrait, w: LicenseWrite<'_>) -> Port
     Ok(())
 }
 
+/// Pending pushes, oldest first.
+fn pending_in_order() -> sea_orm::Select<outbox_push::Entity> {
+    outbox_push::Entity::find()
+        .filter(outbox_push::Column::State.eq(PushState::Pending.name()))
+        .order_by_asc(outbox_push::Column::Id)
+}
+
 impl SeaStore {
     async fn set_push(&self, sequence: u64, am: outbox_push::ActiveModel) -> PortResult<()> {
         let mut am = am;
@@ -152,9 +159,7 @@ impl OutboxRepository for SeaStore {
     }
 
     async fn pending(&self, limit: u64) -> PortResult<Vec<Push>> {
-        outbox_push::Entity::find()
-            .filter(outbox_push::Column::State.eq(PushState::Pending.name()))
-            .order_by_asc(outbox_push::Column::Id)
+        pending_in_order()
             .limit(bounded(limit))
             .all(&self.db)
             .await
@@ -174,10 +179,8 @@ impl OutboxRepository for SeaStore {
     }
 
     async fn pending_for(&self, license: &str) -> PortResult<Vec<Push>> {
-        outbox_push::Entity::find()
+        pending_in_order()
             .filter(outbox_push::Column::License.eq(license))
-            .filter(outbox_push::Column::State.eq(PushState::Pending.name()))
-            .order_by_asc(outbox_push::Column::Id)
             .all(&self.db)
             .await
             .map_err(port_err)?
