@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p license-platform --bench platform`; environment: `BENCH_LICENSES`
 //! (default 1000000), `BENCH_DB_URL` (default: SQLite in a fresh temporary directory),
-//! `BENCH_CONCURRENCY` (64), `BENCH_SECONDS` (10).
+//! `BENCH_CONCURRENCY` (64), `BENCH_SECONDS` (10), `BENCH_KEEP_DIR` (reuse an SQLite library
+//! between runs).
 #![allow(missing_docs)]
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use license_core::context::RawCallContext;
-use license_core::ports::{LicenseFilter, SystemClock};
+use license_core::ports::{LicenseFilter, LicenseRepository, SystemClock};
 use license_core::service::*;
 use license_core::{LicenseService, Role};
 use license_file::{NodeKey, OfdEngine, TrustStore};
@@ -113,13 +114,23 @@ async fn run() {
     let n: u64 = env("BENCH_LICENSES", 1_000_000);
     let concurrency: usize = env("BENCH_CONCURRENCY", 64);
     let seconds: u64 = env("BENCH_SECONDS", 10);
-    let dir = std::env::temp_dir().join(format!("platform-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    // BENCH_KEEP_DIR: a directory kept between runs; its SQLite library is reused when it
+    // already holds the licenses (repeat the query runs without re-importing).
+    let kept = std::env::var_os("BENCH_KEEP_DIR").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("platform-bench-{}", std::process::id()))
+    });
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let store = match std::env::var("BENCH_DB_URL") {
         Ok(url) => SeaStore::connect(&url, 16).await.unwrap(),
         Err(_) => SeaStore::sqlite_in(&dir).await.unwrap(),
     };
-    store.reset().await.unwrap();
+    let reuse = kept.is_some() && store.count().await.unwrap_or(0) >= n;
+    if !reuse {
+        store.reset().await.unwrap();
+    }
     println!(
         "backend: {:?}, licenses: {n}, concurrency: {concurrency}",
         store.backend()
@@ -145,7 +156,7 @@ async fn run() {
     let started = Instant::now();
     let chunk = 50_000u64;
     let mut imported = 0;
-    let mut start = 0;
+    let mut start = if reuse { n } else { 0 };
     while start < n {
         let end = (start + chunk).min(n);
         let text: String = (start..end).map(|i| import_line(i) + "\n").collect();
@@ -165,13 +176,15 @@ async fn run() {
     );
 
     // 2. A token and some identifiers.
-    platform.add_client("bench", "bench-secret").await.unwrap();
-    let mut acct = platform
-        .create_account("bench", "bench-password", Role::ALL.to_vec(), vec![], None)
-        .await
-        .unwrap();
-    acct.holder_search_per_minute = Some(u32::MAX);
-    platform.update_account(&acct).await.unwrap();
+    if !reuse {
+        platform.add_client("bench", "bench-secret").await.unwrap();
+        let mut acct = platform
+            .create_account("bench", "bench-password", Role::ALL.to_vec(), vec![], None)
+            .await
+            .unwrap();
+        acct.holder_search_per_minute = Some(u32::MAX);
+        platform.update_account(&acct).await.unwrap();
+    }
     let token = platform
         .issue_token(
             &Caller::default(),
@@ -291,5 +304,7 @@ async fn run() {
     );
     drop(platform);
     task.finish().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -35,14 +35,20 @@ pub(crate) fn bounded(n: u64) -> u64 {
 /// Rows per multi-row insert (SQLite allows 32 766 bound values; a license row binds 23).
 const BATCH_ROWS: usize = 500;
 
-/// Splits rows into chunks of a few fixed sizes, so multi-row statements repeat and the
-/// driver's prepared-statement cache serves them (a new row count is a new statement).
+/// Splits rows into few chunks whose sizes repeat, so multi-row statements are few per batch
+/// and the driver's prepared-statement cache serves them (a new row count is a new
+/// statement): chunks of 256, 128, 64 or 32 rows while that many are left, then one chunk of
+/// the exact rest (under 32). At most 35 distinct sizes; a batch under 32 rows is one
+/// statement.
 fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
-    const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+    const SIZES: [usize; 4] = [256, 128, 64, 32];
     let mut out = Vec::new();
     let mut rest = rows;
     while !rest.is_empty() {
-        let size = SIZES.into_iter().find(|&s| s <= rest.len()).unwrap_or(1);
+        let size = SIZES
+            .into_iter()
+            .find(|&s| s <= rest.len())
+            .unwrap_or(rest.len());
         let (head, tail) = rest.split_at(size);
         out.push(head);
         rest = tail;
@@ -90,7 +96,7 @@ impl LicenseRepository for SeaStore {
         for chunk in licenses.chunks(BATCH_ROWS) {
             let txn = self.db.begin().await.map_err(port_err)?;
             let batch = license::Entity::insert_many(chunk.iter().map(license_to))
-                .exec(&txn)
+                .exec_without_returning(&txn)
                 .await;
             match batch {
                 Ok(_) => {
@@ -604,13 +610,13 @@ impl AuditStore for SeaStore {
         let txn = self.db.begin().await.map_err(port_err)?;
         for chunk in fixed_chunks(&rows) {
             audit_event::Entity::insert_many(chunk.to_vec())
-                .exec(&txn)
+                .exec_without_returning(&txn)
                 .await
                 .map_err(port_err)?;
         }
         for chunk in fixed_chunks(&links) {
             audit_license::Entity::insert_many(chunk.to_vec())
-                .exec(&txn)
+                .exec_without_returning(&txn)
                 .await
                 .map_err(port_err)?;
         }
@@ -661,5 +667,31 @@ impl AuditStore for SeaStore {
                 .map(audit_from)
                 .collect::<PortResult<_>>()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed_chunks;
+
+    #[test]
+    fn chunks_are_few_and_of_repeating_sizes() {
+        let sizes = |n: usize| -> Vec<usize> {
+            let rows: Vec<usize> = (0..n).collect();
+            let chunks = fixed_chunks(&rows);
+            assert_eq!(chunks.concat(), rows, "every row once, in order");
+            chunks.iter().map(|c| c.len()).collect()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), vec![1]);
+        assert_eq!(sizes(31), vec![31]);
+        assert_eq!(sizes(32), vec![32]);
+        assert_eq!(sizes(100), vec![64, 32, 4]);
+        assert_eq!(sizes(512), vec![256, 256]);
+        let mut distinct = std::collections::BTreeSet::new();
+        for n in 0..2000 {
+            distinct.extend(sizes(n));
+        }
+        assert_eq!(distinct.len(), 35);
     }
 }

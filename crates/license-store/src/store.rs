@@ -1,9 +1,10 @@
 //! Connecting, migrating, and mapping database errors.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use license_core::ports::PortError;
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 
@@ -49,6 +50,44 @@ pub enum StoreError {
 pub struct SeaStore {
     pub(crate) db: DatabaseConnection,
     backend: Backend,
+    /// SQLite: stops the background checkpointer when the last clone of the store is gone.
+    _checkpointer: Option<Arc<Checkpointer>>,
+}
+
+/// WAL frames after which a committing SQLite connection checkpoints by itself — a safety net
+/// only: the background checkpointer keeps the log far shorter.
+const WAL_AUTOCHECKPOINT_PAGES: &str = "16000";
+/// How often the background checkpointer copies the SQLite write-ahead log into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The background checkpointer of an SQLite store; dropping it stops the task.
+#[derive(Debug)]
+struct Checkpointer {
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Checkpointer {
+    /// Copies the log into the database every [`CHECKPOINT_EVERY`] (`PASSIVE`: never waits
+    /// for readers or writers), so commits — the audit log's above all — do not stop to
+    /// checkpoint (and fsync) themselves.
+    fn start(db: DatabaseConnection) -> Self {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = tick.tick() => {
+                        if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                            tracing::warn!(error = %e, "SQLite checkpoint failed");
+                        }
+                    }
+                }
+            }
+        });
+        Checkpointer { _stop: stop }
+    }
 }
 
 /// Maps a database error to a port error; unique violations are conflicts.
@@ -73,6 +112,15 @@ impl SeaStore {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
+        if backend == Backend::Sqlite {
+            // An embedded database cannot drop a connection: no ping on checkout (it would be
+            // a second round trip to the connection's worker thread for every statement).
+            opts.test_before_acquire(false);
+        } else {
+            // A server may drop idle connections: ping only those idle for a while, not every
+            // checkout (a network round trip per statement otherwise).
+            opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
+        }
         #[cfg(feature = "sqlite")]
         if backend == Backend::Sqlite {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -86,11 +134,21 @@ impl SeaStore {
                     // the operating system caches the rest of the file.
                     .pragma("cache_size", "-8192")
                     .pragma("temp_store", "memory")
+                    .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+                    // Room for the audit log's multi-row inserts (35 sizes per table) beside
+                    // every other statement.
+                    .statement_cache_capacity(256)
             });
         }
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
-        Ok(SeaStore { db, backend })
+        let checkpointer =
+            (backend == Backend::Sqlite).then(|| Arc::new(Checkpointer::start(db.clone())));
+        Ok(SeaStore {
+            db,
+            backend,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// An SQLite store in a file under `dir` (the embedded default).
