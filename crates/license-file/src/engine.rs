@@ -44,6 +44,11 @@ struct Inner {
     signer: SealSigner,
     trust: TrustStore,
     qr_prefix: String,
+    /// Document jobs running at once: as many as the machine has cores. Rendering and signing
+    /// are CPU-bound, so more at once only queue for the cores while each holds its page
+    /// images in memory (a burst of downloads would otherwise take one blocking thread and
+    /// tens of MiB each).
+    jobs: tokio::sync::Semaphore,
 }
 
 impl OfdEngine {
@@ -72,6 +77,9 @@ impl OfdEngine {
                 signer: SealSigner::new(key, seal_name)?,
                 trust,
                 qr_prefix: qr_prefix.into(),
+                jobs: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+                ),
             }),
         })
     }
@@ -169,16 +177,26 @@ fn port(e: FileError) -> PortError {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, FileError> + Send + 'static,
-) -> PortResult<T> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle
-            .spawn_blocking(f)
+impl OfdEngine {
+    /// Runs a document job off the async threads, at most one per core at a time.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T, FileError> + Send + 'static,
+    ) -> PortResult<T> {
+        let _permit = self
+            .inner
+            .jobs
+            .acquire()
             .await
-            .map_err(|e| PortError::Unavailable(format!("document task failed: {e}")))?
-            .map_err(port),
-        Err(_) => f().map_err(port),
+            .map_err(|_| PortError::Unavailable("the document engine is closed".into()))?;
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(f)
+                .await
+                .map_err(|e| PortError::Unavailable(format!("document task failed: {e}")))?
+                .map_err(port),
+            Err(_) => f().map_err(port),
+        }
     }
 }
 
@@ -187,26 +205,28 @@ impl DocumentEngine for OfdEngine {
     async fn issue(&self, license: &License) -> PortResult<Vec<u8>> {
         let doc = self.document(license);
         let engine = self.clone();
-        blocking(move || engine.issue_document(&doc, Utc::now())).await
+        self.blocking(move || engine.issue_document(&doc, Utc::now()))
+            .await
     }
 
     async fn annotate(&self, ofd: &[u8], annotation: &Annotation) -> PortResult<Vec<u8>> {
         let (engine, bytes, facts) = (self.clone(), ofd.to_vec(), CopyFacts::from(annotation));
-        blocking(move || engine.annotate_bytes(&bytes, &facts)).await
+        self.blocking(move || engine.annotate_bytes(&bytes, &facts))
+            .await
     }
 
     async fn verify(&self, ofd: &[u8]) -> PortResult<FileCheck> {
         let (engine, bytes) = (self.clone(), ofd.to_vec());
-        blocking(move || engine.check(&bytes)).await
+        self.blocking(move || engine.check(&bytes)).await
     }
 
     async fn render_pdf(&self, license: &License) -> PortResult<Vec<u8>> {
         let (engine, doc) = (self.clone(), self.document(license));
-        blocking(move || engine.pdf(&doc)).await
+        self.blocking(move || engine.pdf(&doc)).await
     }
 
     async fn render_page_images(&self, license: &License) -> PortResult<Vec<Vec<u8>>> {
         let (engine, doc) = (self.clone(), self.document(license));
-        blocking(move || engine.page_images(&doc)).await
+        self.blocking(move || engine.page_images(&doc)).await
     }
 }

@@ -8,6 +8,11 @@
 //! between runs).
 #![allow(missing_docs)]
 
+/// The allocator `licensed` uses (SQLite's worker threads allocate and free page buffers all
+/// the time); embedders should choose it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -13,6 +13,12 @@ use clap::{Parser, Subcommand};
 use license_core::{CertIdentifier, CheckPolicy};
 pub use settings::Settings;
 
+/// mimalloc rather than the system allocator: SQLite's worker threads (one per pooled
+/// connection) allocate and free page buffers all the time, and glibc's arenas spent a fifth of
+/// the CPU on it under load (the platform bench: +19 % look-ups, +10 % ShareQueryCertInfo).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "licensed",

@@ -255,8 +255,18 @@ pub(crate) fn audit_to(e: &AuditEvent, event_key: String) -> audit_event::Active
         licenses: Set(Value::Array(
             e.licenses.iter().cloned().map(Value::String).collect(),
         )),
+        license: Set(single_license(e).map(str::to_owned)),
         holder_code: Set(e.holder_code.clone()),
         latency_us: Set(i64::try_from(e.latency_us).unwrap_or(i64::MAX)),
+    }
+}
+
+/// The one license an event touched, kept on its own row; `None` when it touched none or
+/// several (those link through `audit_licenses`).
+pub(crate) fn single_license(e: &AuditEvent) -> Option<&str> {
+    match e.licenses.as_slice() {
+        [one] => Some(one),
+        _ => None,
     }
 }
 

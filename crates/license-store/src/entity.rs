@@ -291,8 +291,11 @@ pub mod audit_event {
         pub context: Option<Json>,
         /// Operator details, JSON.
         pub operator: Option<Json>,
-        /// Identifiers touched, JSON array (indexed through `audit_licenses`).
+        /// Identifiers touched, JSON array (indexed by `license` or through `audit_licenses`).
         pub licenses: Json,
+        /// The identifier when the call touched exactly one license (indexed); calls of several
+        /// licenses link each through `audit_licenses` instead.
+        pub license: Option<String>,
         /// Holder code (indexed).
         pub holder_code: Option<String>,
         /// Microseconds.

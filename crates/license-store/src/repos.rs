@@ -18,7 +18,8 @@ use sea_orm::{
 };
 
 use crate::convert::{
-    account_from, account_to, audit_from, audit_to, license_from, license_to, token_from,
+    account_from, account_to, audit_from, audit_to, license_from, license_to, single_license,
+    token_from,
 };
 use crate::entity::{
     account, audit_event, audit_license, cert_type_setting, download_grant, license, license_file,
@@ -78,6 +79,38 @@ impl SeaStore {
             .map_err(port_err)?
             .map(license_from)
             .transpose()
+    }
+
+    /// Writes audit rows and their license links atomically: one statement when the rows fit
+    /// one and there are no links (atomic on its own: no BEGIN and COMMIT round trips), else
+    /// a transaction.
+    async fn insert_audit(
+        &self,
+        rows: &[audit_event::ActiveModel],
+        links: &[audit_license::ActiveModel],
+    ) -> PortResult<()> {
+        let event_chunks = fixed_chunks(rows);
+        if let ([only], true) = (event_chunks.as_slice(), links.is_empty()) {
+            return audit_event::Entity::insert_many(only.to_vec())
+                .exec_without_returning(&self.db)
+                .await
+                .map(drop)
+                .map_err(port_err);
+        }
+        let txn = self.db.begin().await.map_err(port_err)?;
+        for chunk in event_chunks {
+            audit_event::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await
+                .map_err(port_err)?;
+        }
+        for chunk in fixed_chunks(links) {
+            audit_license::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await
+                .map_err(port_err)?;
+        }
+        txn.commit().await.map_err(port_err)
     }
 }
 
@@ -596,9 +629,11 @@ impl AuditStore for SeaStore {
             .zip(&keys)
             .map(|(e, k)| audit_to(e, k.clone()))
             .collect();
+        // Only calls of several licenses need link rows; one license rides on its event.
         let links: Vec<audit_license::ActiveModel> = events
             .iter()
             .zip(&keys)
+            .filter(|(e, _)| single_license(e).is_none())
             .flat_map(|(e, k)| {
                 e.licenses.iter().map(|l| audit_license::ActiveModel {
                     id: NotSet,
@@ -607,20 +642,7 @@ impl AuditStore for SeaStore {
                 })
             })
             .collect();
-        let txn = self.db.begin().await.map_err(port_err)?;
-        for chunk in fixed_chunks(&rows) {
-            audit_event::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(&txn)
-                .await
-                .map_err(port_err)?;
-        }
-        for chunk in fixed_chunks(&links) {
-            audit_license::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(&txn)
-                .await
-                .map_err(port_err)?;
-        }
-        txn.commit().await.map_err(port_err)
+        self.insert_audit(&rows, &links).await
     }
 
     async fn query(&self, q: &AuditQuery) -> PortResult<Page<AuditEvent>> {
@@ -642,13 +664,17 @@ impl AuditStore for SeaStore {
         }
         if let Some(v) = &q.license {
             s = s.filter(
-                audit_event::Column::EventKey.in_subquery(
-                    Query::select()
-                        .column(audit_license::Column::EventKey)
-                        .from(audit_license::Entity)
-                        .and_where(audit_license::Column::Identifier.eq(v.as_str()))
-                        .to_owned(),
-                ),
+                Condition::any()
+                    .add(audit_event::Column::License.eq(v.as_str()))
+                    .add(
+                        audit_event::Column::EventKey.in_subquery(
+                            Query::select()
+                                .column(audit_license::Column::EventKey)
+                                .from(audit_license::Entity)
+                                .and_where(audit_license::Column::Identifier.eq(v.as_str()))
+                                .to_owned(),
+                        ),
+                    ),
             );
         }
         let total = s.clone().count(&self.db).await.map_err(port_err)?;

@@ -467,6 +467,28 @@ async fn audit(s: &SeaStore) {
         .await
         .unwrap();
     assert!(beyond.items.is_empty());
+    // A batch whose calls each touched one license (one statement, no link rows) is found
+    // by license like the rest.
+    s.append(&[
+        event(5, "c", Interface::ShareQueryCertInfo, vec!["L3"], None),
+        event(6, "c", Interface::ShareDownloadUrl, vec!["L1"], None),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.license = Some("L3".into())))
+            .await
+            .unwrap()),
+        ["req-5"]
+    );
+    assert_eq!(
+        ids(s
+            .query(&q(|q| q.license = Some("L1".into())))
+            .await
+            .unwrap()),
+        ["req-6", "req-2", "req-1"]
+    );
 }
 
 fn push(op: license_core::service::CollectOperation, l: &License, at: i64) -> NewPush {
