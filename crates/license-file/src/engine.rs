@@ -230,3 +230,47 @@ impl DocumentEngine for OfdEngine {
         self.blocking(move || engine.page_images(&doc)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn document_jobs_run_at_most_one_per_core() {
+        let engine = OfdEngine::new(
+            NodeKey::generate("测试", "枣庄市").unwrap(),
+            "测试章",
+            TrustStore::default(),
+            "http://127.0.0.1/v/",
+        )
+        .unwrap();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let mut jobs = tokio::task::JoinSet::new();
+        for _ in 0..cores * 3 {
+            let (engine, running, most) = (engine.clone(), running.clone(), most.clone());
+            jobs.spawn(async move {
+                engine
+                    .blocking(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(30));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            });
+        }
+        while let Some(r) = jobs.join_next().await {
+            r.unwrap().unwrap();
+        }
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            cores,
+            "as many as cores, never more"
+        );
+    }
+}
