@@ -6,6 +6,9 @@ use std::sync::Arc;
 use license_core::ports::{AuditEvent, AuditStore, PortError, PortResult};
 use tokio::sync::{mpsc, oneshot};
 
+/// A commit this slow is logged (a warning): every call in its batch waited for it.
+const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 type Pending = (AuditEvent, oneshot::Sender<PortResult<()>>);
 
 /// Hands events to a background committer and waits for their commit.
@@ -43,7 +46,17 @@ impl AuditWriter {
                     }
                 }
                 let events: Vec<AuditEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
+                let started = std::time::Instant::now();
                 let result = store.append(&events).await;
+                let took = started.elapsed();
+                if took >= SLOW_COMMIT {
+                    // Every caller in the batch waited this long for its answer.
+                    tracing::warn!(
+                        events = events.len(),
+                        ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+                        "slow audit commit"
+                    );
+                }
                 for (_, done) in batch.drain(..) {
                     let _ = done.send(result.clone());
                 }
