@@ -698,3 +698,124 @@ async fn postgres() {
 async fn mysql() {
     external("LICENSE_TEST_MYSQL_URL").await;
 }
+
+/// On SQLite the audit log lives in its own file beside the library (migration
+/// `m20261127_000004_audit_file`): a library made before the move has its audit rows moved
+/// there on the next start, links included, and new events land there too.
+#[tokio::test]
+async fn sqlite_audit_log_in_its_own_file() {
+    use license_store::entity::{audit_event, audit_license};
+    use license_store::migration::Migrator;
+    use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait, Statement};
+    use sea_orm_migration::MigratorTrait;
+
+    let dir = std::env::temp_dir().join(format!("store-audit-file-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = |file: &str| format!("sqlite://{}?mode=rwc", dir.join(file).display());
+    let tables = |db: &sea_orm::DatabaseConnection| {
+        let db = db.clone();
+        async move {
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'audit%' ORDER BY name",
+                ))
+                .await
+                .unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String>("", "name").unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // The layout before the move: everything in one file, with one call of two licenses.
+    let old = Database::connect(url("licensed.sqlite3")).await.unwrap();
+    Migrator::up(&old, Some(3)).await.unwrap();
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        event_key: Set("0190aaaa000070008000000000000001".into()),
+        at: Set(t(10)),
+        request_id: Set("old-1".into()),
+        interface: Set(Interface::ShareQueryCertInfoByHo.label().into()),
+        username: Set(Some("a".into())),
+        client_addr: Set(None),
+        code: Set(0),
+        context: Set(None),
+        operator: Set(None),
+        licenses: Set(serde_json::json!(["L1", "L2"])),
+        license: Set(None),
+        holder_code: Set(Some("H1".into())),
+        latency_us: Set(7),
+    })
+    .exec_without_returning(&old)
+    .await
+    .unwrap();
+    for l in ["L1", "L2"] {
+        audit_license::Entity::insert(audit_license::ActiveModel {
+            id: sea_orm::ActiveValue::NotSet,
+            event_key: Set("0190aaaa000070008000000000000001".into()),
+            identifier: Set(l.into()),
+        })
+        .exec_without_returning(&old)
+        .await
+        .unwrap();
+    }
+    assert_eq!(tables(&old).await, ["audit_events", "audit_licenses"]);
+    old.close().await.unwrap();
+
+    // The next start moves the audit log into its own file.
+    let s = SeaStore::sqlite_in(&dir).await.unwrap();
+    let found = |license: &str| AuditQuery {
+        license: Some(license.into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let moved = s.query(&found("L2")).await.unwrap();
+    assert_eq!(moved.total, 1);
+    assert_eq!(moved.items[0].request_id, "old-1");
+    assert_eq!(moved.items[0].licenses, ["L1", "L2"]);
+    s.append(&[AuditEvent {
+        at: t(20),
+        request_id: "new-1".into(),
+        interface: Interface::ShareQueryCertInfo,
+        username: Some("a".into()),
+        client_addr: None,
+        context: None,
+        operator: None,
+        code: ReturnCode::Success,
+        licenses: vec!["L1".into()],
+        holder_code: Some("H1".into()),
+        latency_us: 9,
+    }])
+    .await
+    .unwrap();
+    assert_eq!(s.query(&found("L1")).await.unwrap().total, 2);
+    drop(s);
+
+    // Each file on its own: the library has no audit tables, the audit file has both rows.
+    let main = Database::connect(url("licensed.sqlite3")).await.unwrap();
+    assert!(tables(&main).await.is_empty());
+    main.close().await.unwrap();
+    let audit = Database::connect(url("licensed-audit.sqlite3")).await.unwrap();
+    assert_eq!(tables(&audit).await, ["audit_events", "audit_licenses"]);
+    let n = audit
+        .query_one_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT count(*) AS n FROM audit_events",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(n, 2);
+    audit.close().await.unwrap();
+
+    // A reset empties both files.
+    let s = SeaStore::sqlite_in(&dir).await.unwrap();
+    s.reset().await.unwrap();
+    assert_eq!(s.query(&found("L1")).await.unwrap().total, 0);
+    drop(s);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
