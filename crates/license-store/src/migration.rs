@@ -1,7 +1,7 @@
 //! One backend-neutral migration set (sea-orm-migration's schema builder). On MariaDB/MySQL every
 //! table is `utf8mb4` so Chinese text round-trips.
 
-use sea_orm::{DatabaseBackend, Statement};
+use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -15,7 +15,6 @@ impl MigratorTrait for Migrator {
             Box::new(Initial),
             Box::new(Federation),
             Box::new(AuditLicense),
-            Box::new(AuditFile),
         ]
     }
 }
@@ -162,117 +161,6 @@ impl MigrationTrait for AuditLicense {
         )
         .await
     }
-}
-
-/// The schema an SQLite store attaches its audit log's own file as (`SeaStore::connect`).
-pub(crate) const AUDIT_SCHEMA: &str = "audit";
-
-/// The audit log's tables, moved together.
-pub(crate) const AUDIT_TABLES: [&str; 2] = ["audit_events", "audit_licenses"];
-
-/// On SQLite, the audit log moves into its own file, attached to every connection as
-/// [`AUDIT_SCHEMA`]: in WAL mode any commit to a file makes every other connection drop its page
-/// cache of that file at its next read, so with the audit log's steady commits beside them the
-/// licenses' pages were read again on every call. Queries name the tables unqualified, which
-/// SQLite resolves in the attached file once `main` no longer has them. A store without the
-/// attached file (in memory) keeps them in `main`; other backends are untouched.
-struct AuditFile;
-
-impl MigrationName for AuditFile {
-    fn name(&self) -> &str {
-        "m20261127_000004_audit_file"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for AuditFile {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if sqlite_audit_attached(m.get_connection()).await? {
-            for t in AUDIT_TABLES {
-                move_table(m, t, "main", AUDIT_SCHEMA).await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        if sqlite_audit_attached(m.get_connection()).await? {
-            for t in AUDIT_TABLES {
-                move_table(m, t, AUDIT_SCHEMA, "main").await?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Whether this is SQLite with the audit file attached.
-pub(crate) async fn sqlite_audit_attached<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Sqlite {
-        return Ok(false);
-    }
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Sqlite,
-            "SELECT count(*) AS n FROM pragma_database_list WHERE name = ?",
-            [AUDIT_SCHEMA.into()],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) > 0)
-}
-
-/// Moves an SQLite table with its indexes and rows from one attached schema to another: its
-/// definition as SQLite keeps it (`sqlite_master`, normalised: `CREATE TABLE "name" …`) is
-/// created in `to` unless a table of that name is there already, the rows are copied (without
-/// their row ids, so rows already in `to` are kept too), and the table is dropped from `from`.
-/// Only this crate's own table names and schema names reach the SQL text.
-async fn move_table(
-    m: &SchemaManager<'_>,
-    table: &'static str,
-    from: &'static str,
-    to: &'static str,
-) -> Result<(), DbErr> {
-    let db = m.get_connection();
-    let definitions = |schema: &'static str| {
-        Statement::from_sql_and_values(
-            DatabaseBackend::Sqlite,
-            format!(
-                r#"SELECT type, sql FROM "{schema}".sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type = 'index'"#
-            ),
-            [table.into()],
-        )
-    };
-    let source = db.query_all_raw(definitions(from)).await?;
-    if source.is_empty() {
-        return Ok(());
-    }
-    if db.query_all_raw(definitions(to)).await?.is_empty() {
-        for row in &source {
-            let sql: String = row.try_get("", "sql")?;
-            let qualified = ["CREATE TABLE ", "CREATE UNIQUE INDEX ", "CREATE INDEX "]
-                .iter()
-                .find_map(|p| sql.strip_prefix(p).map(|rest| format!(r#"{p}"{to}".{rest}"#)))
-                .ok_or_else(|| DbErr::Migration(format!("unexpected definition of {table}: {sql}")))?;
-            db.execute_unprepared(&qualified).await?;
-        }
-    }
-    let columns: Vec<String> = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Sqlite,
-            "SELECT name FROM pragma_table_info(?, ?) WHERE name <> 'id' ORDER BY cid",
-            [table.into(), from.into()],
-        ))
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String>("", "name").map(|c| format!(r#""{c}""#)))
-        .collect::<Result<_, _>>()?;
-    let columns = columns.join(", ");
-    db.execute_unprepared(&format!(
-        r#"INSERT INTO "{to}"."{table}" ({columns}) SELECT {columns} FROM "{from}"."{table}" ORDER BY id"#
-    ))
-    .await?;
-    db.execute_unprepared(&format!(r#"DROP TABLE "{from}"."{table}""#))
-        .await?;
-    Ok(())
 }
 
 /// Longest key-like string (identifiers, file numbers).

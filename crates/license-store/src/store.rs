@@ -97,62 +97,6 @@ impl Checkpointer {
     }
 }
 
-/// The file of an SQLite store's audit log beside its main file (`licensed.sqlite3` →
-/// `licensed-audit.sqlite3`), or none for a database in memory. Keeping the audit log's
-/// steady commits out of the main file keeps the licenses' pages cached (migration
-/// `m20261127_000004_audit_file`). Back up both files together.
-#[cfg(feature = "sqlite")]
-fn sqlite_audit_file(url: &str) -> Result<Option<String>, StoreError> {
-    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
-    use std::str::FromStr;
-    let opts = SqliteConnectOptions::from_str(url)
-        .map_err(|e| StoreError::Unsupported(format!("{url}: {e}")))?;
-    let main = opts.get_filename();
-    let name = main.to_string_lossy();
-    if name.is_empty() || name == ":memory:" || name.starts_with("file:") {
-        return Ok(None);
-    }
-    let stem = main
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let file = match main.extension() {
-        Some(ext) => format!("{stem}-audit.{}", ext.to_string_lossy()),
-        None => format!("{stem}-audit"),
-    };
-    Ok(Some(main.with_file_name(file).to_string_lossy().into_owned()))
-}
-
-/// Attaches the audit log's file as `migration::AUDIT_SCHEMA` (literal SQL: sqlx takes only
-/// static text; a test checks it against the constants).
-#[cfg(feature = "sqlite")]
-const ATTACH_AUDIT: &str = r#"ATTACH DATABASE ? AS "audit""#;
-
-/// The main file's settings for the audit file (`journal_size_limit` is
-/// [`WAL_SIZE_LIMIT_BYTES`]).
-#[cfg(feature = "sqlite")]
-const AUDIT_PRAGMAS: &str = r#"PRAGMA "audit".journal_mode = WAL;
-PRAGMA "audit".synchronous = NORMAL;
-PRAGMA "audit".cache_size = -8192;
-PRAGMA "audit".journal_size_limit = 67108864;"#;
-
-/// Attaches the audit log's file to a new SQLite connection with the main file's settings
-/// (the connect options' pragmas apply to `main` only).
-#[cfg(feature = "sqlite")]
-async fn attach_audit_file(
-    conn: &mut sea_orm::sqlx::SqliteConnection,
-    file: &str,
-) -> Result<(), sea_orm::sqlx::Error> {
-    sea_orm::sqlx::query(ATTACH_AUDIT)
-        .bind(file)
-        .execute(&mut *conn)
-        .await?;
-    sea_orm::sqlx::raw_sql(AUDIT_PRAGMAS)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// Maps a database error to a port error; unique violations are conflicts.
 pub(crate) fn port_err(e: DbErr) -> PortError {
     match e.sql_err() {
@@ -170,7 +114,7 @@ impl SeaStore {
         if backend == Backend::MySql && url.starts_with("mariadb:") {
             url = url.replacen("mariadb:", "mysql:", 1);
         }
-        let mut opts = ConnectOptions::new(url.clone());
+        let mut opts = ConnectOptions::new(url);
         opts.max_connections(max_connections.max(1))
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
@@ -187,15 +131,6 @@ impl SeaStore {
         #[cfg(feature = "sqlite")]
         if backend == Backend::Sqlite {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            if let Some(audit) = sqlite_audit_file(&url)? {
-                opts.map_sqlx_sqlite_pool_opts(move |pool| {
-                    let audit = audit.clone();
-                    pool.after_connect(move |conn, _| {
-                        let audit = audit.clone();
-                        Box::pin(async move { attach_audit_file(conn, &audit).await })
-                    })
-                });
-            }
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -247,15 +182,6 @@ impl SeaStore {
 
     /// Drops and recreates every table (tests).
     pub async fn reset(&self) -> Result<(), StoreError> {
-        use crate::migration::{AUDIT_SCHEMA, AUDIT_TABLES, sqlite_audit_attached};
-        if sqlite_audit_attached(&self.db).await? {
-            // The migrator drops the tables of `main` only.
-            for t in AUDIT_TABLES {
-                self.db
-                    .execute_unprepared(&format!(r#"DROP TABLE IF EXISTS "{AUDIT_SCHEMA}"."{t}""#))
-                    .await?;
-            }
-        }
         Migrator::fresh(&self.db).await?;
         Ok(())
     }
@@ -263,32 +189,5 @@ impl SeaStore {
     /// The connection (for tools that need raw access, e.g. benchmarks' bulk setup).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
-    }
-}
-
-#[cfg(all(test, feature = "sqlite"))]
-mod tests {
-    use super::*;
-    use crate::migration::AUDIT_SCHEMA;
-
-    #[test]
-    fn the_audit_file_sits_beside_the_library() {
-        let file = |url| sqlite_audit_file(url).unwrap();
-        assert_eq!(
-            file("sqlite:///var/lib/licensed/licensed.sqlite3?mode=rwc").as_deref(),
-            Some("/var/lib/licensed/licensed-audit.sqlite3")
-        );
-        assert_eq!(file("sqlite://data/lib?mode=rwc").as_deref(), Some("data/lib-audit"));
-        assert_eq!(file("sqlite::memory:"), None);
-    }
-
-    #[test]
-    fn the_literal_sql_names_the_constants() {
-        let schema = format!(r#""{AUDIT_SCHEMA}""#);
-        assert!(ATTACH_AUDIT.ends_with(&format!("AS {schema}")));
-        for line in AUDIT_PRAGMAS.lines() {
-            assert!(line.starts_with(&format!("PRAGMA {schema}.")), "{line}");
-        }
-        assert!(AUDIT_PRAGMAS.contains(&format!("journal_size_limit = {WAL_SIZE_LIMIT_BYTES};")));
     }
 }
