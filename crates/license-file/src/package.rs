@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
+use std::sync::Arc;
 
 use zip::write::SimpleFileOptions;
 
@@ -34,11 +35,33 @@ impl Default for Limits {
 }
 
 /// The parts of an OFD package by normalised path (no leading `/`), in archive order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A package read from an archive remembers it: parts still as read are written back as their
+/// compressed bytes (no inflate–deflate round trip — most of the cost of an annotated copy,
+/// whose new parts are a few small XML files beside the original's).
+#[derive(Debug, Clone, Default)]
 pub struct Package {
     order: Vec<String>,
     parts: BTreeMap<String, Vec<u8>>,
+    /// The archive read, if any.
+    source: Option<Arc<[u8]>>,
+    /// Parts unchanged since read, with their entry index in `source`.
+    unchanged: BTreeMap<String, usize>,
 }
+
+/// Deflate level of parts written anew: 3 makes files within 2 % of the default level's (6)
+/// size at three quarters of the time (an issued license 20.7 KB vs 20.3 KB, its annotated
+/// copy 30.6 KB vs 29.9 KB; `cargo bench -p license-file`).
+const DEFLATE_LEVEL: i64 = 3;
+
+/// Packages are equal when their parts and order are, however they were made.
+impl PartialEq for Package {
+    fn eq(&self, other: &Self) -> bool {
+        self.order == other.order && self.parts == other.parts
+    }
+}
+
+impl Eq for Package {}
 
 /// Normalises a path inside the package: strips a leading `/` or `./`, resolves `.` and
 /// rejects `..` that would leave the root, backslashes, NUL and empty names.
@@ -122,17 +145,20 @@ impl Package {
             if package.parts.contains_key(&name) {
                 return Err(FileError::BadPath(format!("{name} appears twice")));
             }
-            package.insert(name, data);
+            package.insert(name.clone(), data);
+            package.unchanged.insert(name, i);
         }
         if !package.parts.contains_key("OFD.xml") {
             return Err(FileError::NotOfd("no OFD.xml entry".into()));
         }
+        package.source = Some(Arc::from(bytes));
         Ok(package)
     }
 
     /// Adds or replaces a part; new parts go last in archive order.
     pub fn insert(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
         let path = path.into();
+        self.unchanged.remove(&path);
         if self.parts.insert(path.clone(), bytes).is_none() {
             self.order.push(path);
         }
@@ -153,16 +179,30 @@ impl Package {
         self.order.iter().map(String::as_str)
     }
 
-    /// Writes the package as a ZIP, parts in archive order, deflated, with fixed timestamps so
-    /// the same parts always give the same bytes.
+    /// Writes the package as a ZIP, parts in archive order: parts unchanged since read as
+    /// their entries were (compressed bytes, checksum and time copied), the others deflated
+    /// with a fixed timestamp — so the same parts from the same source always give the same
+    /// bytes.
     pub fn write(&self) -> Result<Vec<u8>, FileError> {
+        let zip_err = |e: zip::result::ZipError| FileError::Internal(format!("zip: {e}"));
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let opts = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(DEFLATE_LEVEL))
             .last_modified_time(zip::DateTime::default());
+        let mut source = match &self.source {
+            Some(bytes) if !self.unchanged.is_empty() => {
+                Some(zip::ZipArchive::new(Cursor::new(&bytes[..])).map_err(zip_err)?)
+            }
+            _ => None,
+        };
         for path in &self.order {
-            w.start_file(path.as_str(), opts)
-                .map_err(|e| FileError::Internal(format!("zip: {e}")))?;
+            if let (Some(archive), Some(&index)) = (source.as_mut(), self.unchanged.get(path)) {
+                let entry = archive.by_index_raw(index).map_err(zip_err)?;
+                w.raw_copy_file_rename(entry, path).map_err(zip_err)?;
+                continue;
+            }
+            w.start_file(path.as_str(), opts).map_err(zip_err)?;
             w.write_all(&self.parts[path])
                 .map_err(|e| FileError::Internal(format!("zip: {e}")))?;
         }
@@ -216,6 +256,51 @@ mod tests {
         assert_eq!(a, b);
         let q = Package::read(&a, Limits::default()).unwrap();
         assert_eq!(q, p);
+    }
+
+    #[test]
+    fn parts_as_read_are_copied_and_changed_ones_written_anew() {
+        // Stored, not deflated: a copied entry keeps its method, a rewritten one is deflated.
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .last_modified_time(zip::DateTime::default());
+        for (name, body) in [("OFD.xml", "<ofd:OFD/>"), ("./Doc_0/Big.xml", "印")] {
+            w.start_file(name, stored).unwrap();
+            w.write_all(body.repeat(1000).as_bytes()).unwrap();
+        }
+        let original = w.finish().unwrap().into_inner();
+        let mut q = Package::read(&original, Limits::default()).unwrap();
+        q.insert("OFD.xml", b"<ofd:OFD changed=\"1\"/>".to_vec());
+        q.insert("Doc_0/New.xml", b"<new/>".to_vec());
+        let written = q.write().unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&written[..])).unwrap();
+        let method = |a: &mut zip::ZipArchive<_>, n: &str| a.by_name(n).unwrap().compression();
+        assert_eq!(
+            method(&mut archive, "Doc_0/Big.xml"),
+            zip::CompressionMethod::Stored
+        );
+        assert_eq!(
+            method(&mut archive, "OFD.xml"),
+            zip::CompressionMethod::Deflated
+        );
+        assert_eq!(
+            method(&mut archive, "Doc_0/New.xml"),
+            zip::CompressionMethod::Deflated
+        );
+        // Every part reads back as it is held, under its normalised name, in order.
+        let back = Package::read(&written, Limits::default()).unwrap();
+        assert_eq!(back, q);
+        assert_eq!(
+            back.get("Doc_0/Big.xml").unwrap(),
+            "印".repeat(1000).as_bytes()
+        );
+        assert_eq!(
+            back.paths().collect::<Vec<_>>(),
+            ["OFD.xml", "Doc_0/Big.xml", "Doc_0/New.xml"]
+        );
+        // And the same parts from the same source give the same bytes.
+        assert_eq!(q.write().unwrap(), written);
     }
 
     #[test]
