@@ -49,9 +49,7 @@ const XML_DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 fn num(v: f32) -> String {
     let thousandths = (f64::from(v) * 1000.0).round_ties_even();
     if !thousandths.is_finite() || thousandths.abs() >= 1e15 {
-        let s = format!("{v:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        return if s == "-0" { "0".into() } else { s.to_owned() };
+        return num_formatted(v);
     }
     // In range: |thousandths| < 1e15 is exact as an integer.
     let t = thousandths as i64;
@@ -63,6 +61,13 @@ fn num(v: f32) -> String {
         f if f % 10 == 0 => format!("{sign}{whole}.{:02}", f / 10),
         f => format!("{sign}{whole}.{f:03}"),
     }
+}
+
+/// [`num`] by float formatting: the definition, used out of the integer range.
+fn num_formatted(v: f32) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_owned() }
 }
 
 fn color(c: Rgb) -> String {
@@ -419,14 +424,7 @@ pub(crate) fn document_root(pkg: &Package) -> Result<(String, Element), FileErro
 
 #[cfg(test)]
 mod num_tests {
-    use super::num;
-
-    /// What `num` has always meant: `{:.3}`, trailing zeros and a bare `-0` trimmed.
-    fn reference(v: f32) -> String {
-        let s = format!("{v:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".into() } else { s.to_owned() }
-    }
+    use super::{num, num_formatted};
 
     #[test]
     fn agrees_with_formatting_to_three_decimals() {
@@ -463,7 +461,7 @@ mod num_tests {
             bits += 4099;
         }
         for v in values {
-            assert_eq!(num(v), reference(v), "{v:e}");
+            assert_eq!(num(v), num_formatted(v), "{v:e}");
         }
     }
 }
