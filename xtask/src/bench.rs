@@ -1,9 +1,9 @@
 //! `cargo xtask bench`: a load run of the real `licensed` binary (release build) with `wrk`
 //! (Debian's package): `ShareQueryCertInfo` (city, token check, committed audit) against a
 //! trivial axum JSON endpoint measured in the same run, then `ShareDownloadUrl` (annotated copy
-//! and grant) twice — the sample's first downloads, which make each license's own signed file
-//! on the way, then with every file made — with the server's peak RSS; `QueryCertInfo` over gRPC is driven by as many
-//! concurrent tonic clients as wrk has connections, on the same data in the same run, and — so
+//! and grant) in two passes — the first also makes the file of each sampled license never
+//! downloaded before, the second finds every file made — with the server's peak RSS;
+//! `QueryCertInfo` over gRPC is driven by as many concurrent tonic clients as wrk has connections, on the same data in the same run, and — so
 //! the comparison is not one of load drivers — REST is driven again the same way by as many
 //! concurrent Rust HTTP/1.1 clients (reqwest, keep-alive). The server's CPU time per call is
 //! reported for every run (from `/proc`), which no driver's own cost can skew.
@@ -562,8 +562,8 @@ pub fn main() -> Result<(), String> {
         cpu_per_call(c1, c2, r.rps, seconds),
         cpu_per_call(c2, c3, g.rps, seconds),
     );
-    // The first pass makes each sampled license's own signed file on its first download (once
-    // per license, then kept); the second measures what every later download costs: the
+    // The first pass makes the signed file of each sampled license never downloaded before
+    // (once per license, then kept); the second measures what every later download costs: the
     // annotated copy and its grant.
     println!("ShareDownloadUrl, 16 connections, {seconds} s (first pass)…");
     let l_first = wrk(&format!("{base}/"), &links, 16, seconds)?;
