@@ -3,9 +3,10 @@
 //! trivial axum JSON endpoint measured in the same run, then `ShareDownloadUrl` (annotated copy
 //! and grant) in two passes — the first also makes the file of each sampled license never
 //! downloaded before, the second finds every file made — with the server's peak RSS;
-//! `QueryCertInfo` over gRPC is driven by as many concurrent tonic clients as wrk has connections, on the same data in the same run, and — so
-//! the comparison is not one of load drivers — REST is driven again the same way by as many
-//! concurrent Rust HTTP/1.1 clients (reqwest, keep-alive). The server's CPU time per call is
+//! `QueryCertInfo` over gRPC is driven by as many concurrent tonic clients as wrk has
+//! connections, on the same data in the same run, and — so the comparison is not one of load
+//! drivers — REST is driven again the same way by as many concurrent Rust HTTP/1.1 clients
+//! (reqwest, keep-alive). The server's CPU time per call is
 //! reported for every run (from `/proc`), which no driver's own cost can skew.
 //!
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
