@@ -4,14 +4,16 @@
 //! and grant) in two passes — the first also makes the file of each sampled license never
 //! downloaded before, the second finds every file made — with the server's peak RSS;
 //! `QueryCertInfo` over gRPC is driven by as many concurrent tonic clients as wrk has
-//! connections, on the same data in the same run, and — so the comparison is not one of load
-//! drivers — REST is driven again the same way by as many concurrent Rust HTTP/1.1 clients
-//! (reqwest, keep-alive). The server's CPU time per call is
+//! connections — first each on its own connection, then sharing a few channels as gRPC clients
+//! do (HTTP/2 carries many calls on one connection) — on the same data in the same run, and —
+//! so the comparison is not one of load drivers — REST is driven again the same way by as many
+//! concurrent Rust HTTP/1.1 clients (reqwest, keep-alive). The server's CPU time per call is
 //! reported for every run (from `/proc`), which no driver's own cost can skew.
 //!
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
 //! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
-//! `BENCH_CONNECTIONS` (default 64), `BENCH_DIR` (default `/var/tmp/license-bench`).
+//! `BENCH_CONNECTIONS` (default 64), `BENCH_GRPC_CHANNELS` (default 4), `BENCH_DIR` (default
+//! `/var/tmp/license-bench`).
 //! The imported data directory is kept and reused while its license count is unchanged.
 
 use std::io::{BufRead, BufReader, Write};
@@ -206,13 +208,15 @@ where
     })
 }
 
-/// `clients` concurrent tonic clients, each its own HTTP/2 connection, calling
-/// `QueryCertInfo` for `seconds`.
+/// `clients` concurrent tonic clients calling `QueryCertInfo` for `seconds`: each on its own
+/// HTTP/2 connection (`channels` = `None`), or sharing `channels` connections — how gRPC is
+/// meant to be used, one channel carrying many concurrent calls.
 fn grpc_load(
     url: &str,
     token: &str,
     ids: &[String],
     clients: u32,
+    channels: Option<u32>,
     seconds: u32,
 ) -> Result<DriverResult, String> {
     use license_grpc::pb;
@@ -222,13 +226,27 @@ fn grpc_load(
     let ids = std::sync::Arc::new(ids.to_vec());
     let endpoint =
         tonic::transport::Endpoint::from_shared(url.to_owned()).map_err(|e| e.to_string())?;
+    // Made on first use: a channel needs the driver's runtime.
+    let shared = std::sync::OnceLock::<Vec<tonic::transport::Channel>>::new();
+    let next = std::sync::atomic::AtomicUsize::new(0);
     drive(
         clients,
         seconds,
-        // Each client its own connection (connected lazily, on its task).
+        // Connected lazily, on the client's task.
         || {
+            let channel = if channels.is_some() {
+                let shared = shared.get_or_init(|| {
+                    (0..channels.unwrap_or(1).max(1))
+                        .map(|_| endpoint.connect_lazy())
+                        .collect()
+                });
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                shared[i % shared.len()].clone()
+            } else {
+                endpoint.connect_lazy()
+            };
             Ok(pb::license_service_client::LicenseServiceClient::new(
-                endpoint.connect_lazy(),
+                channel,
             ))
         },
         move |mut client, i| {
@@ -446,6 +464,7 @@ pub fn main() -> Result<(), String> {
     let n: u64 = env("BENCH_LICENSES", 1_000_000);
     let seconds: u32 = env("BENCH_SECONDS", 20);
     let connections: u32 = env("BENCH_CONNECTIONS", 64);
+    let grpc_channels: u32 = env("BENCH_GRPC_CHANNELS", 4);
     let db = std::env::var("BENCH_DB_URL").ok();
     let root: PathBuf = env("BENCH_DIR", PathBuf::from("/var/tmp/license-bench"));
     let backend = db
@@ -556,12 +575,25 @@ pub fn main() -> Result<(), String> {
     )?;
     let c2 = cpu_seconds(pid);
     println!("QueryCertInfo over gRPC, {connections} tonic clients, {seconds} s…");
-    let g = grpc_load(&grpc, &token, &ids, connections, seconds)?;
+    let g = grpc_load(&grpc, &token, &ids, connections, None, seconds)?;
     let c3 = cpu_seconds(pid);
-    let (q_cpu, r_cpu, g_cpu) = (
+    println!(
+        "QueryCertInfo over gRPC, {connections} tonic clients sharing {grpc_channels} channels, {seconds} s…"
+    );
+    let gs = grpc_load(
+        &grpc,
+        &token,
+        &ids,
+        connections,
+        Some(grpc_channels),
+        seconds,
+    )?;
+    let c4 = cpu_seconds(pid);
+    let (q_cpu, r_cpu, g_cpu, gs_cpu) = (
         cpu_per_call(c0, c1, q.rps, seconds),
         cpu_per_call(c1, c2, r.rps, seconds),
         cpu_per_call(c2, c3, g.rps, seconds),
+        cpu_per_call(c3, c4, gs.rps, seconds),
     );
     // The first pass makes the signed file of each sampled license never downloaded before
     // (once per license, then kept); the second measures what every later download costs: the
@@ -593,15 +625,24 @@ pub fn main() -> Result<(), String> {
         "ShareQueryCertInfo (Rust HTTP/1.1 clients): {:.0} req/s, p99 {:.2} ms, failures {}, server CPU {r_cpu:.0} µs/call",
         r.rps, r.p99_ms, r.failures
     );
-    println!(
-        "QueryCertInfo over gRPC (tonic clients): {:.0} req/s ({:.2}x REST by the same kind of driver, {:.2}x REST by wrk), p99 {:.2} ms, failures {}, server CPU {g_cpu:.0} µs/call ({:.2}x REST's)",
-        g.rps,
-        g.rps / r.rps,
-        g.rps / q.rps,
-        g.p99_ms,
-        g.failures,
-        if r_cpu > 0.0 { g_cpu / r_cpu } else { 0.0 }
-    );
+    for (label, g, cpu) in [
+        ("tonic clients, a connection each".to_owned(), &g, g_cpu),
+        (
+            format!("tonic clients sharing {grpc_channels} channels"),
+            &gs,
+            gs_cpu,
+        ),
+    ] {
+        println!(
+            "QueryCertInfo over gRPC ({label}): {:.0} req/s ({:.2}x REST by the same kind of driver, {:.2}x REST by wrk), p99 {:.2} ms, failures {}, server CPU {cpu:.0} µs/call ({:.2}x REST's)",
+            g.rps,
+            g.rps / r.rps,
+            g.rps / q.rps,
+            g.p99_ms,
+            g.failures,
+            if r_cpu > 0.0 { cpu / r_cpu } else { 0.0 }
+        );
+    }
     println!(
         "ShareDownloadUrl, first pass (makes the file of each of the {} sampled licenses not downloaded in an earlier run): {:.0} req/s, p99 {:.2} ms, non-2xx {}",
         ids.len(),
