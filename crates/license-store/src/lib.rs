@@ -9,6 +9,7 @@ mod convert;
 pub mod entity;
 mod federation;
 pub mod files;
+mod lookup;
 pub mod migration;
 mod repos;
 mod store;

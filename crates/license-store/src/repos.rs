@@ -57,15 +57,6 @@ fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
     out
 }
 
-fn key_condition(key: &str) -> Condition {
-    let key = key.trim();
-    let upper = key.to_ascii_uppercase();
-    Condition::any()
-        .add(license::Column::Identifier.eq(upper))
-        .add(license::Column::FileNumber.eq(key))
-        .add(license::Column::ProvinceIdentifier.eq(key))
-}
-
 impl SeaStore {
     /// The one license matching a condition (every look-up key is unique).
     async fn one_license(
@@ -165,7 +156,7 @@ impl LicenseRepository for SeaStore {
     }
 
     async fn find_by_key(&self, key: &str) -> PortResult<Option<License>> {
-        self.one_license(key_condition(key)).await
+        self.lookups.find(key).await?.map(license_from).transpose()
     }
 
     async fn find_by_qr_token(&self, t: &str) -> PortResult<Option<License>> {

@@ -8,6 +8,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 
+use crate::lookup::KeyLookups;
 use crate::migration::Migrator;
 
 /// The database behind a store.
@@ -50,6 +51,8 @@ pub enum StoreError {
 pub struct SeaStore {
     pub(crate) db: DatabaseConnection,
     backend: Backend,
+    /// Look-ups by key, grouped into shared queries.
+    pub(crate) lookups: Arc<KeyLookups>,
     /// SQLite: stops the background checkpointer when the last clone of the store is gone.
     _checkpointer: Option<Arc<Checkpointer>>,
 }
@@ -153,6 +156,7 @@ impl SeaStore {
         let checkpointer =
             (backend == Backend::Sqlite).then(|| Arc::new(Checkpointer::start(db.clone())));
         Ok(SeaStore {
+            lookups: Arc::new(KeyLookups::start(db.clone())),
             db,
             backend,
             _checkpointer: checkpointer,

@@ -106,6 +106,22 @@ async fn licenses(s: &SeaStore) {
     );
     assert_eq!(LicenseRepository::count(s).await.unwrap(), 3);
 
+    // Many look-ups at once are grouped into shared queries: each still gets its own answer,
+    // by any of the three keys, in any case for identifiers, padded, or none.
+    let asks: Vec<(String, Option<&License>)> = (0..200)
+        .map(|i| match i % 5 {
+            0 => (a.identifier.as_str().to_owned(), Some(&a)),
+            1 => (c.identifier.as_str().to_ascii_lowercase(), Some(&c)),
+            2 => (format!(" {} ", legacy.file_number), Some(&legacy)),
+            3 => ("1.2.156.3005.2.PROVINCE.1".to_owned(), Some(&legacy)),
+            _ => (format!("missing-{i}"), None),
+        })
+        .collect();
+    let answers = futures_util::future::join_all(asks.iter().map(|(k, _)| s.find_by_key(k))).await;
+    for ((key, want), got) in asks.iter().zip(answers) {
+        assert_eq!(got.unwrap().as_ref(), *want, "{key}");
+    }
+
     let page = s
         .search_by_holder(&HolderSearch {
             holder_code: "11010519491231002X".into(),
