@@ -234,12 +234,9 @@ fn grpc_load(
         seconds,
         // Connected lazily, on the client's task.
         || {
-            let channel = if channels.is_some() {
-                let shared = shared.get_or_init(|| {
-                    (0..channels.unwrap_or(1).max(1))
-                        .map(|_| endpoint.connect_lazy())
-                        .collect()
-                });
+            let channel = if let Some(n) = channels {
+                let shared =
+                    shared.get_or_init(|| (0..n.max(1)).map(|_| endpoint.connect_lazy()).collect());
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 shared[i % shared.len()].clone()
             } else {
