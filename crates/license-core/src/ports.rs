@@ -468,6 +468,11 @@ pub struct AuditEvent {
     pub licenses: Vec<String>,
     /// Holder code searched or touched, for "who used my license".
     pub holder_code: Option<String>,
+    /// The call read its one license from this node's library, under `holder_code`. The
+    /// store then finds the event among that holder's: the library keeps every holder code a
+    /// license has had, so this stays true. `false` whenever unsure (the store then links the
+    /// event to its licenses explicitly, at a cost).
+    pub in_library: bool,
     /// Microseconds the call took.
     pub latency_us: u64,
 }

@@ -133,10 +133,13 @@ pub(crate) struct Call {
     pub(crate) operator: Option<OperatorDetails>,
     pub(crate) licenses: Vec<String>,
     pub(crate) holder_code: Option<String>,
+    /// The holder code of the first license touched, as the library held it.
+    library_holder: Option<String>,
 }
 
 impl Call {
-    /// Notes a license the call touched.
+    /// Notes a license the call read from this node's library (answers of the province
+    /// upstream are not touched).
     pub(crate) fn touch(&mut self, l: &License) {
         let id = l.identifier.to_string();
         if !self.licenses.contains(&id) {
@@ -145,6 +148,17 @@ impl Call {
         if self.holder_code.is_none() {
             self.holder_code = Some(l.holder_code.clone());
         }
+        if self.library_holder.is_none() {
+            self.library_holder = Some(l.holder_code.clone());
+        }
+    }
+
+    /// Whether the call touched one license, read from the library under the holder code
+    /// its event records ([`AuditEvent::in_library`]).
+    fn in_library(&self) -> bool {
+        self.licenses.len() == 1
+            && self.library_holder.is_some()
+            && self.library_holder == self.holder_code
     }
 }
 
@@ -221,6 +235,7 @@ impl Platform {
             operator: None,
             licenses: Vec::new(),
             holder_code: None,
+            library_holder: None,
         }
     }
 
@@ -238,6 +253,7 @@ impl Platform {
             Ok(_) => ReturnCode::Success,
             Err(e) => e.code,
         };
+        let in_library = call.in_library();
         let event = AuditEvent {
             at: call.at,
             request_id: call.request_id.clone(),
@@ -249,6 +265,7 @@ impl Platform {
             code,
             licenses: call.licenses,
             holder_code: call.holder_code,
+            in_library,
             latency_us: u64::try_from(call.started.elapsed().as_micros()).unwrap_or(u64::MAX),
         };
         if let Err(e) = self.audit.record(event).await {

@@ -257,6 +257,7 @@ pub(crate) fn audit_to(e: &AuditEvent, event_key: String) -> audit_event::Active
         )),
         license: Set(single_license(e).map(str::to_owned)),
         holder_code: Set(e.holder_code.clone()),
+        in_library: Set(e.in_library),
         latency_us: Set(i64::try_from(e.latency_us).unwrap_or(i64::MAX)),
     }
 }
@@ -292,6 +293,7 @@ pub(crate) fn audit_from(m: audit_event::Model) -> PortResult<AuditEvent> {
             _ => Vec::new(),
         },
         holder_code: m.holder_code,
+        in_library: m.in_library,
         latency_us: u64::try_from(m.latency_us).unwrap_or(0),
     })
 }

@@ -291,13 +291,16 @@ pub mod audit_event {
         pub context: Option<Json>,
         /// Operator details, JSON.
         pub operator: Option<Json>,
-        /// Identifiers touched, JSON array (indexed by `license` or through `audit_licenses`).
+        /// Identifiers touched, JSON array (found through `license` or `audit_licenses`).
         pub licenses: Json,
-        /// The identifier when the call touched exactly one license (indexed); calls of several
-        /// licenses link each through `audit_licenses` instead.
+        /// The identifier when the call touched exactly one license: found with the holder
+        /// code (`audit_links` in this crate); calls of several licenses link each through
+        /// `audit_licenses` instead.
         pub license: Option<String>,
         /// Holder code (indexed).
         pub holder_code: Option<String>,
+        /// The call read its one license from the library under `holder_code`.
+        pub in_library: bool,
         /// Microseconds.
         pub latency_us: i64,
     }
@@ -326,6 +329,31 @@ pub mod cert_type_setting {
         pub published: bool,
         /// Required verification fields, comma-separated.
         pub verify_fields: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `license_former_holders`: holder codes a stored license had before a change in place, so the
+/// audit log still finds its events under them.
+pub mod license_former_holder {
+    use sea_orm::entity::prelude::*;
+
+    /// One former holder code of one license.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "license_former_holders")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The license's identifier.
+        pub identifier: String,
+        /// A holder code it had.
+        pub holder_code: String,
     }
 
     /// No relations.

@@ -16,6 +16,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
+use crate::audit_links;
 use crate::convert::license_to;
 use crate::entity::{collected, license, license_file, outbox_push};
 use crate::repos::bounded;
@@ -99,6 +100,9 @@ async fn write_license(conn: &impl ConnectionTrait, w: LicenseWrite<'_>) -> Port
         LicenseWrite::Update(l) => {
             // One statement that writes: inside a transaction a read first would take a read
             // lock that SQLite cannot upgrade while another connection writes.
+            audit_links::keep_former_holder(conn, l.identifier.as_str(), &l.holder_code)
+                .await
+                .map_err(port_err)?;
             let mut am = license_to(l);
             am.id = NotSet;
             am.created_at = NotSet;

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit_links;
 mod convert;
 pub mod entity;
 mod federation;

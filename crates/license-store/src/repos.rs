@@ -11,12 +11,13 @@ use license_core::ports::{
 };
 use license_core::service::Page;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
 };
 
+use crate::audit_links;
 use crate::convert::{
     account_from, account_to, audit_from, audit_to, license_from, license_to, single_license,
     token_from,
@@ -151,7 +152,16 @@ impl LicenseRepository for SeaStore {
         let mut am = license_to(l);
         am.id = Set(row.id);
         am.created_at = Set(row.created_at);
-        am.update(&self.db).await.map_err(port_err)?;
+        if row.holder_code == l.holder_code {
+            am.update(&self.db).await.map_err(port_err)?;
+        } else {
+            let txn = self.db.begin().await.map_err(port_err)?;
+            audit_links::keep_former_holder(&txn, l.identifier.as_str(), &l.holder_code)
+                .await
+                .map_err(port_err)?;
+            am.update(&txn).await.map_err(port_err)?;
+            txn.commit().await.map_err(port_err)?;
+        }
         Ok(true)
     }
 
@@ -620,11 +630,12 @@ impl AuditStore for SeaStore {
             .zip(&keys)
             .map(|(e, k)| audit_to(e, k.clone()))
             .collect();
-        // Only calls of several licenses need link rows; one license rides on its event.
+        // Link rows only for events their holder code does not find (`audit_links`): calls
+        // of several licenses, or of one the library did not give under that holder code.
         let links: Vec<audit_license::ActiveModel> = events
             .iter()
             .zip(&keys)
-            .filter(|(e, _)| single_license(e).is_none())
+            .filter(|(e, _)| single_license(e).is_none() || !e.in_library)
             .flat_map(|(e, k)| {
                 e.licenses.iter().map(|l| audit_license::ActiveModel {
                     id: NotSet,
@@ -654,19 +665,7 @@ impl AuditStore for SeaStore {
             s = s.filter(audit_event::Column::HolderCode.eq(v.as_str()));
         }
         if let Some(v) = &q.license {
-            s = s.filter(
-                Condition::any()
-                    .add(audit_event::Column::License.eq(v.as_str()))
-                    .add(
-                        audit_event::Column::EventKey.in_subquery(
-                            Query::select()
-                                .column(audit_license::Column::EventKey)
-                                .from(audit_license::Entity)
-                                .and_where(audit_license::Column::Identifier.eq(v.as_str()))
-                                .to_owned(),
-                        ),
-                    ),
-            );
+            s = s.filter(audit_links::license_condition(v));
         }
         let total = s.clone().count(&self.db).await.map_err(port_err)?;
         let rows = s

@@ -374,6 +374,7 @@ async fn audit(s: &SeaStore) {
             code: ReturnCode::Success,
             licenses: licenses.into_iter().map(str::to_owned).collect(),
             holder_code: holder.map(str::to_owned),
+            in_library: false,
             latency_us: 120,
         };
     let events = vec![
@@ -483,8 +484,8 @@ async fn audit(s: &SeaStore) {
         .await
         .unwrap();
     assert!(beyond.items.is_empty());
-    // A batch whose calls each touched one license (one statement, no link rows) is found
-    // by license like the rest.
+    // A batch whose calls each touched one license the library does not hold is found by
+    // license like the rest.
     s.append(&[
         event(5, "c", Interface::ShareQueryCertInfo, vec!["L3"], None),
         event(6, "c", Interface::ShareDownloadUrl, vec!["L1"], None),
@@ -504,6 +505,129 @@ async fn audit(s: &SeaStore) {
             .await
             .unwrap()),
         ["req-6", "req-2", "req-1"]
+    );
+}
+
+/// A license's events are found through its holder code when the call read it from the
+/// library under that code (no link row: the hot path writes no random index entry), else by
+/// link rows — also after its holder code changes in place, and for events from before the
+/// license index went.
+async fn audit_by_license(s: &SeaStore) {
+    use license_store::entity::audit_license;
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let held = license("000777", "370402199001017777", "2024-01-02");
+    let id = held.identifier.to_string();
+    LicenseRepository::insert(s, &held).await.unwrap();
+    let event = |i: i64, holder: Option<&str>, in_library: bool| AuditEvent {
+        at: t(100 + i),
+        request_id: format!("own-{i}"),
+        interface: Interface::ShareQueryCertInfo,
+        username: Some("a".into()),
+        client_addr: None,
+        context: None,
+        operator: None,
+        code: ReturnCode::Success,
+        licenses: vec![id.clone()],
+        holder_code: holder.map(str::to_owned),
+        in_library,
+        latency_us: 1,
+    };
+    s.append(&[
+        event(1, Some("370402199001017777"), true),
+        event(2, Some("370402199001018888"), false),
+        event(3, None, false),
+    ])
+    .await
+    .unwrap();
+    let by_license = || async {
+        s.query(&AuditQuery {
+            license: Some(id.clone()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.request_id)
+        .collect::<Vec<_>>()
+    };
+    let links = || async {
+        audit_license::Entity::find()
+            .filter(audit_license::Column::Identifier.eq(id.as_str()))
+            .count(s.connection())
+            .await
+            .unwrap()
+    };
+    assert_eq!(by_license().await, ["own-3", "own-2", "own-1"]);
+    assert_eq!(
+        links().await,
+        2,
+        "the event the library gave under its holder code has no link"
+    );
+
+    // The holder code changes in place (a correction, or a province applying a push): the
+    // events under the old code are still found, with no link written.
+    let mut moved = held.clone();
+    moved.holder_code = "370402199001019999".into();
+    assert!(LicenseRepository::update(s, &moved).await.unwrap());
+    s.append(&[event(4, Some("370402199001019999"), true)])
+        .await
+        .unwrap();
+    assert_eq!(by_license().await, ["own-4", "own-3", "own-2", "own-1"]);
+    moved.holder_code = "370402199001016666".into();
+    s.enqueue(&[], &[LicenseWrite::Update(&moved)])
+        .await
+        .unwrap();
+    assert_eq!(by_license().await, ["own-4", "own-3", "own-2", "own-1"]);
+    assert_eq!(links().await, 2);
+    let holder = s
+        .query(&AuditQuery {
+            holder_code: Some("370402199001019999".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(holder.items.len(), 1);
+    assert_eq!(holder.items[0], event(4, Some("370402199001019999"), true));
+
+    // Events written while the license index existed: the migration that drops it links every
+    // event its holder code would not find.
+    use license_store::migration::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    Migrator::down(s.connection(), Some(1)).await.unwrap();
+    let legacy = Query::insert()
+        .into_table("audit_events")
+        .columns([
+            "event_key",
+            "at",
+            "request_id",
+            "interface",
+            "code",
+            "licenses",
+            "license",
+            "holder_code",
+            "latency_us",
+        ])
+        .values_panic([
+            "legacy-event".into(),
+            t(99).into(),
+            "legacy".into(),
+            Interface::ShareQueryCertInfo.label().into(),
+            0.into(),
+            serde_json::json!([id]).into(),
+            id.clone().into(),
+            "370402199001017777".into(),
+            1.into(),
+        ])
+        .to_owned();
+    s.connection().execute(&legacy).await.unwrap();
+    Migrator::up(s.connection(), None).await.unwrap();
+    assert_eq!(
+        by_license().await,
+        ["own-4", "own-3", "own-2", "own-1", "legacy"]
     );
 }
 
@@ -682,6 +806,7 @@ async fn contract(s: SeaStore) {
     accounts_clients_tokens(&s).await;
     grants_and_types(&s).await;
     audit(&s).await;
+    audit_by_license(&s).await;
     outbox(&s).await;
 }
 
