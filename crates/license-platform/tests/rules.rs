@@ -899,6 +899,18 @@ async fn scenarios(f: Fixture) {
         .await
         .unwrap();
     assert!(used.total >= 3, "who used this license: {}", used.total);
+    // A call that read its one license from the library says so: the store finds its event
+    // through the holder code's index and writes no link row for it.
+    let queried = used
+        .items
+        .iter()
+        .find(|e| e.interface == Interface::ShareQueryCertInfo && e.code == ReturnCode::Success)
+        .expect("a query of the revoked license");
+    assert!(queried.in_library);
+    assert_eq!(
+        queried.holder_code.as_deref(),
+        Some(revoked.holder_code.as_str())
+    );
     let failures = p
         .audit_log(&AuditQuery {
             interface: Some(Interface::Token),
@@ -935,6 +947,11 @@ async fn scenarios(f: Fixture) {
         "the misprint is stored corrected"
     );
     assert_eq!(searched.username.as_deref(), Some("hall"));
+    assert_eq!(
+        searched.in_library,
+        searched.licenses.len() == 1,
+        "a search's event rides on the holder index only when it found one license"
+    );
     let bad = p
         .audit_log(&AuditQuery {
             username: Some("hall".into()),
