@@ -156,9 +156,7 @@ impl Call {
     /// Whether the call touched one license, read from the library under the holder code
     /// its event records ([`AuditEvent::in_library`]).
     fn in_library(&self) -> bool {
-        self.licenses.len() == 1
-            && self.library_holder.is_some()
-            && self.library_holder == self.holder_code
+        self.licenses.len() == 1 && self.library_holder == self.holder_code
     }
 }
 

@@ -16,10 +16,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use crate::audit_links;
 use crate::convert::license_to;
 use crate::entity::{collected, license, license_file, outbox_push};
-use crate::repos::bounded;
+use crate::repos::{bounded, update_license};
 use crate::store::{SeaStore, port_err};
 
 fn corrupt(what: String) -> PortError {
@@ -98,21 +97,7 @@ async fn write_license(conn: &impl ConnectionTrait, w: LicenseWrite<'_>) -> Port
                 .map_err(port_err)?;
         }
         LicenseWrite::Update(l) => {
-            // One statement that writes: inside a transaction a read first would take a read
-            // lock that SQLite cannot upgrade while another connection writes.
-            audit_links::keep_former_holder(conn, l.identifier.as_str(), &l.holder_code)
-                .await
-                .map_err(port_err)?;
-            let mut am = license_to(l);
-            am.id = NotSet;
-            am.created_at = NotSet;
-            let r = license::Entity::update_many()
-                .set(am)
-                .filter(license::Column::Identifier.eq(l.identifier.as_str()))
-                .exec(conn)
-                .await
-                .map_err(port_err)?;
-            if r.rows_affected == 0 {
+            if !update_license(conn, l).await? {
                 return Err(PortError::Conflict(format!(
                     "license {} is not stored",
                     l.identifier

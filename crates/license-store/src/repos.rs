@@ -13,8 +13,8 @@ use license_core::service::Page;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::audit_links;
@@ -56,6 +56,27 @@ fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
         rest = tail;
     }
     out
+}
+
+/// Replaces the stored license with `l`'s identifier by `l` on `conn` (inside the caller's
+/// transaction), keeping its holder code among its former ones when it changes
+/// (`audit_links`); `false` when no such license is stored. Writes only — an `INSERT … SELECT`,
+/// then one `UPDATE` — since inside a transaction a read first would take a read lock that
+/// SQLite cannot upgrade while another connection writes.
+pub(crate) async fn update_license(conn: &impl ConnectionTrait, l: &License) -> PortResult<bool> {
+    audit_links::keep_former_holder(conn, l.identifier.as_str(), &l.holder_code)
+        .await
+        .map_err(port_err)?;
+    let mut am = license_to(l);
+    am.id = NotSet;
+    am.created_at = NotSet;
+    let r = license::Entity::update_many()
+        .set(am)
+        .filter(license::Column::Identifier.eq(l.identifier.as_str()))
+        .exec(conn)
+        .await
+        .map_err(port_err)?;
+    Ok(r.rows_affected > 0)
 }
 
 impl SeaStore {
@@ -141,28 +162,10 @@ impl LicenseRepository for SeaStore {
     }
 
     async fn update(&self, l: &License) -> PortResult<bool> {
-        let Some(row) = license::Entity::find()
-            .filter(license::Column::Identifier.eq(l.identifier.as_str()))
-            .one(&self.db)
-            .await
-            .map_err(port_err)?
-        else {
-            return Ok(false);
-        };
-        let mut am = license_to(l);
-        am.id = Set(row.id);
-        am.created_at = Set(row.created_at);
-        if row.holder_code == l.holder_code {
-            am.update(&self.db).await.map_err(port_err)?;
-        } else {
-            let txn = self.db.begin().await.map_err(port_err)?;
-            audit_links::keep_former_holder(&txn, l.identifier.as_str(), &l.holder_code)
-                .await
-                .map_err(port_err)?;
-            am.update(&txn).await.map_err(port_err)?;
-            txn.commit().await.map_err(port_err)?;
-        }
-        Ok(true)
+        let txn = self.db.begin().await.map_err(port_err)?;
+        let stored = update_license(&txn, l).await?;
+        txn.commit().await.map_err(port_err)?;
+        Ok(stored)
     }
 
     async fn find_by_key(&self, key: &str) -> PortResult<Option<License>> {

@@ -598,36 +598,58 @@ async fn audit_by_license(s: &SeaStore) {
     use license_store::migration::Migrator;
     use sea_orm_migration::MigratorTrait;
     Migrator::down(s.connection(), Some(1)).await.unwrap();
-    let legacy = Query::insert()
-        .into_table("audit_events")
-        .columns([
-            "event_key",
-            "at",
-            "request_id",
-            "interface",
-            "code",
-            "licenses",
-            "license",
-            "holder_code",
-            "latency_us",
-        ])
-        .values_panic([
-            "legacy-event".into(),
-            t(99).into(),
-            "legacy".into(),
-            Interface::ShareQueryCertInfo.label().into(),
-            0.into(),
-            serde_json::json!([id]).into(),
-            id.clone().into(),
-            "370402199001017777".into(),
-            1.into(),
-        ])
-        .to_owned();
-    s.connection().execute(&legacy).await.unwrap();
+    let legacy = |key: &str, at: i64, holder: &str| {
+        Query::insert()
+            .into_table("audit_events")
+            .columns([
+                "event_key",
+                "at",
+                "request_id",
+                "interface",
+                "code",
+                "licenses",
+                "license",
+                "holder_code",
+                "latency_us",
+            ])
+            .values_panic([
+                key.into(),
+                t(at).into(),
+                key.into(),
+                Interface::ShareQueryCertInfo.label().into(),
+                0.into(),
+                serde_json::json!([id]).into(),
+                id.clone().into(),
+                holder.into(),
+                1.into(),
+            ])
+            .to_owned()
+    };
+    // One under a holder code the license no longer has (needs a link), one under the code
+    // the library holds now (found through it: no link).
+    for stmt in [
+        legacy("legacy", 99, "370402199001017777"),
+        legacy("legacy-held", 98, "370402199001016666"),
+    ] {
+        s.connection().execute(&stmt).await.unwrap();
+    }
     Migrator::up(s.connection(), None).await.unwrap();
     assert_eq!(
         by_license().await,
-        ["own-4", "own-3", "own-2", "own-1", "legacy"]
+        ["own-4", "own-3", "own-2", "own-1", "legacy", "legacy-held"]
+    );
+    let linked = |key: &'static str| async move {
+        audit_license::Entity::find()
+            .filter(audit_license::Column::EventKey.eq(key))
+            .count(s.connection())
+            .await
+            .unwrap()
+    };
+    assert_eq!(linked("legacy").await, 1);
+    assert_eq!(
+        linked("legacy-held").await,
+        0,
+        "the migration links only what the holder index would not find"
     );
 }
 
