@@ -44,6 +44,24 @@ fn ctx() -> RawCallContext {
     }
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat` (Linux; 0 where
+/// it cannot be read). CPU per call is steadier than calls per second on a shared host.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and
+    // stime are the 12th and 13th, in clock ticks of 1/100 s (USER_HZ on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    ticks.iter().sum::<f64>() / 100.0
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -57,11 +75,12 @@ async fn load<F, Fut>(
     concurrency: usize,
     seconds: u64,
     make: F,
-) -> (u64, u64, Vec<u64>)
+) -> (u64, u64, Vec<u64>, f64)
 where
     F: Fn(Arc<Platform>, u64) -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
+    let cpu_before = cpu_seconds();
     let stop = Arc::new(AtomicBool::new(false));
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
@@ -97,11 +116,9 @@ where
         all.extend(t.await.unwrap());
     }
     all.sort_unstable();
-    (
-        ok.load(Ordering::Relaxed),
-        failed.load(Ordering::Relaxed),
-        all,
-    )
+    let ok = ok.load(Ordering::Relaxed);
+    let cpu_us_per_call = (cpu_seconds() - cpu_before) * 1e6 / (ok.max(1) as f64);
+    (ok, failed.load(Ordering::Relaxed), all, cpu_us_per_call)
 }
 
 fn main() {
@@ -227,7 +244,7 @@ async fn run() {
 
     // 3a. Baseline: the bare look-up the interface makes, no token, no audit.
     let ids2 = ids.clone();
-    let (ok, _, lat) = load(platform.clone(), concurrency, seconds, move |p, i| {
+    let (ok, _, lat, cpu) = load(platform.clone(), concurrency, seconds, move |p, i| {
         let ids = ids2.clone();
         async move {
             let id = &ids[(i as usize * 7919) % ids.len()].0;
@@ -240,7 +257,7 @@ async fn run() {
     })
     .await;
     println!(
-        "baseline find_by_key: {:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms",
+        "baseline find_by_key: {:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms, CPU {cpu:.0} µs/call",
         ok as f64 / seconds as f64,
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
@@ -248,7 +265,7 @@ async fn run() {
 
     // 3. ShareQueryCertInfo by identifier.
     let (tok, ids2) = (token.clone(), ids.clone());
-    let (ok, failed, lat) = load(platform.clone(), concurrency, seconds, move |p, i| {
+    let (ok, failed, lat, cpu) = load(platform.clone(), concurrency, seconds, move |p, i| {
         let (tok, ids) = (tok.clone(), ids2.clone());
         async move {
             let id = &ids[(i as usize * 7919) % ids.len()].0;
@@ -267,7 +284,7 @@ async fn run() {
     })
     .await;
     println!(
-        "ShareQueryCertInfo: {:.0} calls/s ({ok} ok, {failed} failed), p50 {:.2} ms, p99 {:.2} ms",
+        "ShareQueryCertInfo: {:.0} calls/s ({ok} ok, {failed} failed), p50 {:.2} ms, p99 {:.2} ms, CPU {cpu:.0} µs/call",
         ok as f64 / seconds as f64,
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)
@@ -275,7 +292,7 @@ async fn run() {
 
     // 4. Holder searches.
     let (tok, ids2) = (token.clone(), ids.clone());
-    let (ok, failed, lat) = load(
+    let (ok, failed, lat, cpu) = load(
         platform.clone(),
         concurrency.min(16),
         seconds,
@@ -302,7 +319,7 @@ async fn run() {
     )
     .await;
     println!(
-        "ShareQueryCertInfoByHo: {:.0} calls/s ({ok} ok, {failed} failed), p50 {:.2} ms, p99 {:.2} ms",
+        "ShareQueryCertInfoByHo: {:.0} calls/s ({ok} ok, {failed} failed), p50 {:.2} ms, p99 {:.2} ms, CPU {cpu:.0} µs/call",
         ok as f64 / seconds as f64,
         percentile(&lat, 0.5),
         percentile(&lat, 0.99)

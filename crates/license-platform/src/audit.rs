@@ -36,16 +36,21 @@ impl AuditWriter {
     pub fn start(store: Arc<dyn AuditStore>, max_batch: usize) -> (Self, AuditTask) {
         let (tx, mut rx) = mpsc::channel::<Pending>(max_batch.max(1) * 8);
         let handle = tokio::spawn(async move {
-            let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
+            // The batch's events and, apart, whom to tell: the events move to the store
+            // uncloned (this loop is the audit log's one serial path).
+            let mut events: Vec<AuditEvent> = Vec::with_capacity(max_batch);
+            let mut waiting: Vec<oneshot::Sender<PortResult<()>>> = Vec::with_capacity(max_batch);
             while let Some(first) = rx.recv().await {
-                batch.push(first);
-                while batch.len() < max_batch {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
+                let mut next = Some(first);
+                while let Some((event, done)) = next {
+                    events.push(event);
+                    waiting.push(done);
+                    next = if events.len() < max_batch {
+                        rx.try_recv().ok()
+                    } else {
+                        None
+                    };
                 }
-                let events: Vec<AuditEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
                 let started = std::time::Instant::now();
                 let result = store.append(&events).await;
                 let took = started.elapsed();
@@ -57,7 +62,8 @@ impl AuditWriter {
                         "slow audit commit"
                     );
                 }
-                for (_, done) in batch.drain(..) {
+                events.clear();
+                for done in waiting.drain(..) {
                     let _ = done.send(result.clone());
                 }
             }

@@ -39,21 +39,21 @@ const BATCH_ROWS: usize = 500;
 
 /// Splits rows into few chunks whose sizes repeat, so multi-row statements are few per batch
 /// and the driver's prepared-statement cache serves them (a new row count is a new
-/// statement): chunks of 256, 128, 64 or 32 rows while that many are left, then one chunk of
-/// the exact rest (under 32). At most 35 distinct sizes; a batch under 32 rows is one
-/// statement.
-fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
-    const SIZES: [usize; 4] = [256, 128, 64, 32];
+/// statement): chunks of 256, 128 or 64 rows while that many are left, then one chunk of the
+/// exact rest (under 64). At most 66 distinct sizes; a batch of up to 64 rows — every audit
+/// batch of 64 concurrent callers — is one statement, so it commits without a transaction's
+/// two extra round trips to the database (`BEGIN`, `COMMIT`).
+fn fixed_chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+    const SIZES: [usize; 3] = [256, 128, 64];
     let mut out = Vec::new();
-    let mut rest = rows;
-    while !rest.is_empty() {
+    while !rows.is_empty() {
         let size = SIZES
             .into_iter()
-            .find(|&s| s <= rest.len())
-            .unwrap_or(rest.len());
-        let (head, tail) = rest.split_at(size);
-        out.push(head);
-        rest = tail;
+            .find(|&s| s <= rows.len())
+            .unwrap_or(rows.len());
+        // The rows move into their chunks (no copy of what they hold).
+        let rest = rows.split_off(size);
+        out.push(std::mem::replace(&mut rows, rest));
     }
     out
 }
@@ -99,12 +99,13 @@ impl SeaStore {
     /// a transaction.
     async fn insert_audit(
         &self,
-        rows: &[audit_event::ActiveModel],
-        links: &[audit_license::ActiveModel],
+        rows: Vec<audit_event::ActiveModel>,
+        links: Vec<audit_license::ActiveModel>,
     ) -> PortResult<()> {
-        let event_chunks = fixed_chunks(rows);
-        if let ([only], true) = (event_chunks.as_slice(), links.is_empty()) {
-            return audit_event::Entity::insert_many(only.to_vec())
+        let mut event_chunks = fixed_chunks(rows);
+        if event_chunks.len() == 1 && links.is_empty() {
+            // One statement commits by itself: no `BEGIN` and `COMMIT` round trips.
+            return audit_event::Entity::insert_many(event_chunks.remove(0))
                 .exec_without_returning(&self.db)
                 .await
                 .map(drop)
@@ -112,13 +113,13 @@ impl SeaStore {
         }
         let txn = self.db.begin().await.map_err(port_err)?;
         for chunk in event_chunks {
-            audit_event::Entity::insert_many(chunk.to_vec())
+            audit_event::Entity::insert_many(chunk)
                 .exec_without_returning(&txn)
                 .await
                 .map_err(port_err)?;
         }
         for chunk in fixed_chunks(links) {
-            audit_license::Entity::insert_many(chunk.to_vec())
+            audit_license::Entity::insert_many(chunk)
                 .exec_without_returning(&txn)
                 .await
                 .map_err(port_err)?;
@@ -647,7 +648,7 @@ impl AuditStore for SeaStore {
                 })
             })
             .collect();
-        self.insert_audit(&rows, &links).await
+        self.insert_audit(rows, links).await
     }
 
     async fn query(&self, q: &AuditQuery) -> PortResult<Page<AuditEvent>> {
@@ -697,7 +698,7 @@ mod tests {
     fn chunks_are_few_and_of_repeating_sizes() {
         let sizes = |n: usize| -> Vec<usize> {
             let rows: Vec<usize> = (0..n).collect();
-            let chunks = fixed_chunks(&rows);
+            let chunks = fixed_chunks(rows.clone());
             assert_eq!(chunks.concat(), rows, "every row once, in order");
             chunks.iter().map(|c| c.len()).collect()
         };
@@ -705,12 +706,15 @@ mod tests {
         assert_eq!(sizes(1), vec![1]);
         assert_eq!(sizes(31), vec![31]);
         assert_eq!(sizes(32), vec![32]);
-        assert_eq!(sizes(100), vec![64, 32, 4]);
+        assert_eq!(sizes(63), vec![63]);
+        assert_eq!(sizes(64), vec![64]);
+        assert_eq!(sizes(100), vec![64, 36]);
+        assert_eq!(sizes(200), vec![128, 64, 8]);
         assert_eq!(sizes(512), vec![256, 256]);
         let mut distinct = std::collections::BTreeSet::new();
         for n in 0..2000 {
             distinct.extend(sizes(n));
         }
-        assert_eq!(distinct.len(), 35);
+        assert_eq!(distinct.len(), 66);
     }
 }

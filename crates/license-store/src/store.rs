@@ -147,12 +147,15 @@ impl SeaStore {
                     .foreign_keys(true)
                     // 8 MiB of page cache per connection (bounded memory with 16 connections);
                     // the operating system caches the rest of the file.
-                    .pragma("cache_size", "-8192")
+                    .pragma(
+                        "cache_size",
+                        std::env::var("XX_CACHE").unwrap_or("-8192".into()),
+                    )
                     .pragma("temp_store", "memory")
                     .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
                     .pragma("journal_size_limit", WAL_SIZE_LIMIT_BYTES)
-                    // Room for the audit log's multi-row inserts (35 sizes per table) beside
-                    // every other statement.
+                    // Room for the audit log's multi-row inserts (66 sizes per table, two
+                    // tables) beside every other statement.
                     .statement_cache_capacity(256)
             });
         }

@@ -506,6 +506,40 @@ async fn audit(s: &SeaStore) {
             .unwrap()),
         ["req-6", "req-2", "req-1"]
     );
+    // A batch larger than one statement takes (256 + 44 rows) commits whole, its link rows
+    // with it.
+    let big: Vec<AuditEvent> = (0..300)
+        .map(|i| {
+            let licenses = if i % 3 == 0 {
+                vec!["L9", "L8"]
+            } else {
+                vec!["L9"]
+            };
+            event(
+                100 + i,
+                "big",
+                Interface::ShareQueryCertInfo,
+                licenses,
+                None,
+            )
+        })
+        .collect();
+    s.append(&big).await.unwrap();
+    let by_user = s
+        .query(&q(|q| q.username = Some("big".into())))
+        .await
+        .unwrap();
+    assert_eq!(by_user.total, 300);
+    assert_eq!(by_user.items[0], big[299]);
+    let l9 = s
+        .query(&q(|q| q.license = Some("L9".into())))
+        .await
+        .unwrap();
+    let l8 = s
+        .query(&q(|q| q.license = Some("L8".into())))
+        .await
+        .unwrap();
+    assert_eq!((l9.total, l8.total), (300, 100));
 }
 
 /// A license's events are found through its holder code when the call read it from the
