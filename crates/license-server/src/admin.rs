@@ -126,7 +126,7 @@ pub async fn account(opts: &Settings, cmd: AccountCommand) -> Result<(), String>
             Ok(())
         }
     };
-    finish(n).await;
+    n.finish().await;
     result
 }
 
@@ -141,7 +141,7 @@ pub async fn client(opts: &Settings, cmd: ClientCommand) -> Result<(), String> {
             .map_err(|e| e.message())
             .map(|()| println!("client {client_id} registered")),
     };
-    finish(n).await;
+    n.finish().await;
     result
 }
 
@@ -161,16 +161,8 @@ pub async fn license(opts: &Settings, cmd: LicenseCommand) -> Result<(), String>
             }
         },
     };
-    finish(n).await;
+    n.finish().await;
     result
-}
-
-async fn finish(n: node::Node) {
-    let node::Node {
-        platform, audit, ..
-    } = n;
-    drop(platform);
-    audit.finish().await;
 }
 
 /// `licensed healthcheck`: GET /readyz on the configured address.

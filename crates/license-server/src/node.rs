@@ -23,6 +23,27 @@ pub struct Node {
     pub audit: AuditTask,
     /// Largest request body.
     pub body_limit: usize,
+    /// The store under the platform, closed last.
+    pub store: SeaStore,
+}
+
+impl Node {
+    /// The end of a node's life, after its fronts stopped: the platform goes, the audit log's
+    /// last events are committed, then the store closes (on SQLite with its log copied into
+    /// the database file). A failure to close is logged; nothing is lost by it.
+    pub async fn finish(self) {
+        let Node {
+            platform,
+            audit,
+            store,
+            ..
+        } = self;
+        drop(platform);
+        audit.finish().await;
+        if let Err(e) = store.close().await {
+            tracing::warn!(error = %e, "closing the database");
+        }
+    }
 }
 
 /// The province upstream of a city node: a REST or gRPC client logged in with the city's own
@@ -95,6 +116,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         }
     };
     let store = store(opts).await?;
+    let kept = store.clone();
     let files =
         LocalFileStore::new(opts.data_dir.join("files")).map_err(|e| format!("file store: {e}"))?;
     let engine = OfdEngine::for_node(
@@ -148,6 +170,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         platform: Arc::new(platform),
         audit,
         body_limit: opts.body_limit_bytes,
+        store: kept,
     })
 }
 
@@ -258,11 +281,7 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         .clone()
         .run_outbox(until_stopped(stopped.clone()));
     let (served, ()) = tokio::join!(async { tokio::try_join!(http, grpc) }, outbox);
-    let Node {
-        platform, audit, ..
-    } = node;
-    drop(platform);
-    audit.finish().await;
+    node.finish().await;
     tracing::info!("stopped");
     served.map(|_| ())
 }

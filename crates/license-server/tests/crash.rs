@@ -78,16 +78,19 @@ fn request(addr: &str, token: &str, id: &str, name: &str, body: &str) -> String 
     )
 }
 
-fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("licensed-crash-{}", std::process::id()));
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("licensed-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
-#[test]
-fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
-    let dir = temp_dir();
+/// The certificate numbers every node here holds.
+const NUMBERS: [&str; 4] = ["C-1", "C-2", "C-3", "C-4"];
+
+/// A data directory with the test account, client and the licenses of [`NUMBERS`].
+fn provisioned(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
     cli(
         &dir,
         &[
@@ -105,8 +108,7 @@ fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
         &["client", "add", "crash-client", "--secret", "crash-secret"],
         None,
     );
-    let numbers = ["C-1", "C-2", "C-3", "C-4"];
-    let jsonl: String = numbers
+    let jsonl: String = NUMBERS
         .iter()
         .map(|n| {
             format!(
@@ -125,74 +127,106 @@ fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
         None,
     );
 
-    let (mut server, addr) = serve(&dir);
-    let t = token(&addr);
+    dir
+}
+
+/// The context every call here gives.
+fn holder_form() -> String {
     let ctx = format!(
         "certificateSystemName={}&certificateCallCategory=0&certificateMatterName={}&certificateEventCode=E1&certificateCopyCause={}&interfaceType=1",
         enc("崩溃测试"),
         enc("崩溃测试事项"),
         enc("崩溃安全测试")
     );
-    let holder = format!(
+    format!(
         "certificateHolderCode=11010519491231002X&certificateHolderCodeType=111&certTypeCode=11100000000013127D001&{ctx}"
-    );
-    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
-    let links: Arc<Mutex<Vec<String>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let workers: Vec<_> = (0..6)
-        .map(|w| {
-            let (addr, t, holder, answered, links, stop) = (
-                addr.clone(),
-                t.clone(),
-                holder.clone(),
-                answered.clone(),
-                links.clone(),
-                stop.clone(),
-            );
-            std::thread::spawn(move || {
-                let mut n = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    n += 1;
-                    let id = format!("crash-{w}-{n}");
-                    let name = if n % 3 == 0 {
-                        "ShareDownloadUrlsByHolderCode"
-                    } else {
-                        "ShareQueryCertInfoByHo"
-                    };
-                    let Some(r) = try_http(&addr, &request(&addr, &t, &id, name, &holder)) else {
-                        continue;
-                    };
-                    assert!(r.contains("\"status\":\"0\""), "{r}");
-                    answered.lock().unwrap().push(id);
-                    if let Some(url) = field(&r, "fileUrl") {
-                        links.lock().unwrap().push(url);
-                    }
-                }
-            })
-        })
-        .collect();
-    // Let the load run, then kill the server without warning.
-    let started = Instant::now();
-    while answered.lock().unwrap().len() < 60 && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    for w in workers {
-        w.join().unwrap();
-    }
-    let answered = answered.lock().unwrap().clone();
-    let links = links.lock().unwrap().clone();
-    assert!(answered.len() >= 60, "load ran: {} answers", answered.len());
+    )
+}
 
-    // Restart on the same data: every answered call is in the audit log.
-    let (_server, addr) = serve(&dir);
-    let t = token(&addr);
+/// Six clients calling holder queries and download links in a loop, each call with its own
+/// request id; a call counts as answered once its whole response arrived.
+struct Load {
+    answered: Arc<Mutex<Vec<String>>>,
+    links: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(addr: &str, t: &str) -> Load {
+        let holder = holder_form();
+        let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+        let links: Arc<Mutex<Vec<String>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers = (0..6)
+            .map(|w| {
+                let (addr, t, holder, answered, links, stop) = (
+                    addr.to_owned(),
+                    t.to_owned(),
+                    holder.clone(),
+                    answered.clone(),
+                    links.clone(),
+                    stop.clone(),
+                );
+                std::thread::spawn(move || {
+                    let mut n = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        n += 1;
+                        let id = format!("crash-{w}-{n}");
+                        let name = if n % 3 == 0 {
+                            "ShareDownloadUrlsByHolderCode"
+                        } else {
+                            "ShareQueryCertInfoByHo"
+                        };
+                        let Some(r) = try_http(&addr, &request(&addr, &t, &id, name, &holder))
+                        else {
+                            continue;
+                        };
+                        assert!(r.contains("\"status\":\"0\""), "{r}");
+                        answered.lock().unwrap().push(id);
+                        if let Some(url) = field(&r, "fileUrl") {
+                            links.lock().unwrap().push(url);
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load {
+            answered,
+            links,
+            stop,
+            workers,
+        }
+    }
+
+    /// Waits until `n` calls were answered (at most a minute).
+    fn until_answered(&self, n: usize) {
+        let started = Instant::now();
+        while self.answered.lock().unwrap().len() < n && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the clients; the answered calls' request ids and the links handed out.
+    fn stop(self) -> (Vec<String>, Vec<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        for w in self.workers {
+            w.join().unwrap();
+        }
+        let answered = self.answered.lock().unwrap().clone();
+        let links = self.links.lock().unwrap().clone();
+        (answered, links)
+    }
+}
+
+/// Every answered call has its audit record on the node at `addr`.
+fn assert_audited(addr: &str, answered: &[String]) {
+    let t = token(addr);
     let mut audited = std::collections::HashSet::new();
     for page in 1.. {
         let r = common::http(
-            &addr,
+            addr,
             &format!(
                 "GET /license-api-release/admin/audit?size=500&page={page} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {t}\r\n\r\n"
             ),
@@ -216,6 +250,24 @@ fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
         answered.len(),
         &missing[..missing.len().min(5)]
     );
+}
+
+#[test]
+fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
+    let dir = provisioned("kill");
+    let (mut server, addr) = serve(&dir);
+    let load = Load::start(&addr, &token(&addr));
+    // Let the load run, then kill the server without warning.
+    load.until_answered(60);
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    let (answered, links) = load.stop();
+    assert!(answered.len() >= 60, "load ran: {} answers", answered.len());
+
+    // Restart on the same data: every answered call is in the audit log.
+    let (_server, addr) = serve(&dir);
+    assert_audited(&addr, &answered);
+    let t = token(&addr);
 
     // Every link handed out serves a whole OFD that the node verifies.
     assert!(!links.is_empty());
@@ -229,7 +281,8 @@ fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
         assert!(r.contains("application/ofd"));
     }
     // Every license still answers.
-    for n in numbers {
+    let holder = holder_form();
+    for n in NUMBERS {
         let r = post_form(
             &addr,
             "/license-api-release/m/v/license/external/api/ShareQueryCertInfoByHo",
@@ -238,6 +291,49 @@ fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
         );
         assert!(r.contains("\"status\":\"0\"") && r.contains(n), "{r}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A graceful stop (SIGTERM, as systemd and container runtimes send) mid-load: the node stops
+/// taking calls, answers those it took, commits their audit records, exits 0 and leaves one
+/// database file with its write-ahead log copied in — nothing for the next start to recover.
+#[test]
+fn sigterm_mid_load_answers_audits_and_leaves_a_checkpointed_database() {
+    let dir = provisioned("term");
+    let (mut server, addr) = serve(&dir);
+    let load = Load::start(&addr, &token(&addr));
+    load.until_answered(60);
+    let pid = server.0.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "still running 30 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit after SIGTERM: {status:?}");
+    assert!(
+        try_http(
+            &addr,
+            &format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n")
+        )
+        .is_none(),
+        "stopped taking calls"
+    );
+    let (answered, _) = load.stop();
+    assert!(answered.len() >= 60, "load ran: {} answers", answered.len());
+    let wal = dir.join("licensed.sqlite3-wal");
+    let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "{} holds {left} bytes", wal.display());
+
+    let (_server, addr) = serve(&dir);
+    assert_audited(&addr, &answered);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -54,7 +54,7 @@ pub struct SeaStore {
     /// Look-ups by key, grouped into shared queries.
     pub(crate) lookups: Arc<KeyLookups>,
     /// SQLite: stops the background checkpointer when the last clone of the store is gone.
-    _checkpointer: Option<Arc<Checkpointer>>,
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// WAL frames (256 MiB of 4 KiB pages) after which a committing SQLite connection checkpoints
@@ -75,10 +75,11 @@ const WAL_SIZE_LIMIT_BYTES: &str = "536870912";
 /// (each round copies less, so the in-line checkpoint at the mark has less left to copy).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
-/// The background checkpointer of an SQLite store; dropping it stops the task.
+/// The background checkpointer of an SQLite store; dropping it (or [`Checkpointer::stop`])
+/// stops the task.
 #[derive(Debug)]
 struct Checkpointer {
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Checkpointer {
@@ -101,7 +102,17 @@ impl Checkpointer {
                 }
             }
         });
-        Checkpointer { _stop: stop }
+        Checkpointer {
+            stop: std::sync::Mutex::new(Some(stop)),
+        }
+    }
+
+    /// Stops the task before the pool closes.
+    fn stop(&self) {
+        let stop = self.stop.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
     }
 }
 
@@ -168,7 +179,7 @@ impl SeaStore {
             lookups: Arc::new(KeyLookups::start(db.clone())),
             db,
             backend,
-            _checkpointer: checkpointer,
+            checkpointer,
         })
     }
 
@@ -191,6 +202,21 @@ impl SeaStore {
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> Result<(), PortError> {
         self.db.ping().await.map_err(port_err)
+    }
+
+    /// Closes the pool once the last write is done (a node's graceful stop). On SQLite the
+    /// write-ahead log is first copied into the database and emptied (`TRUNCATE`), so a stopped
+    /// node leaves one complete database file — a copy of it is a whole backup — and the next
+    /// start has no log to recover and copy under load. Every clone of the store is closed.
+    pub async fn close(&self) -> Result<(), PortError> {
+        if let Some(c) = &self.checkpointer {
+            c.stop();
+            self.db
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await
+                .map_err(port_err)?;
+        }
+        self.db.close_by_ref().await.map_err(port_err)
     }
 
     /// Drops and recreates every table (tests).

@@ -864,6 +864,13 @@ async fn contract(s: SeaStore) {
     audit(&s).await;
     audit_by_license(&s).await;
     outbox(&s).await;
+    // Closing closes every clone of the store.
+    let other = s.clone();
+    s.close().await.unwrap();
+    assert!(
+        other.ping().await.is_err(),
+        "a clone still answers after close"
+    );
 }
 
 #[tokio::test]
@@ -872,6 +879,10 @@ async fn sqlite() {
     let _ = std::fs::remove_dir_all(&dir);
     let s = SeaStore::sqlite_in(&dir).await.unwrap();
     contract(s).await;
+    // Closed, the library is one file: the write-ahead log was copied in and emptied.
+    let wal = dir.join("licensed.sqlite3-wal");
+    let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "{} holds {left} bytes after close", wal.display());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
