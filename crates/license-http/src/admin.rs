@@ -65,7 +65,11 @@ fn reply<T, V: Serialize>(r: ServiceResult<T>, view: impl FnOnce(T) -> V) -> Res
             })
             .unwrap_or(serde_json::Value::Null),
         ),
-        Err(e) => (admin_status(e.code), e.code, crate::envelope::failure(&e)),
+        Err(e) => (
+            admin_status(e.code),
+            e.code,
+            serde_json::to_value(crate::envelope::failure(&e)).unwrap_or(serde_json::Value::Null),
+        ),
     };
     let mut r = (status, Json(body)).into_response();
     r.extensions_mut().insert(code);

@@ -772,7 +772,7 @@ mod tests {
             ServiceError::bare(ReturnCode::NotFound),
             ServiceError::new(ReturnCode::Other, "rate exceeded").with_retry_after(7),
         ] {
-            let v = envelope::failure(&e);
+            let v = serde_json::to_value(envelope::failure(&e)).unwrap();
             assert_eq!(
                 envelope_error(&v["head"], &v["data"], e.retry_after_secs),
                 e
@@ -805,7 +805,7 @@ mod tests {
                 items: vec![r],
             }),
         };
-        let v = envelope::records(&a);
+        let v = serde_json::to_value(envelope::records(&a)).unwrap();
         let back = records(library(&v["head"]).unwrap(), &v["data"]).unwrap();
         assert_eq!(back, a.data);
     }

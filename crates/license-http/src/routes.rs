@@ -20,7 +20,8 @@ use license_core::interface::{
 use license_core::params as p;
 use license_core::service::*;
 use license_core::{AdminService, Interface, LicenseService, ReturnCode, ServiceError};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::admin::{self, ADMIN_PREFIX};
 use crate::envelope;
@@ -47,8 +48,17 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
 }
 
-fn json_response(status: StatusCode, v: Value) -> Response {
-    let mut r = (status, Json(v)).into_response();
+/// An envelope as the response body, serialized in one pass into one buffer.
+fn json_response(status: StatusCode, v: &impl Serialize) -> Response {
+    let mut body = Vec::with_capacity(1024);
+    let mut r = match serde_json::to_writer(&mut body, v) {
+        Ok(()) => (status, body).into_response(),
+        Err(e) => {
+            // Only a map with non-string keys fails, and no envelope has one.
+            tracing::error!(error = %e, "an answer could not be serialized");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    };
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),
@@ -57,7 +67,7 @@ fn json_response(status: StatusCode, v: Value) -> Response {
 }
 
 pub(crate) fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
-    let mut r = json_response(status, envelope::failure(e));
+    let mut r = json_response(status, &envelope::failure(e));
     r.extensions_mut().insert(e.code);
     if let Some(secs) = e.retry_after_secs {
         r.headers_mut()
@@ -91,8 +101,8 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-pub(crate) fn ok(v: Value) -> Response {
-    let mut r = json_response(StatusCode::OK, v);
+pub(crate) fn ok(v: impl Serialize) -> Response {
+    let mut r = json_response(StatusCode::OK, &v);
     r.extensions_mut().insert(ReturnCode::Success);
     r
 }
@@ -206,9 +216,10 @@ fn sync(q: &Params) -> SyncRequest {
     }
 }
 
-fn answer<T>(r: ServiceResult<T>, render: impl FnOnce(&T) -> Value) -> Response {
+/// The envelope of a service result: `render` writes a success, [`envelope::failure`] the rest.
+fn answer<T>(r: ServiceResult<T>, render: impl FnOnce(&T) -> Response) -> Response {
     match r {
-        Ok(a) => ok(render(&a)),
+        Ok(a) => render(&a),
         Err(e) => envelope_error(StatusCode::OK, &e),
     }
 }
@@ -255,7 +266,9 @@ async fn share(
                 expiry_time: q.get(p::EXPIRY_TIME),
                 context: ctx(&q),
             };
-            answer(svc.share_download_url(&caller, req).await, envelope::links)
+            answer(svc.share_download_url(&caller, req).await, |a| {
+                ok(envelope::links(a))
+            })
         }
         Some(Interface::ShareQueryCertInfo) => {
             let req = QueryCertInfoRequest {
@@ -263,7 +276,9 @@ async fn share(
                 interface_type: q.get(p::INTERFACE_TYPE),
                 context: ctx(&q),
             };
-            answer(svc.query_cert_info(&caller, req).await, envelope::records)
+            answer(svc.query_cert_info(&caller, req).await, |a| {
+                ok(envelope::records(a))
+            })
         }
         Some(Interface::ShareVerifyCertFile) => {
             let req = VerifyFileRequest {
@@ -274,10 +289,9 @@ async fn share(
                 interface_type: q.get(p::INTERFACE_TYPE),
                 context: ctx(&q),
             };
-            answer(
-                svc.verify_cert_file(&caller, req).await,
-                envelope::file_verification,
-            )
+            answer(svc.verify_cert_file(&caller, req).await, |a| {
+                ok(envelope::file_verification(a))
+            })
         }
         Some(Interface::ShareVerifyCertInfo) => {
             let req = VerifyInfoRequest {
@@ -288,10 +302,9 @@ async fn share(
                 interface_type: q.get(p::INTERFACE_TYPE),
                 context: ctx(&q),
             };
-            answer(
-                svc.verify_cert_info(&caller, req).await,
-                envelope::info_verification,
-            )
+            answer(svc.verify_cert_info(&caller, req).await, |a| {
+                ok(envelope::info_verification(a))
+            })
         }
         Some(Interface::ShareQueryCertInfoByQRcode) => {
             let req = QrQueryRequest {
@@ -300,15 +313,18 @@ async fn share(
                 context: ctx(&q),
                 operator: operator(&q),
             };
-            answer(svc.query_by_qr_code(&caller, req).await, envelope::qr)
+            answer(svc.query_by_qr_code(&caller, req).await, |a| {
+                ok(envelope::qr(a))
+            })
         }
-        Some(Interface::ShareQueryCertInfoByHo) => answer(
-            svc.query_by_holder(&caller, holder(&q)).await,
-            envelope::records,
-        ),
+        Some(Interface::ShareQueryCertInfoByHo) => {
+            answer(svc.query_by_holder(&caller, holder(&q)).await, |a| {
+                ok(envelope::records(a))
+            })
+        }
         Some(Interface::ShareDownloadUrlsByHolderCode) => answer(
             svc.download_urls_by_holder(&caller, holder(&q)).await,
-            envelope::links,
+            |a| ok(envelope::links(a)),
         ),
         Some(Interface::ShareDownloadFile) => {
             let req = DownloadFileRequest {
@@ -318,39 +334,39 @@ async fn share(
                 file_type: q.get(p::FILE_TYPE),
                 context: ctx(&q),
             };
-            answer(
-                svc.download_file(&caller, req).await,
-                envelope::downloaded_file,
-            )
+            answer(svc.download_file(&caller, req).await, |a| {
+                ok(envelope::downloaded_file(a))
+            })
         }
         Some(Interface::InsertToProvince) => {
             let req = sync(&q);
             answer(svc.insert_to_province(&caller, req).await, |id| {
-                envelope::inserted(license_core::Library::Province, id)
+                ok(envelope::inserted(license_core::Library::Province, id))
             })
         }
         Some(Interface::UpdateToProvince) => {
             let req = sync(&q);
             answer(svc.update_to_province(&caller, req).await, |_| {
-                envelope::no_data(license_core::Library::Province)
+                ok(envelope::no_data(license_core::Library::Province))
             })
         }
         Some(Interface::DeleteToProvince) => {
             let req = sync(&q);
             answer(svc.delete_to_province(&caller, req).await, |_| {
-                envelope::no_data(license_core::Library::Province)
+                ok(envelope::no_data(license_core::Library::Province))
             })
         }
-        Some(Interface::ShengShiStateInfo) => answer(
-            svc.sheng_shi_state(&caller, holder(&q)).await,
-            envelope::sheng_shi,
-        ),
+        Some(Interface::ShengShiStateInfo) => {
+            answer(svc.sheng_shi_state(&caller, holder(&q)).await, |a| {
+                ok(envelope::sheng_shi(a))
+            })
+        }
         Some(Interface::DownloadPdfFile) => {
             let req = PdfRequest {
                 abstract_code: q.get(p::ABSTRACT_CODE),
             };
             answer(svc.download_pdf(&caller, req).await, |b| {
-                envelope::pdf(license_core::Library::City, b)
+                ok(envelope::pdf(license_core::Library::City, b))
             })
         }
         _ => return not_found().await,
