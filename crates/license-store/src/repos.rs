@@ -106,12 +106,12 @@ impl SeaStore {
         if event_chunks.len() == 1 && links.is_empty() {
             // One statement commits by itself: no `BEGIN` and `COMMIT` round trips.
             return audit_event::Entity::insert_many(event_chunks.remove(0))
-                .exec_without_returning(&self.db)
+                .exec_without_returning(&self.audit)
                 .await
                 .map(drop)
                 .map_err(port_err);
         }
-        let txn = self.db.begin().await.map_err(port_err)?;
+        let txn = self.audit.begin().await.map_err(port_err)?;
         for chunk in event_chunks {
             audit_event::Entity::insert_many(chunk)
                 .exec_without_returning(&txn)

@@ -50,6 +50,9 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct SeaStore {
     pub(crate) db: DatabaseConnection,
+    /// Where audit events are appended: on SQLite a connection of its own (see
+    /// [`AUDIT_CACHE_KIB`]); on a database server the shared pool.
+    pub(crate) audit: DatabaseConnection,
     backend: Backend,
     /// Look-ups by key, grouped into shared queries.
     pub(crate) lookups: Arc<KeyLookups>,
@@ -71,6 +74,14 @@ const WAL_AUTOCHECKPOINT_PAGES: &str = "65536";
 /// took 76 ms (traced), one slow audit commit in two. A log that stays at its working size is
 /// reused instead; only one grown past the mark by a stuck checkpoint is cut back.
 const WAL_SIZE_LIMIT_BYTES: &str = "536870912";
+/// Page cache of the SQLite connection that appends audit events, in KiB (16 MiB). SQLite
+/// empties a connection's cache whenever another connection has written since its last
+/// transaction; when the appends went through any pooled connection, nearly every batch found
+/// its connection's cache emptied and read the indexes' pages again (`pread` under the
+/// B-tree inserts: the largest item of the SQLite threads' profile). On a connection of its
+/// own the appends are usually the last writer, so the upper pages of the log's tables and
+/// indexes and their growing edges stay cached from one batch to the next.
+const AUDIT_CACHE_KIB: i64 = 16 * 1024;
 /// How often the background checkpointer copies the SQLite write-ahead log into the database
 /// (each round copies less, so the in-line checkpoint at the mark has less left to copy).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
@@ -133,51 +144,65 @@ impl SeaStore {
         if backend == Backend::MySql && url.starts_with("mariadb:") {
             url = url.replacen("mariadb:", "mysql:", 1);
         }
-        let mut opts = ConnectOptions::new(url);
-        opts.max_connections(max_connections.max(1))
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        if backend == Backend::Sqlite {
-            // An embedded database cannot drop a connection: no ping on checkout (it would be
-            // a second round trip to the connection's worker thread for every statement).
-            opts.test_before_acquire(false);
-        } else {
-            // A server may drop idle connections: ping only those idle for a while, not every
-            // checkout (a network round trip per statement otherwise).
-            opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
-        }
-        #[cfg(feature = "sqlite")]
-        if backend == Backend::Sqlite {
-            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(30))
-                    .create_if_missing(true)
-                    .foreign_keys(true)
-                    // 1 MiB of page cache per connection; the operating system caches the
-                    // file. A connection empties its whole cache when it starts reading after
-                    // another connection wrote, which under the audit log's steady commits
-                    // is before nearly every statement: a larger cache only made each
-                    // emptying dearer (8 MiB: 89-101 µs of CPU per look-up in the platform
-                    // bench, 67-85 µs at 1 MiB; ARCHITECTURE.md).
-                    .pragma("cache_size", "-1024")
-                    .pragma("temp_store", "memory")
-                    .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-                    .pragma("journal_size_limit", WAL_SIZE_LIMIT_BYTES)
-                    // Room for the audit log's multi-row inserts (66 sizes per table, two
-                    // tables) beside every other statement.
-                    .statement_cache_capacity(256)
-            });
-        }
+        let options = |pool: u32, cache_kib: i64| {
+            let mut opts = ConnectOptions::new(url.clone());
+            opts.max_connections(pool.max(1))
+                .min_connections(1)
+                .connect_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            if backend == Backend::Sqlite {
+                // An embedded database cannot drop a connection: no ping on checkout (it would
+                // be a second round trip to the connection's worker thread for every statement).
+                opts.test_before_acquire(false);
+            } else {
+                // A server may drop idle connections: ping only those idle for a while, not
+                // every checkout (a network round trip per statement otherwise).
+                opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
+            }
+            #[cfg(feature = "sqlite")]
+            if backend == Backend::Sqlite {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                let cache_size = format!("-{cache_kib}");
+                opts.map_sqlx_sqlite_opts(move |o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(30))
+                        .create_if_missing(true)
+                        .foreign_keys(true)
+                        .pragma("cache_size", cache_size.clone())
+                        .pragma("temp_store", "memory")
+                        .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+                        .pragma("journal_size_limit", WAL_SIZE_LIMIT_BYTES)
+                        // Room for the audit log's multi-row inserts (66 sizes per table, two
+                        // tables) beside every other statement.
+                        .statement_cache_capacity(256)
+                });
+            }
+            #[cfg(not(feature = "sqlite"))]
+            let _ = cache_kib;
+            opts
+        };
+        // 1 MiB of page cache per pooled connection; the operating system caches the file. A
+        // connection empties its whole cache when it starts reading after another connection
+        // wrote, which under the audit log's steady commits is before nearly every statement:
+        // a larger cache only made each emptying dearer (8 MiB: 89-101 µs of CPU per look-up in
+        // the platform bench, 67-85 µs at 1 MiB; ARCHITECTURE.md).
+        let opts = options(max_connections, 1024);
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
+        // An in-memory database is private to its connection: there the pool appends too.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let audit = if backend == Backend::Sqlite && !in_memory {
+            Database::connect(options(1, AUDIT_CACHE_KIB)).await?
+        } else {
+            db.clone()
+        };
         let checkpointer =
             (backend == Backend::Sqlite).then(|| Arc::new(Checkpointer::start(db.clone())));
         Ok(SeaStore {
             lookups: Arc::new(KeyLookups::start(db.clone())),
             db,
+            audit,
             backend,
             checkpointer,
         })
@@ -210,6 +235,7 @@ impl SeaStore {
     /// start has no log to recover and copy under load. Every clone of the store is closed.
     pub async fn close(&self) -> Result<(), PortError> {
         if let Some(c) = &self.checkpointer {
+            self.audit.close_by_ref().await.map_err(port_err)?;
             c.stop();
             self.db
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
