@@ -20,34 +20,46 @@ use license_core::{FileVerifyResult, Library, ServiceError};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-/// A date as the city library writes it: `yyyy年MM月dd日`.
+/// How a date is written: the city library's `yyyy年MM月dd日`, or `yyyy-MM-dd` (province faces
+/// and the QR city answer).
 #[derive(Debug, Clone, Copy)]
-struct CityDate(NaiveDate);
+enum Style {
+    City,
+    Iso,
+}
 
-impl fmt::Display for CityDate {
+/// A date in a [`Style`], written as chrono writes its pattern (digits formatted directly for
+/// the years 0–9999, chrono's parser only outside them).
+#[derive(Debug, Clone, Copy)]
+struct Day(NaiveDate, Style);
+
+impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
+        let Day(d, style) = *self;
+        let (year, month, day, pattern) = match style {
+            Style::City => ("年", "月", "日", "%Y年%m月%d日"),
+            Style::Iso => ("-", "-", "", "%Y-%m-%d"),
+        };
         if (0..=9999).contains(&d.year()) {
-            write!(f, "{:04}年{:02}月{:02}日", d.year(), d.month(), d.day())
+            write!(
+                f,
+                "{:04}{year}{:02}{month}{:02}{day}",
+                d.year(),
+                d.month(),
+                d.day()
+            )
         } else {
-            write!(f, "{}", d.format("%Y年%m月%d日"))
+            write!(f, "{}", d.format(pattern))
         }
     }
 }
 
-/// A date as province faces and the QR city answer write it: `yyyy-MM-dd`.
-#[derive(Debug, Clone, Copy)]
-struct IsoDate(NaiveDate);
+fn city(d: NaiveDate) -> Day {
+    Day(d, Style::City)
+}
 
-impl fmt::Display for IsoDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
-        if (0..=9999).contains(&d.year()) {
-            write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-        } else {
-            write!(f, "{}", d.format("%Y-%m-%d"))
-        }
-    }
+fn iso(d: NaiveDate) -> Day {
+    Day(d, Style::Iso)
 }
 
 /// A validity end: the date, or [`OPEN_ENDED`] when the license has none.
@@ -75,12 +87,12 @@ impl<T: fmt::Display> Serialize for Text<T> {
 
 /// City-library dates: `yyyy年MM月dd日`.
 pub fn city_date(d: NaiveDate) -> String {
-    CityDate(d).to_string()
+    city(d).to_string()
 }
 
 /// Province face and QR city dates: `yyyy-MM-dd`.
 pub fn iso_date(d: NaiveDate) -> String {
-    IsoDate(d).to_string()
+    iso(d).to_string()
 }
 
 /// The `head` of an envelope (API.md §1): a string status and the message; on successes the
@@ -234,9 +246,9 @@ pub struct CityRecordOut<'a> {
     #[serde(rename = "certificateHolder")]
     holder: &'a str,
     #[serde(rename = "certificateValidateStart")]
-    validate_start: Text<CityDate>,
+    validate_start: Text<Day>,
     #[serde(rename = "certificateValidateEnd")]
-    validate_end: Text<Until<CityDate>>,
+    validate_end: Text<Until<Day>>,
     #[serde(rename = "issueDept")]
     issue_dept: &'a str,
     #[serde(rename = "certificateID")]
@@ -253,7 +265,7 @@ pub struct CityRecordOut<'a> {
     holder_code: &'a str,
     detail: [(); 0],
     #[serde(rename = "issueDate")]
-    issue_date: Text<CityDate>,
+    issue_date: Text<Day>,
     #[serde(rename = "digitalSign")]
     digital_sign: &'a str,
     #[serde(rename = "certificateType")]
@@ -266,8 +278,8 @@ pub struct CityRecordOut<'a> {
 pub fn city_record(r: &CityRecord) -> CityRecordOut<'_> {
     CityRecordOut {
         holder: &r.holder,
-        validate_start: Text(CityDate(r.validate_start)),
-        validate_end: Text(Until(r.validate_end.map(CityDate))),
+        validate_start: Text(city(r.validate_start)),
+        validate_end: Text(Until(r.validate_end.map(city))),
         issue_dept: &r.issue_dept,
         certificate_id: &r.certificate_id,
         certificate_name: &r.certificate_name,
@@ -276,7 +288,7 @@ pub fn city_record(r: &CityRecord) -> CityRecordOut<'_> {
         issue_dept_code: &r.issue_dept_code,
         holder_code: &r.holder_code,
         detail: [],
-        issue_date: Text(CityDate(r.issue_date)),
+        issue_date: Text(city(r.issue_date)),
         digital_sign: &r.digital_sign,
         certificate_type: &r.certificate_type,
         state: r.state.label(),
@@ -316,7 +328,7 @@ pub struct CityLinkOut<'a> {
     #[serde(rename = "fileUrl")]
     file_url: &'a str,
     #[serde(rename = "issueDate")]
-    issue_date: Text<CityDate>,
+    issue_date: Text<Day>,
     #[serde(rename = "fileFormat")]
     file_format: &'a str,
     #[serde(rename = "certificateType")]
@@ -347,7 +359,7 @@ pub fn links(
                     issue_dept: &l.issue_dept,
                     certificate_number: &l.certificate_number,
                     file_url: &l.file_url,
-                    issue_date: Text(CityDate(l.issue_date)),
+                    issue_date: Text(city(l.issue_date)),
                     file_format: &l.file_format,
                     certificate_type: &l.certificate_type,
                 })
@@ -410,10 +422,10 @@ pub struct QrCityOut<'a> {
     #[serde(rename = "fileNumber")]
     file_number: &'a str,
     issue_unitname: &'a str,
-    valid_time_begin: Text<IsoDate>,
+    valid_time_begin: Text<Day>,
     holder: &'a str,
     license_state: &'static str,
-    valid_time_end: Text<Until<IsoDate>>,
+    valid_time_end: Text<Until<Day>>,
     #[serde(rename = "licenseId")]
     license_id: &'a str,
     #[serde(rename = "abstractCode")]
@@ -439,10 +451,10 @@ pub fn qr(a: &Answer<QrRecords>) -> Envelope<'static, Either<List<Face<'_>>, QrC
                 license_name: &r.license_name,
                 file_number: &r.file_number,
                 issue_unitname: &r.issue_unitname,
-                valid_time_begin: Text(IsoDate(r.valid_time_begin)),
+                valid_time_begin: Text(iso(r.valid_time_begin)),
                 holder: &r.holder,
                 license_state: r.license_state.label(),
-                valid_time_end: Text(Until(r.valid_time_end.map(IsoDate))),
+                valid_time_end: Text(Until(r.valid_time_end.map(iso))),
                 license_id: &r.license_id,
                 abstract_code: &r.abstract_code,
                 license_number: &r.license_number,
