@@ -33,6 +33,19 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A copy of a ZIP package with one byte of its first entry's stored data flipped
+/// (PKWARE APPNOTE §4.3.7: a 30-byte local header, then the name and the extra field).
+fn corrupt_first_part(zip: &[u8]) -> Vec<u8> {
+    assert_eq!(&zip[..4], b"PK\x03\x04", "a package starts with a local file header");
+    let u16_at = |i: usize| usize::from(u16::from_le_bytes([zip[i], zip[i + 1]]));
+    let u32_at = |i: usize| u32::from_le_bytes([zip[i], zip[i + 1], zip[i + 2], zip[i + 3]]);
+    let data = 30 + u16_at(26) + u16_at(28);
+    let stored = usize::try_from(u32_at(18)).expect("a small entry");
+    let mut out = zip.to_vec();
+    out[data + stored.max(2) / 2] ^= 0x55;
+    out
+}
+
 fn ctx() -> RawCallContext {
     RawCallContext {
         system_name: Some("枣庄市网上办事大厅".into()),
@@ -651,14 +664,21 @@ pub async fn run(
         FileVerifyResult::Passed,
         "[{way}] the downloaded copy verifies"
     );
-    let mut tampered = ofd.clone();
-    let mid = tampered.len() / 2;
-    tampered[mid] ^= 0x55;
+    // A byte of a part's data changed: the entry's CRC-32 no longer holds. (A byte picked
+    // blindly may land in ZIP metadata no reader checks, such as a local header's time.)
     let e = svc
-        .verify_cert_file(&me, Run::verify_file(Some(b64(&tampered))))
+        .verify_cert_file(&me, Run::verify_file(Some(b64(&corrupt_first_part(&ofd)))))
         .await;
     r.fails(
         "verify file: a corrupted package",
+        e,
+        ReturnCode::Unparseable,
+    );
+    let e = svc
+        .verify_cert_file(&me, Run::verify_file(Some(b64(&ofd[..ofd.len() / 2]))))
+        .await;
+    r.fails(
+        "verify file: a truncated package",
         e,
         ReturnCode::Unparseable,
     );

@@ -2,7 +2,8 @@
 //!
 //! An index on the events' license column cost one random page write per event, the larger
 //! part of every audited call's commit (ARCHITECTURE.md, "The audit log's indexes"). The events
-//! are indexed by holder code instead, and a license's events are found through it:
+//! are indexed by holder code instead (in sorted runs, `audit_runs`), and a license's events
+//! are found through it:
 //!
 //! - an event whose call read its one license from the library under the event's holder code
 //!   ([`AuditEvent::in_library`](license_core::ports::AuditEvent::in_library)) is found among
@@ -21,6 +22,7 @@
 use sea_orm::sea_query::{Condition, InsertStatement, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr};
 
+use crate::audit_runs::{Holders, holder_events};
 use crate::entity::{audit_event, audit_license, license, license_former_holder};
 
 /// The holder code the library holds for the license `identifier`.
@@ -45,7 +47,7 @@ fn former_holders(identifier: &str) -> SelectStatement {
 pub(crate) fn license_condition(identifier: &str) -> Condition {
     let under = |holders: SelectStatement| {
         Condition::all()
-            .add(audit_event::Column::HolderCode.in_subquery(holders))
+            .add(holder_events(&Holders::Of(holders)))
             .add(audit_event::Column::License.eq(identifier))
     };
     Condition::any()

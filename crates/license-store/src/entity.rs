@@ -464,3 +464,85 @@ pub mod collected {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// `audit_index_state`: one row, the progress of the audit log's holder index in sorted runs
+/// (`audit_runs` in this crate).
+pub mod audit_index_state {
+    use sea_orm::entity::prelude::*;
+
+    /// The one row (`id` 1).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_index_state")]
+    pub struct Model {
+        /// Always 1.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        /// Every event with an id up to this one is in a run; the events above it (the tail)
+        /// are found by scanning them.
+        pub watermark: i64,
+        /// The number the next run takes (runs only ever grow at the index's end).
+        pub next_run: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `audit_runs`: the runs of the audit log's holder index.
+pub mod audit_run {
+    use sea_orm::entity::prelude::*;
+
+    /// One run.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_runs")]
+    pub struct Model {
+        /// The run's number, also the first column of its rows' key.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub run: i64,
+        /// 0 for a run of the tail, one more than its sources' for a merged run.
+        pub level: i32,
+        /// Rows (events with a holder code) in the run.
+        pub events: i64,
+        /// `building` (a merge in progress: not read), `live` (read) or `dead` (merged into
+        /// another run: not read, its rows being deleted).
+        pub state: String,
+        /// The run a merge in progress or done is building from this one.
+        pub merged_into: Option<i64>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `audit_holder_runs`: the rows of the holder index's runs, keyed by run, holder code and
+/// event (on SQLite a `WITHOUT ROWID` table: the key is the table).
+pub mod audit_holder_run {
+    use sea_orm::entity::prelude::*;
+
+    /// One event under one holder code in one run.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_holder_runs")]
+    pub struct Model {
+        /// The run.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub run: i64,
+        /// The event's holder code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub holder_code: String,
+        /// The event's id in `audit_events`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod audit_links;
+mod audit_runs;
 mod convert;
 pub mod entity;
 mod federation;
@@ -16,4 +17,5 @@ mod repos;
 mod store;
 
 pub use files::LocalFileStore;
+pub use audit_runs::RunPolicy;
 pub use store::{Backend, SeaStore, StoreError};

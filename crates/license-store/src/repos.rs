@@ -18,6 +18,7 @@ use sea_orm::{
 };
 
 use crate::audit_links;
+use crate::audit_runs::{Holders, holder_events};
 use crate::convert::{
     account_from, account_to, audit_from, audit_to, license_from, license_to, single_license,
     token_from,
@@ -666,7 +667,7 @@ impl AuditStore for SeaStore {
             s = s.filter(audit_event::Column::Interface.eq(v.label()));
         }
         if let Some(v) = &q.holder_code {
-            s = s.filter(audit_event::Column::HolderCode.eq(v.as_str()));
+            s = s.filter(holder_events(&Holders::Code(v.clone())));
         }
         if let Some(v) = &q.license {
             s = s.filter(audit_links::license_condition(v));

@@ -8,6 +8,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 
+use crate::audit_runs::{self, RunPolicy};
 use crate::lookup::KeyLookups;
 use crate::migration::Migrator;
 
@@ -56,8 +57,9 @@ pub struct SeaStore {
     backend: Backend,
     /// Look-ups by key, grouped into shared queries.
     pub(crate) lookups: Arc<KeyLookups>,
-    /// SQLite: stops the background checkpointer when the last clone of the store is gone.
-    checkpointer: Option<Arc<Checkpointer>>,
+    /// SQLite: the background checkpointer and holder indexer, stopped when the last clone of
+    /// the store is gone.
+    background: Option<Arc<Background>>,
 }
 
 /// WAL frames (256 MiB of 4 KiB pages) after which a committing SQLite connection checkpoints
@@ -86,44 +88,90 @@ const AUDIT_CACHE_KIB: i64 = 16 * 1024;
 /// (each round copies less, so the in-line checkpoint at the mark has less left to copy).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
-/// The background checkpointer of an SQLite store; dropping it (or [`Checkpointer::stop`])
-/// stops the task.
+/// How often the background indexer looks for audit events to move into the holder index's
+/// runs (`audit_runs`); each look that finds some works until nothing is left.
+const INDEX_EVERY: Duration = Duration::from_millis(100);
+
+/// The background tasks of an SQLite store (the checkpointer and the audit log's holder
+/// indexer); they stop at [`Background::stop`] or when the last clone of the store is gone.
 #[derive(Debug)]
-struct Checkpointer {
-    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+struct Background {
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
-impl Checkpointer {
-    /// Copies the log into the database every [`CHECKPOINT_EVERY`] (`PASSIVE`: never waits
-    /// for readers or writers), so commits — the audit log's above all — do not stop to
-    /// checkpoint (and fsync) themselves.
-    fn start(db: DatabaseConnection) -> Self {
-        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+/// Whether a background task was told to stop (or its store is gone).
+fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) -> bool {
+    rx.has_changed().is_err() || *rx.borrow_and_update()
+}
+
+impl Background {
+    /// Starts the tasks: the checkpointer on the pool, the indexer on `audit`.
+    fn start(db: DatabaseConnection, audit: DatabaseConnection, policy: RunPolicy) -> Self {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        Self::every(rx.clone(), CHECKPOINT_EVERY, move || {
+            let db = db.clone();
+            async move {
+                // `PASSIVE`: never waits for readers or writers, so commits — the audit log's
+                // above all — do not stop to checkpoint (and fsync) themselves.
+                db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+        });
+        let idx_rx = rx.clone();
+        Self::every(rx, INDEX_EVERY, move || {
+            let audit = audit.clone();
+            let mut rx = idx_rx.clone();
+            async move {
+                // Until nothing is left (a backlog after an upgrade, a merge in steps); the
+                // audit log's appends take the connection between steps.
+                while !stopped(&mut rx) {
+                    if !audit_runs::step(&audit, &policy)
+                        .await
+                        .map_err(|e| e.to_string())?
+                    {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                Ok(())
+            }
+        });
+        Background { stop }
+    }
+
+    /// Runs `work` every `period` until told to stop; a failure is logged (unless stopping).
+    fn every<F, Fut>(mut rx: tokio::sync::watch::Receiver<bool>, period: Duration, work: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), String>> + Send,
+    {
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+            let mut tick = tokio::time::interval(period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    _ = &mut stopped => break,
+                    _ = rx.changed() => {
+                        if stopped(&mut rx) {
+                            break;
+                        }
+                    }
                     _ = tick.tick() => {
-                        if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
-                            tracing::warn!(error = %e, "SQLite checkpoint failed");
+                        if let Err(e) = work().await
+                            && !stopped(&mut rx)
+                        {
+                            tracing::warn!(error = %e, "SQLite background task failed");
                         }
                     }
                 }
             }
         });
-        Checkpointer {
-            stop: std::sync::Mutex::new(Some(stop)),
-        }
     }
 
-    /// Stops the task before the pool closes.
+    /// Tells the tasks to stop before the pool closes.
     fn stop(&self) {
-        let stop = self.stop.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(stop) = stop {
-            let _ = stop.send(());
-        }
+        let _ = self.stop.send(true);
     }
 }
 
@@ -197,14 +245,19 @@ impl SeaStore {
         } else {
             db.clone()
         };
-        let checkpointer =
-            (backend == Backend::Sqlite).then(|| Arc::new(Checkpointer::start(db.clone())));
+        let background = (backend == Backend::Sqlite).then(|| {
+            Arc::new(Background::start(
+                db.clone(),
+                audit.clone(),
+                RunPolicy::default(),
+            ))
+        });
         Ok(SeaStore {
             lookups: Arc::new(KeyLookups::start(db.clone())),
             db,
             audit,
             backend,
-            checkpointer,
+            background,
         })
     }
 
@@ -234,15 +287,22 @@ impl SeaStore {
     /// node leaves one complete database file — a copy of it is a whole backup — and the next
     /// start has no log to recover and copy under load. Every clone of the store is closed.
     pub async fn close(&self) -> Result<(), PortError> {
-        if let Some(c) = &self.checkpointer {
+        if let Some(b) = &self.background {
+            b.stop();
             self.audit.close_by_ref().await.map_err(port_err)?;
-            c.stop();
             self.db
                 .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
                 .await
                 .map_err(port_err)?;
         }
         self.db.close_by_ref().await.map_err(port_err)
+    }
+
+    /// One step of upkeep of the audit log's holder index in sorted runs under `policy` (on
+    /// SQLite a background task does this); `false` when nothing was left to do. For tests and
+    /// tools: the index's answers are the same at every step.
+    pub async fn index_audit_step(&self, policy: &RunPolicy) -> Result<bool, PortError> {
+        audit_runs::step(&self.audit, policy).await.map_err(port_err)
     }
 
     /// Drops and recreates every table (tests).

@@ -631,7 +631,8 @@ async fn audit_by_license(s: &SeaStore) {
     // event its holder code would not find.
     use license_store::migration::Migrator;
     use sea_orm_migration::MigratorTrait;
-    Migrator::down(s.connection(), Some(1)).await.unwrap();
+    // Back before the holder runs (5) and the drop of the license index (4).
+    Migrator::down(s.connection(), Some(2)).await.unwrap();
     let legacy = |key: &str, at: i64, holder: &str| {
         Query::insert()
             .into_table("audit_events")
@@ -685,6 +686,118 @@ async fn audit_by_license(s: &SeaStore) {
         0,
         "the migration links only what the holder index would not find"
     );
+}
+
+/// The holder index in sorted runs answers the same at every step of its upkeep — moves of
+/// the tail, merges in steps, deletion of merged runs — by holder code and by license, and
+/// ends with every event in one live run and none building or dead.
+async fn audit_runs(s: &SeaStore) {
+    use license_store::RunPolicy;
+    use license_store::entity::{audit_event, audit_holder_run, audit_run};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let held = license("000999", "RH3", "2024-01-02");
+    let held_id = held.identifier.to_string();
+    LicenseRepository::insert(s, &held).await.unwrap();
+    // Events 0.. under seven holder codes (every eleventh with none); those of `RH3` read the
+    // library's license under it (found through the holder index), the rest link theirs.
+    let event = |i: i64| {
+        let holder = (i % 11 != 0).then(|| format!("RH{}", i % 7));
+        let in_library = holder.as_deref() == Some("RH3");
+        AuditEvent {
+            at: t(1000 + i),
+            request_id: format!("run-{i}"),
+            interface: Interface::ShareQueryCertInfo,
+            username: Some("runs".into()),
+            client_addr: None,
+            context: None,
+            operator: None,
+            code: ReturnCode::Success,
+            licenses: vec![if in_library {
+                held_id.clone()
+            } else {
+                format!("RL{}", i % 5)
+            }],
+            holder_code: holder,
+            in_library,
+            latency_us: 1,
+        }
+    };
+    let newest_first = |n: i64, keep: &dyn Fn(&AuditEvent) -> bool| -> Vec<String> {
+        (0..n)
+            .rev()
+            .map(event)
+            .filter(|e| keep(e))
+            .map(|e| e.request_id)
+            .collect()
+    };
+    let found = |q: AuditQuery| async move {
+        s.query(&AuditQuery { limit: 1000, ..q })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.request_id)
+            .collect::<Vec<_>>()
+    };
+    let check = |n: i64, when: String| {
+        let (found, newest_first, held_id) = (&found, &newest_first, &held_id);
+        async move {
+            for h in 0..7 {
+                let code = format!("RH{h}");
+                let q = AuditQuery {
+                    holder_code: Some(code.clone()),
+                    ..Default::default()
+                };
+                let want = newest_first(n, &|e| e.holder_code.as_deref() == Some(code.as_str()));
+                assert_eq!(found(q).await, want, "holder {code} {when}");
+            }
+            let q = AuditQuery {
+                license: Some(held_id.clone()),
+                ..Default::default()
+            };
+            let want = newest_first(n, &|e| e.licenses == [held_id.clone()]);
+            assert_eq!(found(q).await, want, "license {held_id} {when}");
+        }
+    };
+    let policy = RunPolicy {
+        move_events: 9,
+        fanout: 3,
+        merge_rows: 2,
+        delete_rows: 4,
+    };
+    let mut n = 0;
+    let mut steps = 0;
+    for batch in [1, 40, 7, 90, 62] {
+        let events: Vec<AuditEvent> = (n..n + batch).map(event).collect();
+        s.append(&events).await.unwrap();
+        n += batch;
+        check(n, format!("after {n} events")).await;
+        while s.index_audit_step(&policy).await.unwrap() {
+            steps += 1;
+            check(n, format!("after step {steps}")).await;
+        }
+    }
+    // (On SQLite the store's own task may take some of this work, in larger steps.)
+    assert!(steps >= 2, "moves, merges and deletions: {steps} steps");
+    let runs = audit_run::Entity::find().all(s.connection()).await.unwrap();
+    assert!(runs.iter().all(|r| r.state == "live"), "{runs:?}");
+    assert!(runs.iter().any(|r| r.level >= 1), "merged: {runs:?}");
+    for level in 0..4 {
+        let at_level = runs.iter().filter(|r| r.level == level).count();
+        assert!(at_level < 3, "{at_level} runs left at level {level}: {runs:?}");
+    }
+    let rows = audit_holder_run::Entity::find()
+        .count(s.connection())
+        .await
+        .unwrap();
+    let with_holder = audit_event::Entity::find()
+        .filter(audit_event::Column::HolderCode.is_not_null())
+        .count(s.connection())
+        .await
+        .unwrap();
+    assert_eq!(rows, with_holder, "every event with a holder code, once");
+    let counted: i64 = runs.iter().map(|r| r.events).sum();
+    assert_eq!(counted as u64, rows);
 }
 
 fn push(op: license_core::service::CollectOperation, l: &License, at: i64) -> NewPush {
@@ -863,6 +976,7 @@ async fn contract(s: SeaStore) {
     grants_and_types(&s).await;
     audit(&s).await;
     audit_by_license(&s).await;
+    audit_runs(&s).await;
     outbox(&s).await;
     // Closing closes every clone of the store.
     let other = s.clone();
