@@ -31,6 +31,8 @@ use sea_orm::{
     Order, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
+use std::time::{Duration, Instant};
+
 use crate::entity::{audit_event, audit_holder_run, audit_index_state, audit_run};
 
 /// `audit_runs.state` of a run being built by a merge (not read).
@@ -58,8 +60,8 @@ impl Default for RunPolicy {
         RunPolicy {
             move_events: 4096,
             fanout: 8,
-            merge_rows: 1024,
-            delete_rows: 8192,
+            merge_rows: 512,
+            delete_rows: 4096,
         }
     }
 }
@@ -113,13 +115,74 @@ pub(crate) fn holder_events(holders: &Holders) -> Condition {
         )
 }
 
+/// What one step of upkeep did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Nothing was left to do.
+    Idle,
+    /// Moved events of the tail into a new run (or found another task had).
+    Moved,
+    /// Started a merge.
+    Started,
+    /// Added rows to a run being built (and made it live if it was the last step).
+    Merged,
+    /// Deleted rows of a dead run.
+    Deleted,
+}
+
 /// One step of upkeep on `conn` (the audit log's own connection): a move when the tail holds
 /// events, else one step of a merge or of a dead run's deletion, else the start of a merge.
-/// `Ok(false)` when there was nothing to do.
-pub(crate) async fn step(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<bool, DbErr> {
-    if move_tail(conn, policy).await? {
-        return Ok(true);
+pub(crate) async fn step(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<Step, DbErr> {
+    if move_tail(conn, policy).await?.is_some() {
+        return Ok(Step::Moved);
     }
+    upkeep_step(conn, policy).await
+}
+
+/// One round of the background task: the whole tail into runs (a backlog in several moves,
+/// a steady load in one run per round — not one tiny run per commit), then steps of merging
+/// and deleting while `budget` lasts and `stop` says go on. The appends of the audit log take
+/// the connection between steps.
+pub(crate) async fn round(
+    conn: &DatabaseConnection,
+    policy: &RunPolicy,
+    budget: Duration,
+    stop: &mut impl FnMut() -> bool,
+) -> Result<(), DbErr> {
+    while !stop() {
+        let step_started = Instant::now();
+        let Some(moved) = move_tail(conn, policy).await? else {
+            break;
+        };
+        log_step(Step::Moved, step_started);
+        if moved < policy.move_events {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let started = Instant::now();
+    while started.elapsed() < budget && !stop() {
+        let step_started = Instant::now();
+        let step = upkeep_step(conn, policy).await?;
+        if step == Step::Idle {
+            break;
+        }
+        log_step(step, step_started);
+        tokio::task::yield_now().await;
+    }
+    Ok(())
+}
+
+fn log_step(step: Step, started: Instant) {
+    tracing::debug!(
+        ?step,
+        us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "audit holder index"
+    );
+}
+
+/// A step of merging or deleting runs, or the start of a merge.
+async fn upkeep_step(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<Step, DbErr> {
     let runs = audit_run::Entity::find()
         .order_by_asc(audit_run::Column::Run)
         .all(conn)
@@ -130,32 +193,29 @@ pub(crate) async fn step(conn: &DatabaseConnection, policy: &RunPolicy) -> Resul
             .filter(|r| r.merged_into == Some(b.run) && r.state == LIVE)
             .map(|r| r.run)
             .collect();
-        return merge_step(conn, policy, b.run, &sources).await.map(|()| true);
+        return merge_step(conn, policy, b.run, &sources)
+            .await
+            .map(|()| Step::Merged);
     }
-    if let Some(d) = runs.iter().find(|r| r.state == DEAD) {
-        return delete_step(conn, policy, d.run).await.map(|()| true);
+    let dead: Vec<audit_run::Model> = runs.iter().filter(|r| r.state == DEAD).cloned().collect();
+    if !dead.is_empty() {
+        return delete_step(conn, policy, &dead)
+            .await
+            .map(|()| Step::Deleted);
     }
-    let mut level = None;
+    // The lowest level with `fanout` live runs merges its oldest `fanout`.
+    let fanout = Ord::max(policy.fanout, 2);
+    let mut per_level: std::collections::BTreeMap<i32, Vec<i64>> = Default::default();
     for r in runs.iter().filter(|r| r.state == LIVE) {
-        let same = runs
-            .iter()
-            .filter(|o| o.state == LIVE && o.level == r.level)
-            .count();
-        if same >= Ord::max(policy.fanout, 2) {
-            level = Some(r.level);
-            break;
-        }
+        per_level.entry(r.level).or_default().push(r.run);
     }
-    let Some(level) = level else {
-        return Ok(false);
+    let Some((&level, sources)) = per_level.iter().find(|(_, runs)| runs.len() >= fanout) else {
+        return Ok(Step::Idle);
     };
-    let sources: Vec<i64> = runs
-        .iter()
-        .filter(|r| r.state == LIVE && r.level == level)
-        .take(Ord::max(policy.fanout, 2))
-        .map(|r| r.run)
-        .collect();
-    start_merge(conn, level, &sources).await.map(|()| true)
+    let sources = &sources[..fanout];
+    start_merge(conn, level, sources)
+        .await
+        .map(|()| Step::Started)
 }
 
 /// The state row: (watermark, next run).
@@ -186,8 +246,9 @@ async fn claim_run(conn: &impl ConnectionTrait, watermark: Option<i64>) -> Resul
     Ok(Some(state(conn).await?.1 - 1))
 }
 
-/// Moves up to `policy.move_events` events of the tail into a new live run of level 0.
-async fn move_tail(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<bool, DbErr> {
+/// Moves up to `policy.move_events` events of the tail into a new live run of level 0; how
+/// many ids it took (or another task took first), `None` when the tail is empty.
+async fn move_tail(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<Option<i64>, DbErr> {
     let (watermark, _) = state(conn).await?;
     let newest: Option<i64> = audit_event::Entity::find()
         .select_only()
@@ -197,13 +258,13 @@ async fn move_tail(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<bool
         .await?
         .flatten();
     let Some(newest) = newest.filter(|&n| n > watermark) else {
-        return Ok(false);
+        return Ok(None);
     };
     // Every event up to `newest` has committed: on SQLite ids are given in commit order.
     let high = Ord::min(newest, watermark.saturating_add(Ord::max(policy.move_events, 1)));
     let txn = conn.begin().await?;
     let Some(run) = claim_run(&txn, Some(watermark)).await? else {
-        return Ok(true);
+        return Ok(Some(0));
     };
     let rows = Query::select()
         .expr(Expr::val(run))
@@ -234,7 +295,7 @@ async fn move_tail(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<bool
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(true)
+    Ok(Some(high - watermark))
 }
 
 /// Inserts the rows `(run, holder_code, event_id)` a select gives, in its order.
@@ -397,21 +458,61 @@ async fn merge_step(
     txn.commit().await
 }
 
-/// Deletes the first `delete_rows` rows of the dead run `run` (and the rest of the last
-/// holder code's), and the run itself with its last rows.
-async fn delete_step(conn: &DatabaseConnection, policy: &RunPolicy, run: i64) -> Result<(), DbErr> {
-    let Some(txn) = lock_run(conn, run, DEAD).await? else {
+/// Deletes dead runs: whole ones while their rows fit in `delete_rows`, else the first
+/// `delete_rows` rows of the first (and the rest of its last holder code's); a run's entry
+/// goes with its last rows.
+async fn delete_step(
+    conn: &DatabaseConnection,
+    policy: &RunPolicy,
+    dead: &[audit_run::Model],
+) -> Result<(), DbErr> {
+    let Some(first) = dead.first() else {
         return Ok(());
     };
-    let bound = holder_at(&txn, run, None, Ord::max(policy.delete_rows, 1)).await?;
-    let mut rows = audit_holder_run::Entity::delete_many()
-        .filter(audit_holder_run::Column::Run.eq(run));
-    if let Some(b) = &bound {
-        rows = rows.filter(audit_holder_run::Column::HolderCode.lte(b.as_str()));
+    let Some(txn) = lock_run(conn, first.run, DEAD).await? else {
+        return Ok(());
+    };
+    let limit = Ord::max(policy.delete_rows, 1);
+    let mut whole = Vec::new();
+    let mut rows = 0u64;
+    for d in dead {
+        let n = u64::try_from(d.events).unwrap_or(0);
+        if !whole.is_empty() && rows + n > limit {
+            break;
+        }
+        whole.push(d.run);
+        rows += n;
     }
-    rows.exec(&txn).await?;
-    if bound.is_none() {
-        audit_run::Entity::delete_by_id(run).exec(&txn).await?;
+    if rows > limit {
+        // The first run alone is larger: its first rows only.
+        let bound = holder_at(&txn, first.run, None, limit).await?;
+        let mut part = audit_holder_run::Entity::delete_many()
+            .filter(audit_holder_run::Column::Run.eq(first.run));
+        if let Some(b) = &bound {
+            part = part.filter(audit_holder_run::Column::HolderCode.lte(b.as_str()));
+        }
+        let gone = part.exec(&txn).await?.rows_affected;
+        if bound.is_some() {
+            audit_run::Entity::update_many()
+                .col_expr(
+                    audit_run::Column::Events,
+                    Expr::col(audit_run::Column::Events).sub(i64::try_from(gone).unwrap_or(0)),
+                )
+                .filter(audit_run::Column::Run.eq(first.run))
+                .exec(&txn)
+                .await?;
+            return txn.commit().await;
+        }
+        whole = vec![first.run];
     }
+    audit_holder_run::Entity::delete_many()
+        .filter(audit_holder_run::Column::Run.is_in(whole.iter().copied()))
+        .exec(&txn)
+        .await?;
+    audit_run::Entity::delete_many()
+        .filter(audit_run::Column::Run.is_in(whole.iter().copied()))
+        .filter(audit_run::Column::State.eq(DEAD))
+        .exec(&txn)
+        .await?;
     txn.commit().await
 }

@@ -88,9 +88,13 @@ const AUDIT_CACHE_KIB: i64 = 16 * 1024;
 /// (each round copies less, so the in-line checkpoint at the mark has less left to copy).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
-/// How often the background indexer looks for audit events to move into the holder index's
-/// runs (`audit_runs`); each look that finds some works until nothing is left.
+/// How often the background indexer moves the audit log's tail into the holder index's runs
+/// (`audit_runs`): under a steady load one run a round, so runs are few and merges rare (a
+/// round after every commit made tiny runs, each holding the audit connection).
 const INDEX_EVERY: Duration = Duration::from_millis(100);
+/// Time each round of the indexer may spend merging runs and deleting merged ones after its
+/// move, in steps between which the audit log's appends take the connection.
+const INDEX_BUDGET: Duration = Duration::from_millis(30);
 
 /// The background tasks of an SQLite store (the checkpointer and the audit log's holder
 /// indexer); they stop at [`Background::stop`] or when the last clone of the store is gone.
@@ -124,18 +128,9 @@ impl Background {
             let audit = audit.clone();
             let mut rx = idx_rx.clone();
             async move {
-                // Until nothing is left (a backlog after an upgrade, a merge in steps); the
-                // audit log's appends take the connection between steps.
-                while !stopped(&mut rx) {
-                    if !audit_runs::step(&audit, &policy)
-                        .await
-                        .map_err(|e| e.to_string())?
-                    {
-                        break;
-                    }
-                    tokio::task::yield_now().await;
-                }
-                Ok(())
+                audit_runs::round(&audit, &policy, INDEX_BUDGET, &mut || stopped(&mut rx))
+                    .await
+                    .map_err(|e| e.to_string())
             }
         });
         Background { stop }
@@ -302,7 +297,10 @@ impl SeaStore {
     /// SQLite a background task does this); `false` when nothing was left to do. For tests and
     /// tools: the index's answers are the same at every step.
     pub async fn index_audit_step(&self, policy: &RunPolicy) -> Result<bool, PortError> {
-        audit_runs::step(&self.audit, policy).await.map_err(port_err)
+        let step = audit_runs::step(&self.audit, policy)
+            .await
+            .map_err(port_err)?;
+        Ok(step != audit_runs::Step::Idle)
     }
 
     /// Drops and recreates every table (tests).
