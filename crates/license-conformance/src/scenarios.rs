@@ -36,7 +36,11 @@ fn b64(bytes: &[u8]) -> String {
 /// A copy of a ZIP package with one byte of its first entry's stored data flipped
 /// (PKWARE APPNOTE §4.3.7: a 30-byte local header, then the name and the extra field).
 fn corrupt_first_part(zip: &[u8]) -> Vec<u8> {
-    assert_eq!(&zip[..4], b"PK\x03\x04", "a package starts with a local file header");
+    assert_eq!(
+        &zip[..4],
+        b"PK\x03\x04",
+        "a package starts with a local file header"
+    );
     let u16_at = |i: usize| usize::from(u16::from_le_bytes([zip[i], zip[i + 1]]));
     let u32_at = |i: usize| u32::from_le_bytes([zip[i], zip[i + 1], zip[i + 2], zip[i + 3]]);
     let data = 30 + u16_at(26) + u16_at(28);

@@ -47,7 +47,7 @@ fn former_holders(identifier: &str) -> SelectStatement {
 pub(crate) fn license_condition(identifier: &str) -> Condition {
     let under = |holders: SelectStatement| {
         Condition::all()
-            .add(holder_events(&Holders::Of(holders)))
+            .add(holder_events(&Holders::Of(Box::new(holders))))
             .add(audit_event::Column::License.eq(identifier))
     };
     Condition::any()

@@ -72,14 +72,14 @@ pub(crate) enum Holders {
     /// One holder code.
     Code(String),
     /// The holder codes a subquery gives.
-    Of(SelectStatement),
+    Of(Box<SelectStatement>),
 }
 
 impl Holders {
     fn on(&self, col: impl IntoColumnRef) -> Expr {
         match self {
             Holders::Code(c) => Expr::col(col).eq(c.as_str()),
-            Holders::Of(s) => Expr::col(col).in_subquery(s.clone()),
+            Holders::Of(s) => Expr::col(col).in_subquery(s.as_ref().clone()),
         }
     }
 }
@@ -97,7 +97,10 @@ pub(crate) fn holder_events(holders: &Holders) -> Condition {
         .column(audit_holder_run::Column::EventId)
         .from(audit_holder_run::Entity)
         .and_where(audit_holder_run::Column::Run.in_subquery(live))
-        .and_where(holders.on((audit_holder_run::Entity, audit_holder_run::Column::HolderCode)))
+        .and_where(holders.on((
+            audit_holder_run::Entity,
+            audit_holder_run::Column::HolderCode,
+        )))
         .to_owned();
     let watermark = Query::select()
         .column(audit_index_state::Column::Watermark)
@@ -126,7 +129,7 @@ pub(crate) enum Step {
     Started,
     /// Added rows to a run being built (and made it live if it was the last step).
     Merged,
-    /// Deleted rows of a dead run.
+    /// Deleted rows of dead runs (and the runs with their last rows).
     Deleted,
 }
 
@@ -230,7 +233,10 @@ async fn state(conn: &impl ConnectionTrait) -> Result<(i64, i64), DbErr> {
 /// Takes the next run number; a write, so a transaction that begins with it holds SQLite's
 /// write lock before it reads anything. `None` when another mover raised the watermark from
 /// `watermark` first (`Some` whatever the watermark when `watermark` is `None`).
-async fn claim_run(conn: &impl ConnectionTrait, watermark: Option<i64>) -> Result<Option<i64>, DbErr> {
+async fn claim_run(
+    conn: &impl ConnectionTrait,
+    watermark: Option<i64>,
+) -> Result<Option<i64>, DbErr> {
     let mut claim = audit_index_state::Entity::update_many()
         .col_expr(
             audit_index_state::Column::NextRun,
@@ -261,7 +267,10 @@ async fn move_tail(conn: &DatabaseConnection, policy: &RunPolicy) -> Result<Opti
         return Ok(None);
     };
     // Every event up to `newest` has committed: on SQLite ids are given in commit order.
-    let high = Ord::min(newest, watermark.saturating_add(Ord::max(policy.move_events, 1)));
+    let high = Ord::min(
+        newest,
+        watermark.saturating_add(Ord::max(policy.move_events, 1)),
+    );
     let txn = conn.begin().await?;
     let Some(run) = claim_run(&txn, Some(watermark)).await? else {
         return Ok(Some(0));
@@ -388,7 +397,10 @@ async fn lock_run(
 ) -> Result<Option<DatabaseTransaction>, DbErr> {
     let txn = conn.begin().await?;
     let found = audit_run::Entity::update_many()
-        .col_expr(audit_run::Column::Level, Expr::col(audit_run::Column::Level))
+        .col_expr(
+            audit_run::Column::Level,
+            Expr::col(audit_run::Column::Level),
+        )
         .filter(audit_run::Column::Run.eq(run))
         .filter(audit_run::Column::State.eq(state))
         .exec(&txn)

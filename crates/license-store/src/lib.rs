@@ -16,6 +16,6 @@ pub mod migration;
 mod repos;
 mod store;
 
-pub use files::LocalFileStore;
 pub use audit_runs::RunPolicy;
+pub use files::LocalFileStore;
 pub use store::{Backend, SeaStore, StoreError};

@@ -784,7 +784,10 @@ async fn audit_runs(s: &SeaStore) {
     assert!(runs.iter().any(|r| r.level >= 1), "merged: {runs:?}");
     for level in 0..4 {
         let at_level = runs.iter().filter(|r| r.level == level).count();
-        assert!(at_level < 3, "{at_level} runs left at level {level}: {runs:?}");
+        assert!(
+            at_level < 3,
+            "{at_level} runs left at level {level}: {runs:?}"
+        );
     }
     let rows = audit_holder_run::Entity::find()
         .count(s.connection())
