@@ -515,7 +515,7 @@ async fn delete_step(
                 .await?;
             return txn.commit().await;
         }
-        whole = vec![first.run];
+        // Fewer rows than the limit after all: `whole` is that one run, deleted whole below.
     }
     audit_holder_run::Entity::delete_many()
         .filter(audit_holder_run::Column::Run.is_in(whole.iter().copied()))

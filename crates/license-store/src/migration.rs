@@ -315,7 +315,7 @@ impl MigrationTrait for AuditHolderRuns {
                 .await?;
             m.drop_index(
                 Index::drop()
-                    .name("ix_audit_holder_at")
+                    .name(HOLDER_AT_INDEX)
                     .table("audit_events")
                     .to_owned(),
             )
@@ -340,14 +340,7 @@ impl MigrationTrait for AuditHolderRuns {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() == DatabaseBackend::Sqlite {
-            index(
-                m,
-                "audit_events",
-                "ix_audit_holder_at",
-                &["holder_code", "at"],
-                false,
-            )
-            .await?;
+            holder_at_index(m).await?;
         }
         for t in ["audit_holder_runs", "audit_runs", "audit_index_state"] {
             m.drop_table(Table::drop().table(t).if_exists().to_owned())
@@ -355,6 +348,21 @@ impl MigrationTrait for AuditHolderRuns {
         }
         Ok(())
     }
+}
+
+/// The events' index by holder code and time: made by the initial schema, dropped on SQLite
+/// by migration 5 (the sorted runs take its place there) and made again by its `down`.
+const HOLDER_AT_INDEX: &str = "ix_audit_holder_at";
+
+async fn holder_at_index(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    index(
+        m,
+        "audit_events",
+        HOLDER_AT_INDEX,
+        &["holder_code", "at"],
+        false,
+    )
+    .await
 }
 
 /// Longest key-like string (identifiers, file numbers).
@@ -619,14 +627,7 @@ impl MigrationTrait for Initial {
             false,
         )
         .await?;
-        index(
-            m,
-            "audit_events",
-            "ix_audit_holder_at",
-            &["holder_code", "at"],
-            false,
-        )
-        .await?;
+        holder_at_index(m).await?;
         index(
             m,
             "audit_events",
