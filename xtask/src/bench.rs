@@ -4,19 +4,24 @@
 //! and grant) in two passes — the first also makes the file of each sampled license never
 //! downloaded before, the second finds every file made — with the server's peak RSS;
 //! `QueryCertInfo` over gRPC is driven by as many concurrent tonic clients as wrk has
-//! connections — first each on its own connection, then sharing a few channels as gRPC clients
-//! do (HTTP/2 carries many calls on one connection) — on the same data in the same run, and —
-//! so the comparison is not one of load drivers — REST is driven again the same way by as many
-//! concurrent Rust HTTP/1.1 clients (reqwest, keep-alive). The server's CPU time per call is
-//! reported for every run (from `/proc`), which no driver's own cost can skew. The two
-//! comparable runs — REST and gRPC on shared channels, both by Rust drivers — go in the order
-//! A B B A and are reported as means, since the library's audit log grows with every run.
+//! connections, sharing a few channels as gRPC clients do (HTTP/2 carries many calls on one
+//! connection), on the same data in the same run, and — so the comparison is not one of load
+//! drivers — REST is driven again the same way by as many concurrent Rust HTTP/1.1 clients
+//! (reqwest, keep-alive). These two go in the order A B B A and are reported as means, since
+//! the library's audit log grows with every run; then one gRPC run with a channel per client.
+//! For every run by a Rust driver the server's CPU time per call is reported (from `/proc`),
+//! which no driver's own cost can skew, and the driver's own: both share this machine's cores,
+//! so a driver that costs more leaves the server less.
 //! `wrk` must be installed (`apt-get install wrk`); it is checked before anything is imported.
 //!
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
 //! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
 //! `BENCH_CONNECTIONS` (default 64), `BENCH_GRPC_CHANNELS` (default 4), `BENCH_WARMUP_SECONDS`
-//! (default 5: one unmeasured wrk run first), `BENCH_DIR` (default `/var/tmp/license-bench`).
+//! (default 5: one unmeasured wrk run first), `BENCH_DIR` (default `/var/tmp/license-bench`),
+//! `BENCH_PERF` (set: `perf record` of the server during each run by a Rust driver, into
+//! `BENCH_DIR/perf-<run>.data`, for `perf report`; `dwarf` for call graphs from DWARF, since
+//! release builds keep no frame pointers; `stat` for `perf stat` counts of system calls and
+//! context switches instead, printed per call).
 //! The imported data directory is kept and reused while its license count is unchanged.
 
 use std::io::{BufRead, BufReader, Write};
@@ -223,66 +228,97 @@ where
     })
 }
 
-/// `clients` concurrent tonic clients calling `QueryCertInfo` for `seconds`: each on its own
-/// HTTP/2 connection (`channels` = `None`), or sharing `channels` connections — how gRPC is
-/// meant to be used, one channel carrying many concurrent calls.
+/// How the tonic clients of a gRPC load run reach the server.
+#[derive(Clone, Copy)]
+enum GrpcTransport {
+    /// Each client on a tonic `Channel` of its own (its own HTTP/2 connection).
+    OwnChannel,
+    /// The clients share this many tonic `Channel`s (HTTP/2 carries many calls on one
+    /// connection).
+    SharedChannels(u32),
+}
+
+/// `clients` concurrent tonic clients calling `QueryCertInfo` for `seconds` over `transport`.
 fn grpc_load(
     url: &str,
     token: &str,
     ids: &[String],
     clients: u32,
-    channels: Option<u32>,
+    transport: GrpcTransport,
     seconds: u32,
 ) -> Result<DriverResult, String> {
-    use license_grpc::pb;
-    let auth: tonic::metadata::MetadataValue<_> = format!("Bearer {token}")
-        .parse()
-        .map_err(|_| "token not usable as metadata")?;
-    let ids = std::sync::Arc::new(ids.to_vec());
+    use license_grpc::pb::license_service_client::LicenseServiceClient;
+    use tonic::transport::Channel;
     let endpoint =
         tonic::transport::Endpoint::from_shared(url.to_owned()).map_err(|e| e.to_string())?;
     // Made on first use: a channel needs the driver's runtime.
-    let shared = std::sync::OnceLock::<Vec<tonic::transport::Channel>>::new();
+    let shared = std::sync::OnceLock::<Vec<LicenseServiceClient<Channel>>>::new();
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let share = |n: u32, make: &dyn Fn() -> LicenseServiceClient<Channel>| {
+        let shared = shared.get_or_init(|| (0..n.max(1)).map(|_| make()).collect());
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        shared[i % shared.len()].clone()
+    };
+    let channel = || LicenseServiceClient::new(endpoint.connect_lazy());
+    let template = query_request(token)?;
+    let ids = std::sync::Arc::new(ids.to_vec());
     drive(
         clients,
         seconds,
         // Connected lazily, on the client's task.
         || {
-            let channel = if let Some(n) = channels {
-                let shared =
-                    shared.get_or_init(|| (0..n.max(1)).map(|_| endpoint.connect_lazy()).collect());
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                shared[i % shared.len()].clone()
-            } else {
-                endpoint.connect_lazy()
-            };
-            Ok(pb::license_service_client::LicenseServiceClient::new(
-                channel,
-            ))
+            Ok(match transport {
+                GrpcTransport::OwnChannel => channel(),
+                GrpcTransport::SharedChannels(n) => share(n, &channel),
+            })
         },
         move |mut client, i| {
-            let ids = ids.clone();
-            let auth = auth.clone();
+            let (ids, template) = (ids.clone(), template.clone());
             async move {
-                let mut req = tonic::Request::new(pb::QueryCertInfoRequest {
-                    certificate_id: Some(ids[i % ids.len()].clone()),
-                    interface_type: Some("1".into()),
-                    context: Some(pb::CallContext {
-                        system_name: Some("bench".into()),
-                        call_category: Some("0".into()),
-                        matter_name: Some("bench".into()),
-                        event_code: Some("B1".into()),
-                        copy_cause: Some("load test".into()),
-                        ..pb::CallContext::default()
-                    }),
-                });
-                req.metadata_mut().insert("authorization", auth);
+                let mut req = tonic::Request::new(pb_query(&template.0, &ids[i % ids.len()]));
+                req.metadata_mut().insert("authorization", template.1);
                 let ok = client.query_cert_info(req).await.is_ok();
                 (client, ok)
             }
         },
     )
+}
+
+/// The parts of a `QueryCertInfo` call that every call repeats: the call context and the
+/// `authorization` metadata.
+fn query_request(
+    token: &str,
+) -> Result<
+    (
+        license_grpc::pb::CallContext,
+        tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
+    ),
+    String,
+> {
+    let auth = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| "token not usable as metadata")?;
+    let context = license_grpc::pb::CallContext {
+        system_name: Some("bench".into()),
+        call_category: Some("0".into()),
+        matter_name: Some("bench".into()),
+        event_code: Some("B1".into()),
+        copy_cause: Some("load test".into()),
+        ..license_grpc::pb::CallContext::default()
+    };
+    Ok((context, auth))
+}
+
+/// A city `QueryCertInfo` request for one identifier.
+fn pb_query(
+    context: &license_grpc::pb::CallContext,
+    id: &str,
+) -> license_grpc::pb::QueryCertInfoRequest {
+    license_grpc::pb::QueryCertInfoRequest {
+        certificate_id: Some(id.to_owned()),
+        interface_type: Some("1".into()),
+        context: Some(context.clone()),
+    }
 }
 
 /// `clients` concurrent HTTP/1.1 keep-alive clients (reqwest, one connection each) posting
@@ -333,6 +369,55 @@ fn rest_load(
             }
         },
     )
+}
+
+/// What `BENCH_PERF=stat` counts.
+const STAT_EVENTS: &str = "raw_syscalls:sys_enter,context-switches,task-clock";
+
+/// Prints the counts of a `perf stat -x ,` output file per call of `calls`.
+fn print_stat(out: &Path, calls: f64) -> Result<(), String> {
+    let text = std::fs::read_to_string(out).map_err(|e| e.to_string())?;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let fields: Vec<&str> = line.split(',').collect();
+        if let (Some(v), Some(event)) = (fields.first(), fields.get(2))
+            && let Ok(v) = v.parse::<f64>()
+        {
+            println!("  {event}: {:.2} per call", v / calls.max(1.0));
+        }
+    }
+    Ok(())
+}
+
+/// A `perf record` of a process, stopped (SIGINT) and waited for by [`Perf::finish`].
+struct Perf(Child);
+
+impl Perf {
+    fn finish(mut self) -> Result<(), String> {
+        let pid = self.0.id().to_string();
+        run(Command::new("kill").args(["-INT", &pid]))?;
+        self.0.wait().map(drop).map_err(|e| e.to_string())
+    }
+}
+
+/// Starts `perf` on process `pid` into `out`: `stat` counts system calls and context switches,
+/// `dwarf` records with call graphs from DWARF, anything else with frame pointers.
+fn perf_record(pid: u32, out: &Path, mode: &str) -> Result<Perf, String> {
+    let mut perf = Command::new("perf");
+    match mode {
+        "stat" => perf.args(["stat", "-x", ",", "-e", STAT_EVENTS]),
+        "dwarf" => perf.args(["record", "-q", "-F", "499", "--call-graph", "dwarf,16384"]),
+        _ => perf.args(["record", "-q", "-F", "499", "--call-graph", "fp"]),
+    };
+    perf.args(["-p", &pid.to_string(), "-o"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Perf)
+        .map_err(|e| format!("perf: {e}"))
 }
 
 /// The server's CPU time so far (user + system), seconds.
@@ -602,9 +687,9 @@ pub fn main() -> Result<(), String> {
     let c0 = cpu_seconds(pid);
     let q = wrk(&format!("{base}/"), &query, connections, seconds)?;
     let q_cpu = cpu_per_call(c0, cpu_seconds(pid), q.rps, seconds);
-    // REST and gRPC by the same kind of driver in the order A B B A (with the gRPC run on a
-    // connection per client in the middle), so neither gains from running earlier — the
-    // library's audit log grows with every run — and each figure is the mean of its two runs.
+    // REST and gRPC by the same kind of driver in the order A B B A (then the gRPC run on a
+    // connection per client), so neither gains from running earlier — the library's audit log
+    // grows with every run — and each figure is the mean of its two runs.
     let rest_run = || {
         rest_load(
             &format!("{base}/license-api-release/m/v/license/external/api/ShareQueryCertInfo"),
@@ -615,45 +700,74 @@ pub fn main() -> Result<(), String> {
             seconds,
         )
     };
-    let shared_run = || {
-        grpc_load(
-            &grpc,
-            &token,
-            &ids,
-            connections,
-            Some(grpc_channels),
-            seconds,
-        )
-    };
+    let grpc_run = |transport| grpc_load(&grpc, &token, &ids, connections, transport, seconds);
+    let profile = std::env::var("BENCH_PERF").ok();
+    let runs = std::cell::Cell::new(0u32);
     let measured = |label: &str,
                     run: &dyn Fn() -> Result<DriverResult, String>|
      -> Result<(DriverResult, f64), String> {
         println!("{label}, {seconds} s…");
+        runs.set(runs.get() + 1);
+        let perf = profile
+            .as_deref()
+            .map(|mode| {
+                let out = root.join(format!("perf-{}.data", runs.get()));
+                println!("  profiled into {}", out.display());
+                perf_record(pid, &out, mode).map(|p| (p, out))
+            })
+            .transpose()?;
+        // What the server spends with no load, just before: work left from the last run.
+        let idle_before = cpu_seconds(pid);
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let idle_ms = (cpu_seconds(pid) - idle_before) * 1e3;
         let before = cpu_seconds(pid);
+        let driver_before = cpu_seconds(std::process::id());
         let r = run()?;
         let cpu = cpu_per_call(before, cpu_seconds(pid), r.rps, seconds);
+        // The load driver shares the machine: what it spends is not the server's to use.
+        let driver = cpu_per_call(
+            driver_before,
+            cpu_seconds(std::process::id()),
+            r.rps,
+            seconds,
+        );
+        println!(
+            "  {:.0} req/s, server CPU {cpu:.0} µs/call, driver CPU {driver:.0} µs/call (server idle before: {idle_ms:.0} ms CPU in 1 s)",
+            r.rps
+        );
+        if let Some((p, out)) = perf {
+            p.finish()?;
+            if profile.as_deref() == Some("stat") {
+                print_stat(&out, r.rps * f64::from(seconds))?;
+            }
+        }
         Ok((r, cpu))
     };
     let rest_label = format!("ShareQueryCertInfo, {connections} Rust HTTP/1.1 clients");
-    let shared_label = format!(
-        "QueryCertInfo over gRPC, {connections} tonic clients sharing {grpc_channels} channels"
+    let channels_label = format!(
+        "QueryCertInfo over gRPC, {connections} tonic clients sharing {grpc_channels} tonic channels"
     );
+    let channels = || grpc_run(GrpcTransport::SharedChannels(grpc_channels));
+    // A B B A, so neither driver gains from running earlier.
     let r1 = measured(&rest_label, &rest_run)?;
-    let s1 = measured(&shared_label, &shared_run)?;
-    let (g, g_cpu) = measured(
-        &format!("QueryCertInfo over gRPC, {connections} tonic clients, a connection each"),
-        &|| grpc_load(&grpc, &token, &ids, connections, None, seconds),
-    )?;
-    let s2 = measured(&shared_label, &shared_run)?;
+    let c1 = measured(&channels_label, &channels)?;
+    let c2 = measured(&channels_label, &channels)?;
     let r2 = measured(&rest_label, &rest_run)?;
-    for (label, (a, a_cpu), (b, b_cpu)) in [("REST", &r1, &r2), ("gRPC shared", &s1, &s2)] {
+    // Last, outside that order: 64 connections made and closed slowed the run after them.
+    let (g, g_cpu) = measured(
+        &format!("QueryCertInfo over gRPC, {connections} tonic clients, a channel each"),
+        &|| grpc_run(GrpcTransport::OwnChannel),
+    )?;
+    for (label, (a, a_cpu), (b, b_cpu)) in
+        [("REST", &r1, &r2), ("gRPC on shared channels", &c1, &c2)]
+    {
         println!(
             "  {label} runs: {:.0} and {:.0} req/s, server CPU {a_cpu:.0} and {b_cpu:.0} µs/call",
             a.rps, b.rps
         );
     }
     let (r, r_cpu) = mean_of(&r1, &r2);
-    let (gs, gs_cpu) = mean_of(&s1, &s2);
+    let (gc, gc_cpu) = mean_of(&c1, &c2);
     // The first pass makes the signed file of each sampled license never downloaded before
     // (once per license, then kept); the second measures what every later download costs: the
     // annotated copy and its grant.
@@ -685,11 +799,11 @@ pub fn main() -> Result<(), String> {
         r.rps, r.p99_ms, r.failures
     );
     for (label, g, cpu) in [
-        ("tonic clients, a connection each".to_owned(), &g, g_cpu),
+        ("tonic clients, a channel each".to_owned(), &g, g_cpu),
         (
-            format!("tonic clients sharing {grpc_channels} channels, mean of two runs"),
-            &gs,
-            gs_cpu,
+            format!("tonic clients sharing {grpc_channels} tonic channels, mean of two runs"),
+            &gc,
+            gc_cpu,
         ),
     ] {
         println!(

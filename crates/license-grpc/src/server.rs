@@ -45,9 +45,17 @@ fn caller<T>(req: &Request<T>) -> Caller {
     }
 }
 
-/// Puts the request id on the answer.
+/// Puts the request id on the answer. It is marked sensitive so HTTP/2 sends it as a literal
+/// never indexed: a new value on every answer would otherwise be added to the connection's
+/// header table each time and push out the entries every answer reuses (`content-type`,
+/// `grpc-status`), which would then be sent and added again.
 fn finish<P>(caller: &Caller, out: Result<P, Status>) -> Result<Response<P>, Status> {
-    let id = MetadataValue::try_from(caller.request_id.as_str()).ok();
+    let id = MetadataValue::try_from(caller.request_id.as_str())
+        .ok()
+        .map(|mut v| {
+            v.set_sensitive(true);
+            v
+        });
     match out {
         Ok(p) => {
             let mut r = Response::new(p);
@@ -358,4 +366,32 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
         .map_err(|e| format!("gRPC server: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller() -> Caller {
+        Caller {
+            token: None,
+            client_addr: None,
+            request_id: "0123456789abcdef0123456789abcdef".into(),
+        }
+    }
+
+    #[test]
+    fn the_request_id_goes_on_answers_and_failures_never_indexed() {
+        let ok = finish(&caller(), Ok(())).expect("an answer");
+        let id = ok.metadata().get(REQUEST_ID).expect("request id");
+        assert_eq!(id, "0123456789abcdef0123456789abcdef");
+        assert!(
+            id.is_sensitive(),
+            "a new value on every answer: never indexed"
+        );
+        let failed = finish::<()>(&caller(), Err(Status::not_found("no"))).expect_err("failure");
+        let id = failed.metadata().get(REQUEST_ID).expect("request id");
+        assert_eq!(id, "0123456789abcdef0123456789abcdef");
+        assert!(id.is_sensitive());
+    }
 }
