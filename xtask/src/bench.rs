@@ -247,78 +247,56 @@ fn grpc_load(
     transport: GrpcTransport,
     seconds: u32,
 ) -> Result<DriverResult, String> {
-    use license_grpc::pb::license_service_client::LicenseServiceClient;
-    use tonic::transport::Channel;
-    let endpoint =
-        tonic::transport::Endpoint::from_shared(url.to_owned()).map_err(|e| e.to_string())?;
-    // Made on first use: a channel needs the driver's runtime.
-    let shared = std::sync::OnceLock::<Vec<LicenseServiceClient<Channel>>>::new();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let share = |n: u32, make: &dyn Fn() -> LicenseServiceClient<Channel>| {
-        let shared = shared.get_or_init(|| (0..n.max(1)).map(|_| make()).collect());
-        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        shared[i % shared.len()].clone()
-    };
-    let channel = || LicenseServiceClient::new(endpoint.connect_lazy());
-    let template = query_request(token)?;
-    let ids = std::sync::Arc::new(ids.to_vec());
-    drive(
-        clients,
-        seconds,
-        // Connected lazily, on the client's task.
-        || {
-            Ok(match transport {
-                GrpcTransport::OwnChannel => channel(),
-                GrpcTransport::SharedChannels(n) => share(n, &channel),
-            })
-        },
-        move |mut client, i| {
-            let (ids, template) = (ids.clone(), template.clone());
-            async move {
-                let mut req = tonic::Request::new(pb_query(&template.0, &ids[i % ids.len()]));
-                req.metadata_mut().insert("authorization", template.1);
-                let ok = client.query_cert_info(req).await.is_ok();
-                (client, ok)
-            }
-        },
-    )
-}
-
-/// The parts of a `QueryCertInfo` call that every call repeats: the call context and the
-/// `authorization` metadata.
-fn query_request(
-    token: &str,
-) -> Result<
-    (
-        license_grpc::pb::CallContext,
-        tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
-    ),
-    String,
-> {
-    let auth = format!("Bearer {token}")
+    use license_grpc::pb;
+    let auth: tonic::metadata::MetadataValue<_> = format!("Bearer {token}")
         .parse()
         .map_err(|_| "token not usable as metadata")?;
-    let context = license_grpc::pb::CallContext {
+    let context = pb::CallContext {
         system_name: Some("bench".into()),
         call_category: Some("0".into()),
         matter_name: Some("bench".into()),
         event_code: Some("B1".into()),
         copy_cause: Some("load test".into()),
-        ..license_grpc::pb::CallContext::default()
+        ..pb::CallContext::default()
     };
-    Ok((context, auth))
-}
-
-/// A city `QueryCertInfo` request for one identifier.
-fn pb_query(
-    context: &license_grpc::pb::CallContext,
-    id: &str,
-) -> license_grpc::pb::QueryCertInfoRequest {
-    license_grpc::pb::QueryCertInfoRequest {
-        certificate_id: Some(id.to_owned()),
-        interface_type: Some("1".into()),
-        context: Some(context.clone()),
-    }
+    let ids = std::sync::Arc::new(ids.to_vec());
+    let endpoint =
+        tonic::transport::Endpoint::from_shared(url.to_owned()).map_err(|e| e.to_string())?;
+    // Made on first use: a channel needs the driver's runtime.
+    let shared = std::sync::OnceLock::<Vec<tonic::transport::Channel>>::new();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    drive(
+        clients,
+        seconds,
+        // Connected lazily, on the client's task.
+        || {
+            let channel = match transport {
+                GrpcTransport::OwnChannel => endpoint.connect_lazy(),
+                GrpcTransport::SharedChannels(n) => {
+                    let shared = shared
+                        .get_or_init(|| (0..n.max(1)).map(|_| endpoint.connect_lazy()).collect());
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    shared[i % shared.len()].clone()
+                }
+            };
+            Ok(pb::license_service_client::LicenseServiceClient::new(
+                channel,
+            ))
+        },
+        move |mut client, i| {
+            let (ids, auth, context) = (ids.clone(), auth.clone(), context.clone());
+            async move {
+                let mut req = tonic::Request::new(pb::QueryCertInfoRequest {
+                    certificate_id: Some(ids[i % ids.len()].clone()),
+                    interface_type: Some("1".into()),
+                    context: Some(context),
+                });
+                req.metadata_mut().insert("authorization", auth);
+                let ok = client.query_cert_info(req).await.is_ok();
+                (client, ok)
+            }
+        },
+    )
 }
 
 /// `clients` concurrent HTTP/1.1 keep-alive clients (reqwest, one connection each) posting
@@ -422,10 +400,14 @@ fn perf_record(pid: u32, out: &Path, mode: &str) -> Result<Perf, String> {
 
 /// The server's CPU time so far (user + system), seconds.
 fn cpu_seconds(pid: u32) -> f64 {
-    let ticks = run(Command::new("getconf").arg("CLK_TCK"))
-        .ok()
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .unwrap_or(100.0);
+    // Clock ticks a second, asked once (several readings bracket every run).
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let ticks = *TICKS.get_or_init(|| {
+        run(Command::new("getconf").arg("CLK_TCK"))
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .unwrap_or(100.0)
+    });
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
@@ -708,6 +690,11 @@ pub fn main() -> Result<(), String> {
      -> Result<(DriverResult, f64), String> {
         println!("{label}, {seconds} s…");
         runs.set(runs.get() + 1);
+        // What the server spends with no load, just before: work left from the last run.
+        let idle_before = cpu_seconds(pid);
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let idle_ms = (cpu_seconds(pid) - idle_before) * 1e3;
+        // Started after the idle second, so a profile or count holds the run alone.
         let perf = profile
             .as_deref()
             .map(|mode| {
@@ -716,10 +703,6 @@ pub fn main() -> Result<(), String> {
                 perf_record(pid, &out, mode).map(|p| (p, out))
             })
             .transpose()?;
-        // What the server spends with no load, just before: work left from the last run.
-        let idle_before = cpu_seconds(pid);
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        let idle_ms = (cpu_seconds(pid) - idle_before) * 1e3;
         let before = cpu_seconds(pid);
         let driver_before = cpu_seconds(std::process::id());
         let r = run()?;
@@ -753,7 +736,7 @@ pub fn main() -> Result<(), String> {
     let c1 = measured(&channels_label, &channels)?;
     let c2 = measured(&channels_label, &channels)?;
     let r2 = measured(&rest_label, &rest_run)?;
-    // Last, outside that order: 64 connections made and closed slowed the run after them.
+    // Last, outside that order: in its middle, the run after this one was the slowest twice.
     let (g, g_cpu) = measured(
         &format!("QueryCertInfo over gRPC, {connections} tonic clients, a channel each"),
         &|| grpc_run(GrpcTransport::OwnChannel),
