@@ -7,7 +7,7 @@
 //! connections, sharing a few channels as gRPC clients do (HTTP/2 carries many calls on one
 //! connection), on the same data in the same run, and — so the comparison is not one of load
 //! drivers — REST is driven again the same way by as many concurrent Rust HTTP/1.1 clients
-//! (reqwest, keep-alive). These two go in the order A B B A and are reported as means, since
+//! (reqwest, keep-alive). These two go in rounds of A B B A and are reported as means, since
 //! the library's audit log grows with every run; then one gRPC run with a channel per client.
 //! For every run by a Rust driver the server's CPU time per call is reported (from `/proc`),
 //! which no driver's own cost can skew, and the driver's own: both share this machine's cores,
@@ -16,7 +16,8 @@
 //!
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
 //! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
-//! `BENCH_CONNECTIONS` (default 64), `BENCH_GRPC_CHANNELS` (default 4), `BENCH_WARMUP_SECONDS`
+//! `BENCH_CONNECTIONS` (default 64), `BENCH_GRPC_CHANNELS` (default 4), `BENCH_ROUNDS` (default
+//! 2: rounds of the REST and gRPC runs in the order A B B A), `BENCH_WARMUP_SECONDS`
 //! (default 5: one unmeasured wrk run first), `BENCH_DIR` (default `/var/tmp/license-bench`),
 //! `BENCH_PERF` (set: `perf record` of the server during each run by a Rust driver, into
 //! `BENCH_DIR/perf-<run>.data`, for `perf report`; `dwarf` for call graphs from DWARF, since
@@ -350,7 +351,7 @@ fn rest_load(
 }
 
 /// What `BENCH_PERF=stat` counts.
-const STAT_EVENTS: &str = "raw_syscalls:sys_enter,context-switches,task-clock";
+const STAT_EVENTS: &str = "raw_syscalls:sys_enter,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,context-switches,task-clock";
 
 /// Prints the counts of a `perf stat -x ,` output file per call of `calls`.
 fn print_stat(out: &Path, calls: f64) -> Result<(), String> {
@@ -419,16 +420,17 @@ fn cpu_seconds(pid: u32) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The mean of two runs of one driver: throughput and server CPU per call averaged, p99 the
-/// worse of the two, failures summed.
-fn mean_of(a: &(DriverResult, f64), b: &(DriverResult, f64)) -> (DriverResult, f64) {
+/// The mean of a driver's runs: throughput and server CPU per call averaged, p99 the worst,
+/// failures summed.
+fn mean_of(runs: &[(DriverResult, f64)]) -> (DriverResult, f64) {
+    let n = runs.len().max(1) as f64;
     (
         DriverResult {
-            rps: (a.0.rps + b.0.rps) / 2.0,
-            p99_ms: a.0.p99_ms.max(b.0.p99_ms),
-            failures: a.0.failures + b.0.failures,
+            rps: runs.iter().map(|r| r.0.rps).sum::<f64>() / n,
+            p99_ms: runs.iter().map(|r| r.0.p99_ms).fold(0.0, f64::max),
+            failures: runs.iter().map(|r| r.0.failures).sum(),
         },
-        (a.1 + b.1) / 2.0,
+        runs.iter().map(|r| r.1).sum::<f64>() / n,
     )
 }
 
@@ -558,6 +560,7 @@ pub fn main() -> Result<(), String> {
     let connections: u32 = env("BENCH_CONNECTIONS", 64);
     let grpc_channels: u32 = env("BENCH_GRPC_CHANNELS", 4);
     let warmup: u32 = env("BENCH_WARMUP_SECONDS", 5);
+    let rounds: usize = env("BENCH_ROUNDS", 2usize).max(1);
     let db = std::env::var("BENCH_DB_URL").ok();
     let root: PathBuf = env("BENCH_DIR", PathBuf::from("/var/tmp/license-bench"));
     let backend = db
@@ -731,26 +734,32 @@ pub fn main() -> Result<(), String> {
         "QueryCertInfo over gRPC, {connections} tonic clients sharing {grpc_channels} tonic channels"
     );
     let channels = || grpc_run(GrpcTransport::SharedChannels(grpc_channels));
-    // A B B A, so neither driver gains from running earlier.
-    let r1 = measured(&rest_label, &rest_run)?;
-    let c1 = measured(&channels_label, &channels)?;
-    let c2 = measured(&channels_label, &channels)?;
-    let r2 = measured(&rest_label, &rest_run)?;
+    // Rounds of A B B A, so neither driver gains from running earlier, and drift in the
+    // shared host's speed over the rounds falls on both alike.
+    let (mut rest, mut shared) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        rest.push(measured(&rest_label, &rest_run)?);
+        shared.push(measured(&channels_label, &channels)?);
+        shared.push(measured(&channels_label, &channels)?);
+        rest.push(measured(&rest_label, &rest_run)?);
+    }
     // Last, outside that order: in its middle, the run after this one was the slowest twice.
     let (g, g_cpu) = measured(
         &format!("QueryCertInfo over gRPC, {connections} tonic clients, a channel each"),
         &|| grpc_run(GrpcTransport::OwnChannel),
     )?;
-    for (label, (a, a_cpu), (b, b_cpu)) in
-        [("REST", &r1, &r2), ("gRPC on shared channels", &c1, &c2)]
-    {
+    for (k, (r, c)) in rest.chunks(2).zip(shared.chunks(2)).enumerate() {
+        let ((r, r_cpu), (c, c_cpu)) = (mean_of(r), mean_of(c));
         println!(
-            "  {label} runs: {:.0} and {:.0} req/s, server CPU {a_cpu:.0} and {b_cpu:.0} µs/call",
-            a.rps, b.rps
+            "  round {}: REST {:.0} req/s at {r_cpu:.0} µs/call, gRPC on shared channels {:.0} req/s at {c_cpu:.0} µs/call: {:.2}x",
+            k + 1,
+            r.rps,
+            c.rps,
+            c.rps / r.rps
         );
     }
-    let (r, r_cpu) = mean_of(&r1, &r2);
-    let (gc, gc_cpu) = mean_of(&c1, &c2);
+    let (r, r_cpu) = mean_of(&rest);
+    let (gc, gc_cpu) = mean_of(&shared);
     // The first pass makes the signed file of each sampled license never downloaded before
     // (once per license, then kept); the second measures what every later download costs: the
     // annotated copy and its grant.
@@ -778,13 +787,19 @@ pub fn main() -> Result<(), String> {
         q.non_2xx
     );
     println!(
-        "ShareQueryCertInfo (Rust HTTP/1.1 clients, mean of two runs): {:.0} req/s, p99 {:.2} ms, failures {}, server CPU {r_cpu:.0} µs/call",
-        r.rps, r.p99_ms, r.failures
+        "ShareQueryCertInfo (Rust HTTP/1.1 clients, mean of {} runs): {:.0} req/s, p99 {:.2} ms, failures {}, server CPU {r_cpu:.0} µs/call",
+        rest.len(),
+        r.rps,
+        r.p99_ms,
+        r.failures
     );
     for (label, g, cpu) in [
         ("tonic clients, a channel each".to_owned(), &g, g_cpu),
         (
-            format!("tonic clients sharing {grpc_channels} tonic channels, mean of two runs"),
+            format!(
+                "tonic clients sharing {grpc_channels} tonic channels, mean of {} runs",
+                shared.len()
+            ),
             &gc,
             gc_cpu,
         ),

@@ -18,6 +18,7 @@ pub mod pb {
 /// The encoded file descriptor set of the protos (served by reflection).
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!("generated/license_descriptor.bin");
 
+mod batched;
 mod client;
 mod convert;
 mod server;

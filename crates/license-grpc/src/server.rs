@@ -14,6 +14,9 @@ use license_core::{LicenseService, ReturnCode};
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status};
 
+use tokio_stream::StreamExt;
+
+use crate::batched::BatchedWrites;
 use crate::pb;
 use crate::pb::license_service_server::{LicenseService as Rpc, LicenseServiceServer};
 use crate::status::{to_status, token_status};
@@ -359,8 +362,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), String> {
     // Small answers must leave at once: Nagle's algorithm would hold them for the peer's
-    // delayed ACK.
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    // delayed ACK. The answers of calls finished together leave in one write instead
+    // (`batched`).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .map(|accepted| accepted.map(BatchedWrites::new));
     tonic::transport::Server::builder()
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)

@@ -1,0 +1,192 @@
+//! A server connection whose answers leave together.
+//!
+//! HTTP/2 carries many calls on one connection, and each call is answered from a task of its
+//! own: the answer's HEADERS, DATA and trailing HEADERS frames are queued one by one, and each
+//! wakes the connection's task, which writes what is queued at once. On a busy connection that
+//! task often runs on the other worker thread while the answers are still being queued, so one
+//! answer leaves in two or three `writev`s and the peer reads it in as many pieces (measured:
+//! 1.74 `writev`s per call against one per call for REST over HTTP/1.1, with 64 clients on 4
+//! connections). [`BatchedWrites`] buffers what the connection writes and, when it is flushed,
+//! lets the scheduler run once more before the bytes leave: the answers queued in that turn go
+//! out with it, in one `writev`. Calls read from the connection already arrive together (one
+//! read carries several), so nothing is done on the read side.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncRead, AsyncWrite, BufWriter, ReadBuf};
+use tonic::transport::server::Connected;
+
+/// A connection ([`tokio::io::BufWriter`] beneath) whose flush yields to the scheduler once
+/// before it writes. The wait is one turn of the runtime's queue, not a timer: a lone answer
+/// leaves as soon as the tasks already runnable have run.
+#[derive(Debug)]
+pub struct BatchedWrites<IO> {
+    io: BufWriter<IO>,
+    /// The current flush has yielded once already.
+    yielded: bool,
+}
+
+impl<IO: AsyncWrite> BatchedWrites<IO> {
+    /// Wraps a connection.
+    pub fn new(io: IO) -> Self {
+        BatchedWrites {
+            io: BufWriter::new(io),
+            yielded: false,
+        }
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for BatchedWrites<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for BatchedWrites<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.yielded && !self.io.buffer().is_empty() {
+            // Runnable again at once, behind the tasks already queued: the answers they
+            // queue meanwhile are written with these bytes.
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let flushed = ready!(Pin::new(&mut self.io).poll_flush(cx));
+        self.yielded = false;
+        Poll::Ready(flushed)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // BufWriter writes what it holds first.
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+impl<IO: Connected + AsyncWrite> Connected for BatchedWrites<IO> {
+    type ConnectInfo = IO::ConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.io.get_ref().connect_info()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A writer that counts the writes that reach it.
+    #[derive(Default)]
+    struct Counting {
+        bytes: Vec<u8>,
+        writes: usize,
+    }
+
+    impl AsyncWrite for Counting {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.writes += 1;
+            self.bytes.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn poll_flush(w: &mut BatchedWrites<Counting>) -> (Poll<io::Result<()>>, bool) {
+        let woken = std::sync::Arc::new(Woken::default());
+        let waker = std::task::Waker::from(woken.clone());
+        let r = Pin::new(w).poll_flush(&mut Context::from_waker(&waker));
+        (r, woken.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    #[derive(Default)]
+    struct Woken(std::sync::atomic::AtomicBool);
+
+    impl std::task::Wake for Woken {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_flush_yields_once_and_what_was_written_meanwhile_leaves_with_it() {
+        let mut w = BatchedWrites::new(Counting::default());
+        w.write_all(b"HEADERS").await.expect("buffered");
+        let (first, woken) = poll_flush(&mut w);
+        assert!(first.is_pending(), "the first flush yields");
+        assert!(woken, "and asks to be polled again at once");
+        assert_eq!(w.io.get_ref().writes, 0, "nothing has left yet");
+        // What another task queues in that turn.
+        w.write_all(b"DATA").await.expect("buffered");
+        w.write_all(b"TRAILERS").await.expect("buffered");
+        let (second, _) = poll_flush(&mut w);
+        assert!(matches!(second, Poll::Ready(Ok(()))));
+        assert_eq!(w.io.get_ref().writes, 1, "one write for all three");
+        assert_eq!(w.io.get_ref().bytes, b"HEADERSDATATRAILERS");
+        // The next flush yields again; an empty one does not.
+        w.write_all(b"NEXT").await.expect("buffered");
+        assert!(poll_flush(&mut w).0.is_pending());
+        assert!(poll_flush(&mut w).0.is_ready());
+        assert!(
+            poll_flush(&mut w).0.is_ready(),
+            "nothing to write: no yield"
+        );
+        assert_eq!(w.io.get_ref().writes, 2);
+    }
+
+    #[tokio::test]
+    async fn shutdown_writes_what_is_buffered() {
+        let mut w = BatchedWrites::new(Counting::default());
+        w.write_all(b"GOAWAY").await.expect("buffered");
+        w.shutdown().await.expect("shut down");
+        assert_eq!(w.io.get_ref().bytes, b"GOAWAY");
+    }
+
+    #[tokio::test]
+    async fn reads_and_writes_pass_through_a_real_connection() {
+        let (a, mut b) = tokio::io::duplex(64);
+        let mut w = BatchedWrites::new(a);
+        w.write_all(b"ping").await.expect("written");
+        w.flush().await.expect("flushed");
+        let mut got = [0u8; 4];
+        b.read_exact(&mut got).await.expect("read");
+        assert_eq!(&got, b"ping");
+        b.write_all(b"pong").await.expect("written");
+        w.read_exact(&mut got).await.expect("read");
+        assert_eq!(&got, b"pong");
+    }
+}
