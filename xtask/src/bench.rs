@@ -5,10 +5,12 @@
 //! downloaded before, the second finds every file made — with the server's peak RSS;
 //! `QueryCertInfo` over gRPC is driven by as many concurrent tonic clients as wrk has
 //! connections, sharing a few channels as gRPC clients do (HTTP/2 carries many calls on one
-//! connection), on the same data in the same run, and — so the comparison is not one of load
-//! drivers — REST is driven again the same way by as many concurrent Rust HTTP/1.1 clients
-//! (reqwest, keep-alive). These two go in rounds of A B B A and are reported as means, since
-//! the library's audit log grows with every run; then one gRPC run with a channel per client.
+//! connection) — plain tonic channels, and channels whose connections batch their writes as
+//! `GrpcClient`'s do (`license_grpc::BatchedConnector`) — on the same data in the same run,
+//! and — so the comparison is not one of load drivers — REST is driven again the same way by
+//! as many concurrent Rust HTTP/1.1 clients (reqwest, keep-alive). These go in rounds of
+//! A B C C B A and are reported as means, since the library's audit log grows with every run;
+//! then one gRPC run with a channel per client.
 //! For every run by a Rust driver the server's CPU time per call is reported (from `/proc`),
 //! which no driver's own cost can skew, and the driver's own: both share this machine's cores,
 //! so a driver that costs more leaves the server less.
@@ -17,7 +19,7 @@
 //! Options (environment): `BENCH_LICENSES` (default 1,000,000), `BENCH_DB_URL` (default SQLite
 //! in the data directory; a PostgreSQL URL is emptied first), `BENCH_SECONDS` (default 20),
 //! `BENCH_CONNECTIONS` (default 64), `BENCH_GRPC_CHANNELS` (default 4), `BENCH_ROUNDS` (default
-//! 2: rounds of the REST and gRPC runs in the order A B B A), `BENCH_WARMUP_SECONDS`
+//! 2: rounds of the REST and gRPC runs in the order A B C C B A), `BENCH_WARMUP_SECONDS`
 //! (default 5: one unmeasured wrk run first), `BENCH_DIR` (default `/var/tmp/license-bench`),
 //! `BENCH_PERF` (set: `perf record` of the server during each run by a Rust driver, into
 //! `BENCH_DIR/perf-<run>.data`, for `perf report`; `dwarf` for call graphs from DWARF, since
@@ -235,8 +237,9 @@ enum GrpcTransport {
     /// Each client on a tonic `Channel` of its own (its own HTTP/2 connection).
     OwnChannel,
     /// The clients share this many tonic `Channel`s (HTTP/2 carries many calls on one
-    /// connection).
-    SharedChannels(u32),
+    /// connection); `batched`: connected by `license_grpc::BatchedConnector`, as
+    /// `GrpcClient`'s are, so the calls made in one scheduler turn leave in one write.
+    SharedChannels { channels: u32, batched: bool },
 }
 
 /// `clients` concurrent tonic clients calling `QueryCertInfo` for `seconds` over `transport`.
@@ -273,9 +276,19 @@ fn grpc_load(
         || {
             let channel = match transport {
                 GrpcTransport::OwnChannel => endpoint.connect_lazy(),
-                GrpcTransport::SharedChannels(n) => {
-                    let shared = shared
-                        .get_or_init(|| (0..n.max(1)).map(|_| endpoint.connect_lazy()).collect());
+                GrpcTransport::SharedChannels { channels, batched } => {
+                    let shared = shared.get_or_init(|| {
+                        (0..channels.max(1))
+                            .map(|_| {
+                                if batched {
+                                    endpoint
+                                        .connect_with_connector_lazy(license_grpc::BatchedConnector)
+                                } else {
+                                    endpoint.connect_lazy()
+                                }
+                            })
+                            .collect()
+                    });
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     shared[i % shared.len()].clone()
                 }
@@ -672,9 +685,9 @@ pub fn main() -> Result<(), String> {
     let c0 = cpu_seconds(pid);
     let q = wrk(&format!("{base}/"), &query, connections, seconds)?;
     let q_cpu = cpu_per_call(c0, cpu_seconds(pid), q.rps, seconds);
-    // REST and gRPC by the same kind of driver in the order A B B A (then the gRPC run on a
-    // connection per client), so neither gains from running earlier — the library's audit log
-    // grows with every run — and each figure is the mean of its two runs.
+    // REST and gRPC by the same kind of driver in rounds of A B C C B A (then the gRPC run on
+    // a connection per client), so none gains from running earlier — the library's audit log
+    // grows with every run — and each figure is the mean of its runs.
     let rest_run = || {
         rest_load(
             &format!("{base}/license-api-release/m/v/license/external/api/ShareQueryCertInfo"),
@@ -730,17 +743,33 @@ pub fn main() -> Result<(), String> {
         Ok((r, cpu))
     };
     let rest_label = format!("ShareQueryCertInfo, {connections} Rust HTTP/1.1 clients");
-    let channels_label = format!(
-        "QueryCertInfo over gRPC, {connections} tonic clients sharing {grpc_channels} tonic channels"
-    );
-    let channels = || grpc_run(GrpcTransport::SharedChannels(grpc_channels));
-    // Rounds of A B B A, so neither driver gains from running earlier, and drift in the
-    // shared host's speed over the rounds falls on both alike.
-    let (mut rest, mut shared) = (Vec::new(), Vec::new());
+    let channels_label = |batched: bool| {
+        format!(
+            "QueryCertInfo over gRPC, {connections} tonic clients sharing {grpc_channels} tonic channels{}",
+            if batched { " with batched writes" } else { "" }
+        )
+    };
+    let channels = |batched| {
+        let label = channels_label(batched);
+        move || -> Result<(DriverResult, f64), String> {
+            measured(&label, &|| {
+                grpc_run(GrpcTransport::SharedChannels {
+                    channels: grpc_channels,
+                    batched,
+                })
+            })
+        }
+    };
+    let (plain, batched) = (channels(false), channels(true));
+    // Rounds of A B C C B A, so no driver gains from running earlier, and drift in the
+    // shared host's speed over the rounds falls on all alike.
+    let (mut rest, mut shared, mut shared_batched) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         rest.push(measured(&rest_label, &rest_run)?);
-        shared.push(measured(&channels_label, &channels)?);
-        shared.push(measured(&channels_label, &channels)?);
+        shared.push(plain()?);
+        shared_batched.push(batched()?);
+        shared_batched.push(batched()?);
+        shared.push(plain()?);
         rest.push(measured(&rest_label, &rest_run)?);
     }
     // Last, outside that order: in its middle, the run after this one was the slowest twice.
@@ -748,18 +777,26 @@ pub fn main() -> Result<(), String> {
         &format!("QueryCertInfo over gRPC, {connections} tonic clients, a channel each"),
         &|| grpc_run(GrpcTransport::OwnChannel),
     )?;
-    for (k, (r, c)) in rest.chunks(2).zip(shared.chunks(2)).enumerate() {
-        let ((r, r_cpu), (c, c_cpu)) = (mean_of(r), mean_of(c));
+    for (k, ((r, c), cb)) in rest
+        .chunks(2)
+        .zip(shared.chunks(2))
+        .zip(shared_batched.chunks(2))
+        .enumerate()
+    {
+        let ((r, r_cpu), (c, c_cpu), (cb, cb_cpu)) = (mean_of(r), mean_of(c), mean_of(cb));
         println!(
-            "  round {}: REST {:.0} req/s at {r_cpu:.0} µs/call, gRPC on shared channels {:.0} req/s at {c_cpu:.0} µs/call: {:.2}x",
+            "  round {}: REST {:.0} req/s at {r_cpu:.0} µs/call; gRPC on shared channels {:.0} req/s at {c_cpu:.0} µs/call ({:.2}x), with batched writes {:.0} req/s at {cb_cpu:.0} µs/call ({:.2}x)",
             k + 1,
             r.rps,
             c.rps,
-            c.rps / r.rps
+            c.rps / r.rps,
+            cb.rps,
+            cb.rps / r.rps
         );
     }
     let (r, r_cpu) = mean_of(&rest);
     let (gc, gc_cpu) = mean_of(&shared);
+    let (gb, gb_cpu) = mean_of(&shared_batched);
     // The first pass makes the signed file of each sampled license never downloaded before
     // (once per license, then kept); the second measures what every later download costs: the
     // annotated copy and its grant.
@@ -802,6 +839,14 @@ pub fn main() -> Result<(), String> {
             ),
             &gc,
             gc_cpu,
+        ),
+        (
+            format!(
+                "tonic clients sharing {grpc_channels} tonic channels with batched writes, mean of {} runs",
+                shared_batched.len()
+            ),
+            &gb,
+            gb_cpu,
         ),
     ] {
         println!(

@@ -15,6 +15,7 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 
+use crate::batched::BatchedConnector;
 use crate::convert::IntoCore;
 use crate::pb;
 use crate::pb::license_service_client::LicenseServiceClient;
@@ -78,7 +79,8 @@ impl GrpcClient {
             })?
             .connect_timeout(config.timeout)
             .timeout(config.timeout);
-        let rpc = LicenseServiceClient::new(endpoint.connect_lazy())
+        // Calls made together leave together (`batched`); the connect timeout applies.
+        let rpc = LicenseServiceClient::new(endpoint.connect_with_connector_lazy(BatchedConnector))
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);
         Ok(GrpcClient {

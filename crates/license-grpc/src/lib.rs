@@ -24,5 +24,6 @@ mod convert;
 mod server;
 pub mod status;
 
+pub use batched::{BatchedConnector, BatchedWrites};
 pub use client::{GrpcClient, GrpcClientConfig};
 pub use server::{GrpcFront, SERVICE_NAME, routes, serve};
