@@ -11,10 +11,9 @@ use license_core::service::{
     new_request_id,
 };
 use license_core::{LicenseService, ReturnCode};
+use tokio_stream::StreamExt;
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status};
-
-use tokio_stream::StreamExt;
 
 use crate::batched::BatchedWrites;
 use crate::pb;
