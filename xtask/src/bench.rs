@@ -281,8 +281,9 @@ fn grpc_load(
                         (0..channels.max(1))
                             .map(|_| {
                                 if batched {
-                                    endpoint
-                                        .connect_with_connector_lazy(license_grpc::BatchedConnector)
+                                    endpoint.connect_with_connector_lazy(
+                                        license_grpc::BatchedConnector::default(),
+                                    )
                                 } else {
                                     endpoint.connect_lazy()
                                 }

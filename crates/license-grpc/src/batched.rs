@@ -19,6 +19,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, BufWriter, ReadBuf};
 use tokio::net::TcpStream;
 use tonic::codegen::http::Uri;
@@ -102,39 +104,37 @@ impl<IO: Connected + AsyncWrite> Connected for BatchedWrites<IO> {
     }
 }
 
-/// Connects a tonic channel (`Endpoint::connect_with_connector_lazy`) over TCP with no delay
-/// and with [`BatchedWrites`]: the calls its callers make in one scheduler turn leave in one
-/// write. Plain `http://` only, as the rest of this crate.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BatchedConnector;
+/// Connects a tonic channel (`Endpoint::connect_with_connector_lazy`) as tonic's own
+/// connector does — `hyper-util`'s `HttpConnector` (name resolution, plain `http://` only),
+/// with no delay — and puts [`BatchedWrites`] on the connection: the calls its callers make in
+/// one scheduler turn leave in one write.
+#[derive(Clone, Debug)]
+pub struct BatchedConnector(HttpConnector);
+
+impl Default for BatchedConnector {
+    fn default() -> Self {
+        let mut http = HttpConnector::new();
+        // A write leaves when it is made: no Nagle's algorithm on top of the batching.
+        http.set_nodelay(true);
+        BatchedConnector(http)
+    }
+}
 
 impl tonic::codegen::Service<Uri> for BatchedConnector {
-    type Response = hyper_util::rt::TokioIo<BatchedWrites<TcpStream>>;
-    type Error = io::Error;
+    type Response = TokioIo<BatchedWrites<TcpStream>>;
+    type Error = <HttpConnector as tonic::codegen::Service<Uri>>::Error;
     type Future =
-        Pin<Box<dyn std::future::Future<Output = io::Result<Self::Response>> + Send + 'static>>;
+        Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.0.call(uri);
         Box::pin(async move {
-            if uri.scheme_str().is_some_and(|s| s != "http") {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "only plain http:// gRPC URLs are supported",
-                ));
-            }
-            let host = uri
-                .host()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no host in the URL"))?;
-            // An IPv6 literal comes bracketed.
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let tcp = TcpStream::connect((host, uri.port_u16().unwrap_or(80))).await?;
-            // A write leaves when it is made: no Nagle's algorithm on top of the batching.
-            tcp.set_nodelay(true)?;
-            Ok(hyper_util::rt::TokioIo::new(BatchedWrites::new(tcp)))
+            let tcp = connecting.await?.into_inner();
+            Ok(TokioIo::new(BatchedWrites::new(tcp)))
         })
     }
 }
@@ -227,7 +227,8 @@ mod tests {
             .expect("bound");
         let addr = listener.local_addr().expect("address");
         let uri: Uri = format!("http://{addr}").parse().expect("URL");
-        let (connected, accepted) = tokio::join!(BatchedConnector.call(uri), listener.accept());
+        let (connected, accepted) =
+            tokio::join!(BatchedConnector::default().call(uri), listener.accept());
         let mut client = connected.expect("connected").into_inner();
         let (mut server, _) = accepted.expect("accepted");
         client.write_all(b"call").await.expect("written");
@@ -235,16 +236,16 @@ mod tests {
         let mut got = [0u8; 4];
         server.read_exact(&mut got).await.expect("read");
         assert_eq!(&got, b"call");
-        let no_host = BatchedConnector
+        let no_host = BatchedConnector::default()
             .call(Uri::from_static("/path"))
             .await
             .expect_err("no host");
-        assert_eq!(no_host.kind(), io::ErrorKind::InvalidInput);
-        let tls = BatchedConnector
+        assert!(no_host.to_string().contains("invalid URL"), "{no_host}");
+        let tls = BatchedConnector::default()
             .call(Uri::from_static("https://127.0.0.1:1"))
             .await
             .expect_err("no TLS here");
-        assert_eq!(tls.kind(), io::ErrorKind::InvalidInput);
+        assert!(tls.to_string().contains("scheme is not http"), "{tls}");
     }
 
     #[tokio::test]

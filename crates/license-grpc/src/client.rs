@@ -80,9 +80,11 @@ impl GrpcClient {
             .connect_timeout(config.timeout)
             .timeout(config.timeout);
         // Calls made together leave together (`batched`); the connect timeout applies.
-        let rpc = LicenseServiceClient::new(endpoint.connect_with_connector_lazy(BatchedConnector))
-            .max_decoding_message_size(usize::MAX)
-            .max_encoding_message_size(usize::MAX);
+        let rpc = LicenseServiceClient::new(
+            endpoint.connect_with_connector_lazy(BatchedConnector::default()),
+        )
+        .max_decoding_message_size(usize::MAX)
+        .max_encoding_message_size(usize::MAX);
         Ok(GrpcClient {
             rpc,
             own: OwnAccount::new(config.credentials),
