@@ -185,7 +185,7 @@ pub trait ClientRepository: Send + Sync {
 /// Failed logins of one username within the current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginFailures {
-    /// Failures counted in the window.
+    /// Attempts counted in the window (each is counted before its password is checked).
     pub count: u32,
     /// When the window started.
     pub window_start: DateTime<Utc>,
@@ -193,13 +193,68 @@ pub struct LoginFailures {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
+/// Lock-out after repeated failed logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// Failures within `window` that lock the username; at most this many attempts of a
+    /// window are ever checked against the password.
+    pub max_failures: u32,
+    /// The counting window.
+    pub window: chrono::Duration,
+    /// How long the username stays locked.
+    pub lock_for: chrono::Duration,
+}
+
+impl Lockout {
+    /// The record after one more attempt at `now` (the rule [`LoginGuard::attempt`] applies
+    /// atomically): a window that ended, or a lock that ended, starts a new count; the
+    /// `max_failures`th attempt of a window locks the username.
+    pub fn after_attempt(&self, f: Option<LoginFailures>, now: DateTime<Utc>) -> LoginFailures {
+        let mut f = match f {
+            Some(f) if !self.stale(&f, now) => f,
+            _ => LoginFailures {
+                count: 0,
+                window_start: now,
+                locked_until: None,
+            },
+        };
+        f.count += 1;
+        if f.count >= self.max_failures {
+            f.locked_until = Some(now + self.lock_for);
+        }
+        f
+    }
+
+    /// Whether a record no longer counts at `now`: its window ended, or its lock did.
+    pub fn stale(&self, f: &LoginFailures, now: DateTime<Utc>) -> bool {
+        f.window_start <= now - self.window || f.locked_until.is_some_and(|u| u <= now)
+    }
+}
+
+/// What a login attempt may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// The attempt is counted; its password may be checked.
+    Allowed,
+    /// The username is locked until then; the password must not be checked.
+    Locked(DateTime<Utc>),
+}
+
 /// Login-failure bookkeeping for lock-out (shared by every node through the database).
 #[async_trait]
 pub trait LoginGuard: Send + Sync {
+    /// Counts one attempt of an existing account's `username` at `now` before its password
+    /// is checked: the lock is checked and the count raised in one atomic statement, so that
+    /// of any number of concurrent attempts — on any number of nodes — at most
+    /// `policy.max_failures` a window are [`LoginAttempt::Allowed`].
+    async fn attempt(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        policy: &Lockout,
+    ) -> PortResult<LoginAttempt>;
     /// The username's current record.
     async fn get(&self, username: &str) -> PortResult<Option<LoginFailures>>;
-    /// Stores the username's record.
-    async fn put(&self, username: &str, failures: &LoginFailures) -> PortResult<()>;
     /// Forgets the username's failures (after a successful login).
     async fn clear(&self, username: &str) -> PortResult<()>;
 }
@@ -475,6 +530,32 @@ pub struct AuditEvent {
     pub in_library: bool,
     /// Microseconds the call took.
     pub latency_us: u64,
+}
+
+impl AuditEvent {
+    /// The event with every value the caller did not choose as a parameter — the request id,
+    /// the address, the username tried, the holder code — cut to its column's bound with a
+    /// marker ([`crate::limits`]), so that no caller can make an event unstorable.
+    pub fn bounded(mut self) -> Self {
+        use crate::limits::{self as l, cut_in_place};
+        cut_in_place(&mut self.request_id, l::AUDIT_REQUEST_ID_CHARS);
+        for (v, max) in [
+            (&mut self.username, l::AUDIT_USERNAME_CHARS),
+            (&mut self.client_addr, l::AUDIT_CLIENT_ADDR_CHARS),
+        ] {
+            if let Some(v) = v {
+                cut_in_place(v, max);
+            }
+        }
+        if let Some(code) = &mut self.holder_code
+            && l::too_long(code, l::AUDIT_HOLDER_CODE_CHARS)
+        {
+            cut_in_place(code, l::AUDIT_HOLDER_CODE_CHARS);
+            // A cut code is no holder's: the store must link the event's licenses itself.
+            self.in_library = false;
+        }
+        self
+    }
 }
 
 /// What an administrator asks of the audit log; every given field must match.

@@ -108,11 +108,30 @@ pub enum OAuthErrorKind {
     UnsupportedGrantType,
     /// `invalid_scope`.
     InvalidScope,
-    /// `temporarily_unavailable` (login locked out, or an internal fault).
+    /// `temporarily_unavailable` (an internal fault).
     TemporarilyUnavailable,
+    /// `slow_down` (RFC 8628 §3.5): too many token requests from the caller's address (HTTP
+    /// 429 with `Retry-After`).
+    SlowDown,
 }
 
 impl OAuthErrorKind {
+    /// Every kind.
+    pub const ALL: [OAuthErrorKind; 7] = [
+        OAuthErrorKind::InvalidRequest,
+        OAuthErrorKind::InvalidClient,
+        OAuthErrorKind::InvalidGrant,
+        OAuthErrorKind::UnsupportedGrantType,
+        OAuthErrorKind::InvalidScope,
+        OAuthErrorKind::TemporarilyUnavailable,
+        OAuthErrorKind::SlowDown,
+    ];
+
+    /// The kind of an RFC 6749 `error` value.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// The RFC 6749 `error` value.
     pub const fn code(self) -> &'static str {
         match self {
@@ -122,6 +141,7 @@ impl OAuthErrorKind {
             OAuthErrorKind::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorKind::InvalidScope => "invalid_scope",
             OAuthErrorKind::TemporarilyUnavailable => "temporarily_unavailable",
+            OAuthErrorKind::SlowDown => "slow_down",
         }
     }
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use license_core::peer::TrustedProxies;
 use license_core::service::{
     Caller, REQUEST_ID, ServiceResult, TokenError, TokenGrant, acceptable_request_id, bearer_token,
     new_request_id,
@@ -24,6 +25,7 @@ use crate::status::{to_status, token_status};
 #[derive(Clone)]
 pub struct GrpcFront {
     service: Arc<dyn LicenseService>,
+    trusted: Arc<TrustedProxies>,
 }
 
 impl std::fmt::Debug for GrpcFront {
@@ -32,13 +34,19 @@ impl std::fmt::Debug for GrpcFront {
     }
 }
 
-/// Who is calling: the bearer token from `authorization` metadata, the peer address, and the
+/// Who is calling: the bearer token from `authorization` metadata, the peer address (or, from
+/// a trusted proxy, the address its `forwarded` / `x-forwarded-for` metadata names), and the
 /// request id (the client's when acceptable, else a new one).
-fn caller<T>(req: &Request<T>) -> Caller {
+fn caller<T>(req: &Request<T>, trusted: &TrustedProxies) -> Caller {
     let md = req.metadata();
+    let text = |key: &str| md.get(key).and_then(|v| v.to_str().ok());
     Caller {
-        token: bearer_token(md.get("authorization").and_then(|v| v.to_str().ok())),
-        client_addr: req.remote_addr().map(|a| a.ip().to_string()),
+        token: bearer_token(text("authorization")),
+        client_addr: req.remote_addr().map(|a| {
+            trusted
+                .client(a.ip(), text("forwarded"), text("x-forwarded-for"))
+                .to_string()
+        }),
         request_id: md
             .get(REQUEST_ID)
             .filter(|v| acceptable_request_id(v.as_bytes()))
@@ -88,9 +96,18 @@ fn log(rpc: &str, caller: &Caller, started: Instant, outcome: impl std::fmt::Dis
 }
 
 impl GrpcFront {
-    /// A front for a service.
+    /// A front for a service, trusting no proxy's forwarding metadata.
     pub fn new(service: Arc<dyn LicenseService>) -> Self {
-        GrpcFront { service }
+        GrpcFront {
+            service,
+            trusted: Arc::default(),
+        }
+    }
+
+    /// Believes the forwarding metadata of these proxies ([`TrustedProxies`]).
+    pub fn with_trusted_proxies(mut self, trusted: TrustedProxies) -> Self {
+        self.trusted = Arc::new(trusted);
+        self
     }
 
     /// One share RPC: the request into core, the service's answer back into a reply.
@@ -107,7 +124,7 @@ impl GrpcFront {
         Fut: Future<Output = ServiceResult<R>>,
     {
         let started = Instant::now();
-        let who = caller(&req);
+        let who = caller(&req, &self.trusted);
         let answer = call(self.service.clone(), who.clone(), req.into_inner().into()).await;
         let code = answer
             .as_ref()
@@ -129,7 +146,7 @@ impl GrpcFront {
         Fut: Future<Output = Result<TokenGrant, TokenError>>,
     {
         let started = Instant::now();
-        let who = caller(&req);
+        let who = caller(&req, &self.trusted);
         let out = grant(self.service.clone(), who.clone(), req.into_inner().into()).await;
         log(
             rpc,
@@ -289,7 +306,10 @@ impl Rpc for GrpcFront {
                 .await
             }
             Err(e) => {
-                let who = caller(&Request::from_parts(metadata, extensions, ()));
+                let who = caller(
+                    &Request::from_parts(metadata, extensions, ()),
+                    &self.trusted,
+                );
                 log("Collect", &who, Instant::now(), e.code.code());
                 finish(&who, Err(to_status(&e)))
             }
@@ -326,6 +346,7 @@ pub const SERVICE_NAME: &str = "license.v1.LicenseService";
 pub async fn routes(
     service: Arc<dyn LicenseService>,
     max_message_bytes: usize,
+    trusted: TrustedProxies,
 ) -> Result<tonic::service::Routes, String> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
@@ -344,7 +365,7 @@ pub async fn routes(
     let reflection_v1alpha = reflection()
         .build_v1alpha()
         .map_err(|e| format!("gRPC reflection: {e}"))?;
-    let license = LicenseServiceServer::new(GrpcFront::new(service))
+    let license = LicenseServiceServer::new(GrpcFront::new(service).with_trusted_proxies(trusted))
         .max_decoding_message_size(max_message_bytes)
         .max_encoding_message_size(usize::MAX);
     Ok(tonic::service::Routes::new(license)

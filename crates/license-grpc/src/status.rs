@@ -45,6 +45,7 @@ pub const fn oauth_grpc_code(kind: OAuthErrorKind) -> Code {
         | OAuthErrorKind::InvalidScope => Code::InvalidArgument,
         OAuthErrorKind::InvalidClient | OAuthErrorKind::InvalidGrant => Code::Unauthenticated,
         OAuthErrorKind::TemporarilyUnavailable => Code::Unavailable,
+        OAuthErrorKind::SlowDown => Code::ResourceExhausted,
     }
 }
 
@@ -114,14 +115,9 @@ pub fn from_status(s: &Status) -> ServiceError {
 /// The token failure a status stands for (inverse of [`token_status`]); a transport failure
 /// is `temporarily_unavailable` with what happened.
 pub fn token_error(s: &Status) -> TokenError {
-    let kind = match text(s.metadata(), OAUTH_ERROR) {
-        Some("invalid_request") => OAuthErrorKind::InvalidRequest,
-        Some("invalid_client") => OAuthErrorKind::InvalidClient,
-        Some("invalid_grant") => OAuthErrorKind::InvalidGrant,
-        Some("unsupported_grant_type") => OAuthErrorKind::UnsupportedGrantType,
-        Some("invalid_scope") => OAuthErrorKind::InvalidScope,
-        Some("temporarily_unavailable") => OAuthErrorKind::TemporarilyUnavailable,
-        _ => {
+    let kind = match text(s.metadata(), OAUTH_ERROR).and_then(OAuthErrorKind::from_code) {
+        Some(kind) => kind,
+        None => {
             let e = transport_failure(s);
             return TokenError {
                 kind: OAuthErrorKind::TemporarilyUnavailable,

@@ -57,7 +57,7 @@ async fn node() -> Node {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let routes = license_grpc::routes(platform.clone(), 1 << 20)
+    let routes = license_grpc::routes(platform.clone(), 1 << 20, Default::default())
         .await
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

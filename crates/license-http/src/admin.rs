@@ -24,6 +24,7 @@ use license_core::{Interface, License, LicenseState, ReturnCode, Role, ServiceEr
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::peer::ClientAddr;
 use crate::routes::{AppState, caller};
 
 /// The admin API's path prefix, under the base path.
@@ -710,10 +711,11 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
 pub async fn issue(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(body): Body<IssueLicenseBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(
         s.admin.issue_license(&c, body.into()).await,
         LicenseView::from,
@@ -735,9 +737,10 @@ pub async fn issue(
 pub async fn search(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(q): AdminQuery<LicenseSearch>,
 ) -> Response {
-    let c = caller(&headers, q.access_token.clone());
+    let c = caller(&headers, peer, q.access_token.clone());
     let filter = (|| {
         let (offset, limit) = paging(q.page, q.size)?;
         let state = match blank_to_none(q.state) {
@@ -780,10 +783,11 @@ pub async fn search(
 pub async fn license(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     Path(key): Path<String>,
     AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(s.admin.license(&c, key).await, LicenseView::from)
 }
 
@@ -803,11 +807,12 @@ pub async fn license(
 pub async fn change_state(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     Path(key): Path<String>,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(body): Body<StateChangeBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     let r = match StateChange::from_name(&body.change) {
         Some(change) => s.admin.change_state(&c, key, change, body.reason).await,
         None => Err(ServiceError::new(
@@ -834,11 +839,12 @@ pub async fn change_state(
 pub async fn reissue(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     Path(key): Path<String>,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<CorrectionBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     let correction = Correction {
         certificate_number: b.certificate_number,
         certificate_holder: b.certificate_holder,
@@ -868,6 +874,7 @@ pub async fn reissue(
 pub async fn import(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
@@ -875,7 +882,7 @@ pub async fn import(
         Ok(b) => b,
         Err(e) => return crate::routes::body_rejected(e),
     };
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     let r = match String::from_utf8(body.to_vec()) {
         Ok(text) => s.admin.import_licenses(&c, text).await,
         Err(_) => Err(ServiceError::new(
@@ -901,9 +908,10 @@ pub async fn import(
 pub async fn accounts(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(s.admin.accounts(&c).await, |v| {
         v.into_iter().map(AccountView::from).collect::<Vec<_>>()
     })
@@ -925,10 +933,11 @@ pub async fn accounts(
 pub async fn create_account(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<NewAccountBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     let mut roles = Vec::new();
     for r in &b.roles {
         match Role::from_name(r) {
@@ -965,11 +974,12 @@ pub async fn create_account(
 pub async fn set_enabled(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     Path(username): Path<String>,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<EnabledBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(
         s.admin.set_account_enabled(&c, username, b.enabled).await,
         |()| serde_json::Value::Null,
@@ -991,9 +1001,10 @@ pub async fn set_enabled(
 pub async fn clients(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(s.admin.clients(&c).await, |v| v)
 }
 
@@ -1013,10 +1024,11 @@ pub async fn clients(
 pub async fn add_client(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<NewClientBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(s.admin.add_client(&c, b.client_id, b.secret).await, |()| {
         serde_json::Value::Null
     })
@@ -1037,9 +1049,10 @@ pub async fn add_client(
 pub async fn cert_types(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     reply(s.admin.cert_types(&c).await, |v| {
         v.into_iter()
             .map(CertTypeSettingsView::from)
@@ -1063,11 +1076,12 @@ pub async fn cert_types(
 pub async fn set_cert_type(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     Path(code): Path<String>,
     AdminQuery(t): AdminQuery<TokenQuery>,
     Body(b): Body<CertTypeBody>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     let settings = CertTypeSettings {
         code,
         published: b.published,
@@ -1093,9 +1107,10 @@ pub async fn set_cert_type(
 pub async fn audit(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(q): AdminQuery<AuditSearch>,
 ) -> Response {
-    let c = caller(&headers, q.access_token.clone());
+    let c = caller(&headers, peer, q.access_token.clone());
     let query = (|| {
         let (offset, limit) = paging(q.page, q.size)?;
         let interface = match blank_to_none(q.interface) {
@@ -1204,9 +1219,10 @@ impl From<Push> for PushView {
 pub async fn outbox(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     AdminQuery(q): AdminQuery<OutboxSearch>,
 ) -> Response {
-    let c = caller(&headers, q.access_token.clone());
+    let c = caller(&headers, peer, q.access_token.clone());
     let r = match (|| {
         let (offset, limit) = paging(q.page, q.size)?;
         let state = match blank_to_none(q.state) {
@@ -1241,10 +1257,11 @@ pub async fn outbox(
 pub async fn retry_push(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     Path(sequence): Path<String>,
     AdminQuery(t): AdminQuery<TokenQuery>,
 ) -> Response {
-    let c = caller(&headers, t.access_token);
+    let c = caller(&headers, peer, t.access_token);
     let r = match sequence.trim().parse::<u64>() {
         Ok(n) => s.admin.retry_push(&c, n).await,
         Err(_) => Err(ServiceError::new(

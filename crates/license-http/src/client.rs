@@ -355,14 +355,10 @@ impl RestClient {
                 scope: text(&v, "scope").unwrap_or_default(),
             }))
         } else {
-            let kind = match v["error"].as_str() {
-                Some("invalid_request") => OAuthErrorKind::InvalidRequest,
-                Some("invalid_client") => OAuthErrorKind::InvalidClient,
-                Some("invalid_grant") => OAuthErrorKind::InvalidGrant,
-                Some("unsupported_grant_type") => OAuthErrorKind::UnsupportedGrantType,
-                Some("invalid_scope") => OAuthErrorKind::InvalidScope,
-                _ => OAuthErrorKind::TemporarilyUnavailable,
-            };
+            let kind = v["error"]
+                .as_str()
+                .and_then(OAuthErrorKind::from_code)
+                .unwrap_or(OAuthErrorKind::TemporarilyUnavailable);
             Ok(Err(TokenError {
                 kind,
                 description: v["error_description"].as_str().unwrap_or("").to_owned(),

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use crate::admin::IssueLicenseBody;
 use crate::envelope;
 use crate::params::Params;
+use crate::peer::ClientAddr;
 use crate::routes::{AppState, body_rejected, caller, envelope_error, not_found};
 
 /// One push of a city license (the body of every collection interface).
@@ -85,6 +86,7 @@ pub async fn collect(
     State(s): State<AppState>,
     Path(operation): Path<String>,
     headers: HeaderMap,
+    peer: ClientAddr,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -105,7 +107,7 @@ pub async fn collect(
                 let token = Params::merge(query.as_deref(), None, &[])
                     .ok()
                     .and_then(|q| q.get(license_core::params::ACCESS_TOKEN));
-                let c = caller(&headers, token);
+                let c = caller(&headers, peer, token);
                 match s.service.collect(&c, b.request(operation)).await {
                     Ok(id) => crate::routes::ok(envelope::inserted(Library::Province, &id)),
                     Err(e) => envelope_error(StatusCode::OK, &e),

@@ -7,12 +7,14 @@ pub mod admin;
 pub mod client;
 pub mod collect;
 pub mod envelope;
+pub mod headers;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
 pub mod params;
+pub mod peer;
 pub mod routes;
 
 pub use client::{RestClient, RestClientConfig};
 pub use metrics::Metrics;
-pub use routes::{AppState, DEFAULT_BODY_LIMIT, router};
+pub use routes::{AppState, DEFAULT_BODY_LIMIT, DEFAULT_FILE_BODY_LIMIT, HttpOptions, router};

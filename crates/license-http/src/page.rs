@@ -36,7 +36,8 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{margin:0;font-family:-apple-system,'PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;background:#f3f5f8;color:#1a1a1a}\
+/// The pages' one style sheet, inline (its hash is in the pages' Content-Security-Policy).
+pub const STYLE: &str = "body{margin:0;font-family:-apple-system,'PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;background:#f3f5f8;color:#1a1a1a}\
 main{max-width:560px;margin:0 auto;padding:20px 16px}\
 h1{font-size:20px;margin:8px 0 16px;text-align:center}\
 .card{background:#fff;border-radius:12px;padding:18px 16px;box-shadow:0 1px 4px rgba(0,0,0,.08)}\
@@ -44,7 +45,8 @@ h1{font-size:20px;margin:8px 0 16px;text-align:center}\
 .ok{background:#e7f6ec;color:#137333}.bad{background:#fdecea;color:#b3261e}.warn{background:#fff4e5;color:#8a5300}\
 dl{margin:0;display:grid;grid-template-columns:6.5em 1fr;row-gap:10px;column-gap:8px;font-size:16px}\
 dt{color:#666}dd{margin:0;word-break:break-all}\
-footer{text-align:center;color:#888;font-size:13px;margin-top:16px}.d{white-space:nowrap}";
+footer{text-align:center;color:#888;font-size:13px;margin-top:16px}.d{white-space:nowrap}\
+.hint{text-align:center;color:#666}";
 
 fn shell(title: &str, body: &str) -> String {
     format!(
@@ -88,7 +90,7 @@ pub fn verification(v: &VerificationView, checked_at: DateTime<Utc>) -> String {
 pub fn not_found() -> String {
     shell(
         "未找到证照",
-        "<h1>电子证照核验</h1><div class=\"card\"><div class=\"state bad\">未找到该电子证照</div><p style=\"text-align:center;color:#666\">二维码无效或证照不存在，请核对后重试。</p></div>",
+        "<h1>电子证照核验</h1><div class=\"card\"><div class=\"state bad\">未找到该电子证照</div><p class=\"hint\">二维码无效或证照不存在，请核对后重试。</p></div>",
     )
 }
 

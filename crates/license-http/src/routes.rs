@@ -29,9 +29,13 @@ use crate::metrics::{Metrics, metrics, observe};
 use crate::openapi::{DOCS_PATH, OPENAPI_PATH};
 use crate::page;
 use crate::params::{BodyError, Params, bearer};
+use crate::peer::ClientAddr;
 
-/// Default body limit: 20 MiB, to allow base64 files (API.md §1).
-pub const DEFAULT_BODY_LIMIT: usize = 20 << 20;
+/// Default body limit where no file arrives: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+/// Default body limit where files arrive (file verification, import): 20 MiB, to allow
+/// base64 files (API.md §1).
+pub const DEFAULT_FILE_BODY_LIMIT: usize = 20 << 20;
 /// The request id header.
 pub use license_core::service::REQUEST_ID;
 
@@ -114,8 +118,8 @@ fn tagged(mut r: Response, interface: Interface) -> Response {
 }
 
 /// The caller of a request: the token from the `access_token` parameter or else
-/// `Authorization: Bearer`, the forwarded client address, the request id.
-pub(crate) fn caller(headers: &HeaderMap, token_param: Option<String>) -> Caller {
+/// `Authorization: Bearer`, the client address ([`crate::peer`]), the request id.
+pub(crate) fn caller(headers: &HeaderMap, peer: ClientAddr, token_param: Option<String>) -> Caller {
     Caller {
         token: token_param.or_else(|| {
             bearer(
@@ -124,10 +128,7 @@ pub(crate) fn caller(headers: &HeaderMap, token_param: Option<String>) -> Caller
                     .and_then(|v| v.to_str().ok()),
             )
         }),
-        client_addr: headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        client_addr: peer.recorded(),
         request_id: request_id(headers),
     }
 }
@@ -228,7 +229,32 @@ async fn share(
     State(s): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    peer: ClientAddr,
     RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    share_named(s, name, headers, peer, query, body).await
+}
+
+/// `ShareVerifyCertInfo`, the one share path where files arrive: routed apart so that it
+/// alone takes bodies up to the file limit.
+async fn share_verify(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: ClientAddr,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let name = Interface::ShareVerifyCertInfo.name().to_owned();
+    share_named(s, name, headers, peer, query, body).await
+}
+
+async fn share_named(
+    s: AppState,
+    name: String,
+    headers: HeaderMap,
+    peer: ClientAddr,
+    query: Option<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let body = match body {
@@ -250,7 +276,7 @@ async fn share(
             };
         }
     };
-    let caller = caller(&headers, q.get(p::ACCESS_TOKEN));
+    let caller = caller(&headers, peer, q.get(p::ACCESS_TOKEN));
     let svc = &s.service;
     // The two verification variants share a path; a `content` parameter means the file one.
     let iface = match named {
@@ -378,10 +404,14 @@ async fn share(
 }
 
 fn oauth_error(e: &TokenError) -> Response {
-    let status = if e.kind == OAuthErrorKind::InvalidClient {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::BAD_REQUEST
+    let status = match e.kind {
+        OAuthErrorKind::InvalidClient => StatusCode::UNAUTHORIZED,
+        OAuthErrorKind::SlowDown => StatusCode::TOO_MANY_REQUESTS,
+        OAuthErrorKind::InvalidRequest
+        | OAuthErrorKind::InvalidGrant
+        | OAuthErrorKind::UnsupportedGrantType
+        | OAuthErrorKind::InvalidScope
+        | OAuthErrorKind::TemporarilyUnavailable => StatusCode::BAD_REQUEST,
     };
     let mut r = (
         status,
@@ -390,6 +420,11 @@ fn oauth_error(e: &TokenError) -> Response {
         .into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        // The address's budget is counted in one-minute windows.
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
     if status == StatusCode::UNAUTHORIZED {
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -422,6 +457,7 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 async fn token(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -442,11 +478,7 @@ async fn token(
         Some((id, secret)) => (Some(id), Some(secret)),
         None => (q.get(p::CLIENT_ID), q.get(p::CLIENT_SECRET)),
     };
-    let caller = Caller {
-        token: None,
-        client_addr: None,
-        request_id: request_id(&headers),
-    };
+    let caller = caller(&headers, peer, None);
     let result = match q.get(p::GRANT_TYPE).as_deref() {
         Some("password") => {
             s.service
@@ -519,6 +551,7 @@ pub fn content_disposition(file_name: &str) -> String {
 async fn download(
     State(s): State<AppState>,
     headers: HeaderMap,
+    peer: ClientAddr,
     RawQuery(query): RawQuery,
 ) -> Response {
     let q = Params::merge(query.as_deref(), None, b"").unwrap_or_default();
@@ -531,11 +564,7 @@ async fn download(
             Interface::DownloadLink,
         );
     };
-    let caller = Caller {
-        token: None,
-        client_addr: None,
-        request_id: request_id(&headers),
-    };
+    let caller = caller(&headers, peer, None);
     let answered = match s.node.redeem_download(&caller, &id).await {
         Ok((name, bytes)) => {
             let mut r = bytes.into_response();
@@ -583,11 +612,14 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
-fn admin_routes() -> Router<AppState> {
+fn admin_routes(file_body_limit: usize) -> Router<AppState> {
     let a = |path: &str| format!("{BASE_PATH}{ADMIN_PREFIX}{path}");
     Router::new()
         .route(&a("/licenses"), get(admin::search).post(admin::issue))
-        .route(&a("/licenses/import"), post(admin::import))
+        .route(
+            &a("/licenses/import"),
+            post(admin::import).layer(DefaultBodyLimit::max(file_body_limit)),
+        )
         .route(&a("/licenses/{key}"), get(admin::license))
         .route(&a("/licenses/{key}/state"), post(admin::change_state))
         .route(&a("/licenses/{key}/reissue"), post(admin::reissue))
@@ -607,11 +639,41 @@ fn admin_routes() -> Router<AppState> {
         .route(&a("/outbox/{sequence}/retry"), post(admin::retry_push))
 }
 
+/// How the REST front reads requests, beyond what it serves from.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest request body, except where files arrive (413 past it).
+    pub body_limit: usize,
+    /// Largest request body where files arrive: file verification and license import.
+    pub file_body_limit: usize,
+    /// Proxies whose forwarding headers name the client ([`crate::peer`]).
+    pub trusted_proxies: license_core::peer::TrustedProxies,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            body_limit: DEFAULT_BODY_LIMIT,
+            file_body_limit: DEFAULT_FILE_BODY_LIMIT,
+            trusted_proxies: Default::default(),
+        }
+    }
+}
+
 /// The REST application.
-pub fn router(state: AppState, body_limit: usize) -> Router {
+pub fn router(state: AppState, options: HttpOptions) -> Router {
     let share_path = format!("{BASE_PATH}{SHARE_PREFIX}{{name}}");
+    let verify_path = format!(
+        "{BASE_PATH}{SHARE_PREFIX}{}",
+        Interface::ShareVerifyCertInfo.name()
+    );
+    let files = DefaultBodyLimit::max(options.file_body_limit);
     Router::new()
         .route(&share_path, get(share).post(share))
+        .route(
+            &verify_path,
+            get(share_verify).post(share_verify).layer(files),
+        )
         .route(&format!("{BASE_PATH}{TOKEN_PATH}"), post(token))
         .route(
             &format!("{BASE_PATH}{COLLECT_PREFIX}{{operation}}"),
@@ -629,7 +691,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .route("/healthz", any(healthz))
         .route("/readyz", any(readyz))
         .route("/metrics", get(metrics))
-        .merge(admin_routes())
+        .merge(admin_routes(options.file_body_limit))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new(format!("{BASE_PATH}{DOCS_PATH}")).url(
                 format!("{BASE_PATH}{OPENAPI_PATH}"),
@@ -638,10 +700,15 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             observe,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(options.trusted_proxies),
+            crate::peer::resolve,
+        ))
+        .layer(axum::middleware::from_fn(crate::headers::protect))
         .with_state(state)
 }

@@ -92,23 +92,42 @@ async fn bad_input_gets_clear_answers_and_stores_nothing() {
     let (status, code, _) = answer(r).await;
     assert_eq!((status, code.as_str()), (415, "24"));
 
-    // A body over the limit: 413, on share, token and admin paths alike.
-    let huge = vec![b'a'; license_http::DEFAULT_BODY_LIMIT + 1024];
-    for path in [
-        format!("{SHARE}ShareVerifyCertInfo"),
-        "/license-api-release/oauth/token".to_owned(),
-        "/license-api-release/admin/licenses/import".to_owned(),
-    ] {
-        let r = http
-            .post(format!("{}{path}", n.base))
+    // A body over the limit: 413, on share, token and admin paths alike; 1 MiB where no file
+    // arrives, the file limit on file verification and import only.
+    let post = |path: String, size: usize| {
+        http.post(format!("{}{path}", n.base))
             .bearer_auth(&t)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(huge.clone())
+            .body(vec![b'a'; size])
             .send()
+    };
+    let files = [
+        format!("{SHARE}ShareVerifyCertInfo"),
+        "/license-api-release/admin/licenses/import".to_owned(),
+    ];
+    let others = [
+        format!("{SHARE}ShareQueryCertInfo"),
+        format!("{SHARE}ShareQueryCertInfoByHo"),
+        "/license-api-release/oauth/token".to_owned(),
+        "/license-api-release/admin/licenses".to_owned(),
+        "/license-api-release/m/v/license/province/api/collect/create".to_owned(),
+    ];
+    for path in &files {
+        let r = post(path.clone(), license_http::DEFAULT_FILE_BODY_LIMIT + 1024)
             .await
             .unwrap();
         let (status, code, v) = answer(r).await;
         assert_eq!((status, code.as_str()), (413, "24"), "{path}: {v}");
+    }
+    let over_small = license_http::DEFAULT_BODY_LIMIT + 1024;
+    for path in &others {
+        let r = post(path.clone(), over_small).await.unwrap();
+        let (status, code, v) = answer(r).await;
+        assert_eq!((status, code.as_str()), (413, "24"), "{path}: {v}");
+    }
+    for path in &files {
+        let r = post(path.clone(), over_small).await.unwrap();
+        assert_ne!(r.status().as_u16(), 413, "{path} takes files");
     }
 
     // Unknown paths: 404 with status 10; wrong methods: 405.
@@ -155,7 +174,7 @@ async fn bad_input_gets_clear_answers_and_stores_nothing() {
         "${jndi:ldap://x}",
         "\u{0}\u{1}",
         &"长".repeat(5_000),
-        &"9".repeat(100_000),
+        &"9".repeat(50_000),
     ];
     let names = [
         "ShareDownloadUrl",

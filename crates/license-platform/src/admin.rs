@@ -16,7 +16,7 @@ use license_core::{
 use license_dict::{cert_types, holder_code_types};
 use sha2::Digest;
 
-use crate::auth::{digest, hash_secret};
+use crate::auth::{digest, hash_secret_off};
 use crate::fault::{Fault, Res, fail};
 use crate::platform::Platform;
 
@@ -420,7 +420,9 @@ impl Platform {
         }
         let account = Account {
             username: username.trim().to_owned(),
-            password_hash: hash_secret(password).map_err(|e| fault_to_service(e.into()))?,
+            password_hash: hash_secret_off(password.to_owned())
+                .await
+                .map_err(|e| fault_to_service(e.into()))?,
             roles,
             cert_types: cert_types_allowed,
             enabled: true,
@@ -507,7 +509,9 @@ impl Platform {
         }
         let c = OAuthClient {
             client_id: client_id.trim().to_owned(),
-            secret_hash: hash_secret(secret).map_err(|e| fault_to_service(e.into()))?,
+            secret_hash: hash_secret_off(secret.to_owned())
+                .await
+                .map_err(|e| fault_to_service(e.into()))?,
         };
         self.ports.clients.insert(&c).await.map_err(|e| match e {
             PortError::Conflict(_) => bad(format!("client {client_id} already exists")),

@@ -62,23 +62,133 @@ impl AuditWriter {
                         "slow audit commit"
                     );
                 }
-                events.clear();
-                for done in waiting.drain(..) {
-                    let _ = done.send(result.clone());
+                match result {
+                    Ok(()) => {
+                        for done in waiting.drain(..) {
+                            let _ = done.send(Ok(()));
+                        }
+                    }
+                    // A failed batch committed nothing: each event is tried alone, so that
+                    // one bad event never fails the others' calls.
+                    Err(e) if events.len() > 1 => {
+                        tracing::warn!(events = events.len(), error = %e, "audit batch failed; committing its events one by one");
+                        // (The caller logs a failure with its request id.)
+                        for (event, done) in events.iter().zip(waiting.drain(..)) {
+                            let _ = done.send(store.append(std::slice::from_ref(event)).await);
+                        }
+                    }
+                    Err(e) => {
+                        for done in waiting.drain(..) {
+                            let _ = done.send(Err(e.clone()));
+                        }
+                    }
                 }
+                events.clear();
             }
         });
         (AuditWriter { tx }, AuditTask { handle })
     }
 
-    /// Records an event; returns once it is committed.
+    /// Records an event, its unchosen values bounded ([`AuditEvent::bounded`]); returns once
+    /// it is committed.
     pub async fn record(&self, event: AuditEvent) -> PortResult<()> {
         let (done, wait) = oneshot::channel();
         self.tx
-            .send((event, done))
+            .send((event.bounded(), done))
             .await
             .map_err(|_| PortError::Unavailable("the audit log is closed".into()))?;
         wait.await
             .map_err(|_| PortError::Unavailable("the audit log stopped".into()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use license_core::ports::{AuditQuery, PortError};
+    use license_core::service::Page;
+    use license_core::{Interface, ReturnCode};
+
+    use super::*;
+
+    /// Fails every batch holding an event of the account `poison`; counts the batches.
+    #[derive(Default)]
+    struct Picky {
+        committed: Mutex<Vec<String>>,
+        batches: Mutex<Vec<usize>>,
+    }
+
+    #[async_trait]
+    impl AuditStore for Picky {
+        async fn append(&self, events: &[AuditEvent]) -> PortResult<()> {
+            self.batches.lock().unwrap().push(events.len());
+            if events
+                .iter()
+                .any(|e| e.username.as_deref() == Some("poison"))
+            {
+                return Err(PortError::Invalid("value too long".into()));
+            }
+            let mut c = self.committed.lock().unwrap();
+            c.extend(events.iter().map(|e| e.request_id.clone()));
+            Ok(())
+        }
+
+        async fn query(&self, _: &AuditQuery) -> PortResult<Page<AuditEvent>> {
+            Ok(Page {
+                total: 0,
+                items: Vec::new(),
+            })
+        }
+    }
+
+    fn event(id: usize, username: &str) -> AuditEvent {
+        AuditEvent {
+            at: chrono::Utc::now(),
+            request_id: format!("r{id}"),
+            interface: Interface::Token,
+            username: Some(username.to_owned()),
+            client_addr: Some("x".repeat(200)),
+            context: None,
+            operator: None,
+            code: ReturnCode::Success,
+            licenses: Vec::new(),
+            holder_code: None,
+            in_library: false,
+            latency_us: 1,
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn one_bad_event_fails_only_itself() {
+        let store = Arc::new(Picky::default());
+        let (writer, task) = AuditWriter::start(store.clone(), 64);
+        let calls = (0..20).map(|i| {
+            let w = writer.clone();
+            async move {
+                let name = if i % 4 == 0 { "poison" } else { "good" };
+                (i, w.record(event(i, name)).await)
+            }
+        });
+        let results = futures_util::future::join_all(calls).await;
+        drop(writer);
+        task.finish().await;
+        for (i, r) in &results {
+            assert_eq!(r.is_err(), i % 4 == 0, "call {i}: {r:?}");
+        }
+        assert_eq!(store.committed.lock().unwrap().len(), 15);
+        let batches = store.batches.lock().unwrap().clone();
+        assert!(
+            batches[0] > 1,
+            "the calls arrived as one batch: {batches:?}"
+        );
+    }
+
+    #[test]
+    fn unchosen_values_are_bounded() {
+        let e = event(1, &"u".repeat(500)).bounded();
+        assert_eq!(e.username.unwrap().chars().count(), 128);
+        assert_eq!(e.client_addr.unwrap().chars().count(), 64);
     }
 }

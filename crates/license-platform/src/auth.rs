@@ -1,20 +1,23 @@
-//! Authentication: OAuth clients and accounts, the password and refresh grants (API.md §2),
-//! lock-out after repeated failures, and resolving bearer tokens (with a short memory cache).
+//! Authentication helpers: secrets hashed and checked off the async workers, the token and
+//! grant digests, the lock-out of names that are no account, and the short memory of resolved
+//! bearer tokens. The grants themselves are in `service.rs`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Instant;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
-use license_core::ports::{Account, LoginFailures, PortError, StoredToken};
+use license_core::ports::{Account, LoginAttempt, LoginFailures, PortError, StoredToken};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::config::Lockout;
 
-/// Argon2id hash (PHC string) of a password or client secret.
+/// Argon2id hash (PHC string) of a password or client secret. CPU-bound (tens of
+/// milliseconds): async code calls [`hash_secret_off`].
 pub fn hash_secret(secret: &str) -> Result<String, PortError> {
     Argon2::default()
         .hash_password(secret.as_bytes())
@@ -22,13 +25,55 @@ pub fn hash_secret(secret: &str) -> Result<String, PortError> {
         .map_err(|e| PortError::Unavailable(format!("hashing: {e}")))
 }
 
-/// Whether a secret matches its stored hash (constant-time inside argon2).
+/// Whether a secret matches its stored hash (constant-time inside argon2). CPU-bound: async
+/// code calls [`check_secret`].
 pub fn verify_secret(secret: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {
         Argon2::default()
             .verify_password(secret.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// Hashing jobs that run at once: half the cores, at least one. Each runs on a blocking
+/// thread, so that a flood of wrong secrets (the client id is public) queues here instead of
+/// stalling the async workers that answer every other call.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2)))
+});
+
+/// A hash of a random secret that no caller knows: what an unknown client or user is checked
+/// against, so that both take the time a known one takes.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_secret(&new_token()).unwrap_or_default());
+
+/// Runs a hashing job on a blocking thread, within [`HASHING`]'s bound.
+async fn off_workers<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    // The semaphore is never closed.
+    let _permit = HASHING.acquire().await.ok();
+    tokio::task::spawn_blocking(job).await.ok()
+}
+
+/// Whether `secret` matches `hash`, checked off the async workers. Without a hash (an unknown
+/// client or user) the same work is done against a dummy hash and the answer is no, so that
+/// the time taken does not tell a known name from an unknown one.
+pub async fn check_secret(secret: String, hash: Option<String>) -> bool {
+    off_workers(move || match hash {
+        Some(h) => verify_secret(&secret, &h),
+        None => {
+            let _ = verify_secret(&secret, &DUMMY_HASH);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// [`hash_secret`] off the async workers.
+pub async fn hash_secret_off(secret: String) -> Result<String, PortError> {
+    off_workers(move || hash_secret(&secret))
+        .await
+        .unwrap_or_else(|| Err(PortError::Unavailable("hashing stopped".into())))
 }
 
 /// SHA-256 of a token or grant id, hex: what is stored instead of the value.
@@ -41,30 +86,39 @@ pub fn new_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Whether a username is locked at `now`.
-pub fn locked(f: Option<&LoginFailures>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    f.and_then(|f| f.locked_until).filter(|until| *until > now)
+/// Most names that are no account remembered by [`UnknownLogins`]: past it, stale records
+/// go, then all of them.
+const UNKNOWN_NAMES_KEPT: usize = 100_000;
+
+/// Lock-out of login names that are no account, in memory: they are throttled like accounts
+/// (and answer alike, so that lock-out does not tell which names exist) without a database row
+/// per invented name.
+#[derive(Debug, Default)]
+pub struct UnknownLogins {
+    names: Mutex<HashMap<String, LoginFailures>>,
 }
 
-/// The record after one more failure at `now`.
-pub fn after_failure(
-    f: Option<LoginFailures>,
-    now: DateTime<Utc>,
-    policy: &Lockout,
-) -> LoginFailures {
-    let mut f = match f {
-        Some(f) if now - f.window_start <= policy.window => f,
-        _ => LoginFailures {
-            count: 0,
-            window_start: now,
-            locked_until: None,
-        },
-    };
-    f.count += 1;
-    if f.count >= policy.max_failures {
-        f.locked_until = Some(now + policy.lock_for);
+impl UnknownLogins {
+    /// Counts one attempt of `name` at `now` (the rule of [`Lockout::after_attempt`]).
+    pub fn attempt(&self, name: &str, now: DateTime<Utc>, policy: &Lockout) -> LoginAttempt {
+        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = names
+            .get(name)
+            .and_then(|f| f.locked_until)
+            .filter(|u| *u > now)
+        {
+            return LoginAttempt::Locked(until);
+        }
+        if names.len() >= UNKNOWN_NAMES_KEPT && !names.contains_key(name) {
+            names.retain(|_, f| !policy.stale(f, now));
+            if names.len() >= UNKNOWN_NAMES_KEPT {
+                names.clear();
+            }
+        }
+        let next = policy.after_attempt(names.get(name).copied(), now);
+        names.insert(name.to_owned(), next);
+        LoginAttempt::Allowed
     }
-    f
 }
 
 /// A resolved token: its record and the account behind it.
@@ -138,14 +192,44 @@ mod tests {
             lock_for: chrono::Duration::minutes(5),
         };
         let t0 = DateTime::<Utc>::from_timestamp(1_000_000, 0).unwrap();
-        let f1 = after_failure(None, t0, &p);
-        let f2 = after_failure(Some(f1), t0 + chrono::Duration::minutes(1), &p);
-        assert_eq!(locked(Some(&f2), t0), None);
-        let f3 = after_failure(Some(f2), t0 + chrono::Duration::minutes(2), &p);
-        assert!(locked(Some(&f3), t0 + chrono::Duration::minutes(3)).is_some());
-        assert!(locked(Some(&f3), t0 + chrono::Duration::minutes(8)).is_none());
+        let m = chrono::Duration::minutes;
+        let f2 = p.after_attempt(Some(p.after_attempt(None, t0)), t0 + m(1));
+        assert_eq!((f2.count, f2.locked_until), (2, None));
+        let f3 = p.after_attempt(Some(f2), t0 + m(2));
+        assert_eq!(f3.locked_until, Some(t0 + m(7)));
+        assert!(!p.stale(&f3, t0 + m(6)));
+        assert!(p.stale(&f3, t0 + m(7)), "the lock ended");
         // A failure after the window starts a new count.
-        let late = after_failure(Some(f2), t0 + chrono::Duration::minutes(30), &p);
-        assert_eq!(late.count, 1);
+        assert_eq!(p.after_attempt(Some(f2), t0 + m(30)).count, 1);
+        assert_eq!(p.after_attempt(Some(f3), t0 + m(8)).count, 1);
+    }
+
+    #[test]
+    fn unknown_names_lock_like_accounts() {
+        let p = Lockout {
+            max_failures: 2,
+            window: chrono::Duration::minutes(10),
+            lock_for: chrono::Duration::minutes(5),
+        };
+        let t0 = DateTime::<Utc>::from_timestamp(1_000_000, 0).unwrap();
+        let u = UnknownLogins::default();
+        assert_eq!(u.attempt("ghost", t0, &p), LoginAttempt::Allowed);
+        assert_eq!(u.attempt("ghost", t0, &p), LoginAttempt::Allowed);
+        assert!(matches!(
+            u.attempt("ghost", t0, &p),
+            LoginAttempt::Locked(_)
+        ));
+        assert_eq!(u.attempt("other", t0, &p), LoginAttempt::Allowed);
+        let later = t0 + chrono::Duration::minutes(6);
+        assert_eq!(u.attempt("ghost", later, &p), LoginAttempt::Allowed);
+    }
+
+    #[tokio::test]
+    async fn checks_run_off_the_workers_and_unknown_names_cost_the_same() {
+        let h = hash_secret_off("s3cret!".into()).await.unwrap();
+        assert!(check_secret("s3cret!".into(), Some(h.clone())).await);
+        assert!(!check_secret("s3cret".into(), Some(h)).await);
+        assert!(!check_secret("s3cret!".into(), None).await);
+        assert!(DUMMY_HASH.starts_with("$argon2id$"));
     }
 }

@@ -4,16 +4,7 @@ use chrono::Duration;
 use chrono_tz::Tz;
 use license_core::Library;
 
-/// Lock-out after repeated failed logins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lockout {
-    /// Failures within `window` that lock the username.
-    pub max_failures: u32,
-    /// The counting window.
-    pub window: Duration,
-    /// How long the username stays locked.
-    pub lock_for: Duration,
-}
+pub use license_core::ports::Lockout;
 
 /// Platform settings.
 #[derive(Debug, Clone)]
@@ -38,6 +29,9 @@ pub struct PlatformConfig {
     pub lockout: Lockout,
     /// Holder searches per minute per account, unless the account says otherwise.
     pub holder_search_per_minute: u32,
+    /// Token requests per minute from one client address (counted before any secret is
+    /// checked); `0` = no limit.
+    pub token_requests_per_address_per_minute: u32,
     /// Whether dictionary cert types without stored settings count as published.
     pub publish_types_by_default: bool,
     /// How long a resolved token is trusted from memory before the database is asked again.
@@ -75,6 +69,7 @@ impl Default for PlatformConfig {
                 lock_for: Duration::minutes(15),
             },
             holder_search_per_minute: 600,
+            token_requests_per_address_per_minute: 120,
             publish_types_by_default: true,
             token_cache_ttl: std::time::Duration::from_secs(5),
             license_cache_ttl: std::time::Duration::from_secs(2),

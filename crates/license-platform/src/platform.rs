@@ -19,7 +19,7 @@ use license_core::{
 use license_dict::{call_districts, cert_types};
 
 use crate::audit::{AuditTask, AuditWriter};
-use crate::auth::{Session, SessionCache, digest};
+use crate::auth::{Session, SessionCache, UnknownLogins, digest};
 use crate::config::PlatformConfig;
 use crate::fault::{Fault, Res, fail};
 use crate::rate::RateLimiter;
@@ -101,6 +101,10 @@ pub struct Platform {
     pub(crate) audit: AuditWriter,
     pub(crate) sessions: SessionCache,
     pub(crate) rate: RateLimiter,
+    /// Token requests per client address.
+    pub(crate) token_throttle: RateLimiter,
+    /// Lock-out of login names that are no account.
+    pub(crate) unknown_logins: UnknownLogins,
     pub(crate) upstream: Option<Arc<dyn LicenseService>>,
     /// Deliveries of the outbox in progress.
     pub(crate) deliveries: crate::federation::Deliveries,
@@ -127,7 +131,7 @@ pub(crate) struct Call {
     started: Instant,
     at: DateTime<Utc>,
     pub(crate) request_id: String,
-    client_addr: Option<String>,
+    pub(crate) client_addr: Option<String>,
     pub(crate) username: Option<String>,
     pub(crate) context: Option<CallContext>,
     pub(crate) operator: Option<OperatorDetails>,
@@ -180,6 +184,8 @@ impl Platform {
                 audit,
                 sessions: SessionCache::default(),
                 rate: RateLimiter::default(),
+                token_throttle: RateLimiter::default(),
+                unknown_logins: UnknownLogins::default(),
                 upstream: None,
                 deliveries: Default::default(),
                 type_cache: Default::default(),

@@ -6,7 +6,9 @@ use license_core::ports::StoredToken;
 use license_core::service::*;
 use license_core::{FileVerifyResult, Interface, ReturnCode};
 
-use crate::auth::{after_failure, digest, locked, new_token, verify_secret};
+use license_core::ports::LoginAttempt;
+
+use crate::auth::{check_secret, digest, new_token};
 use crate::fault::{Res, fail};
 use crate::platform::{Call, Platform};
 
@@ -53,13 +55,40 @@ impl Platform {
             .find(id)
             .await
             .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))?;
+        // An unknown client costs a secret check too (against a dummy hash).
+        let ok = check_secret(
+            secret.to_owned(),
+            client.as_ref().map(|c| c.secret_hash.clone()),
+        )
+        .await;
         match client {
-            Some(c) if verify_secret(secret, &c.secret_hash) => Ok(c.client_id),
+            Some(c) if ok => Ok(c.client_id),
             _ => Err(oauth(
                 OAuthErrorKind::InvalidClient,
                 "unknown client or wrong secret",
             )),
         }
+    }
+
+    /// The token endpoint's per-address budget, counted before any secret is checked.
+    fn throttle_address(&self, call: &Call) -> Result<(), TokenError> {
+        let (Some(addr), limit) = (
+            call.client_addr.as_deref(),
+            self.config.token_requests_per_address_per_minute,
+        ) else {
+            return Ok(());
+        };
+        if limit == 0 {
+            return Ok(());
+        }
+        self.token_throttle
+            .check(addr, limit, self.now().timestamp())
+            .map_err(|wait| TokenError {
+                kind: OAuthErrorKind::SlowDown,
+                description: format!(
+                    "too many token requests from this address ({limit} per minute); retry in {wait} s"
+                ),
+            })
     }
 
     async fn store_pair(
@@ -97,6 +126,7 @@ impl Platform {
         call: &mut Call,
         g: PasswordGrant,
     ) -> Result<TokenGrant, TokenError> {
+        self.throttle_address(call)?;
         let scope = grant_scope(g.scope.as_deref())?;
         let client_id = self
             .check_client(g.client_id.as_deref(), g.client_secret.as_deref())
@@ -116,8 +146,25 @@ impl Platform {
         call.username = Some(username.to_owned());
         let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
         let now = self.now();
-        let failures = self.ports.logins.get(username).await.map_err(unavailable)?;
-        if let Some(until) = locked(failures.as_ref(), now) {
+        let policy = &self.config.lockout;
+        let account = self
+            .ports
+            .accounts
+            .find(username)
+            .await
+            .map_err(unavailable)?;
+        // The attempt is counted, and the lock checked, before the password is: of any number
+        // of concurrent attempts at most `max_failures` reach the hash.
+        let attempt = match &account {
+            Some(_) => self
+                .ports
+                .logins
+                .attempt(username, now, policy)
+                .await
+                .map_err(unavailable)?,
+            None => self.unknown_logins.attempt(username, now, policy),
+        };
+        if let LoginAttempt::Locked(until) = attempt {
             return Err(oauth(
                 OAuthErrorKind::InvalidGrant,
                 format!(
@@ -126,34 +173,24 @@ impl Platform {
                 ),
             ));
         }
-        let account = self
-            .ports
-            .accounts
-            .find(username)
-            .await
-            .map_err(unavailable)?;
-        let ok = account
-            .as_ref()
-            .is_some_and(|a| a.enabled && verify_secret(password, &a.password_hash));
-        if !ok {
-            let f = after_failure(failures, now, &self.config.lockout);
-            self.ports
-                .logins
-                .put(username, &f)
-                .await
-                .map_err(unavailable)?;
+        // A disabled or unknown account costs the same check as a good one.
+        let enabled = account.as_ref().is_some_and(|a| a.enabled);
+        let matches = check_secret(
+            password.to_owned(),
+            account.as_ref().map(|a| a.password_hash.clone()),
+        )
+        .await;
+        if !(enabled && matches) {
             return Err(oauth(
                 OAuthErrorKind::InvalidGrant,
                 "bad username or password",
             ));
         }
-        if failures.is_some() {
-            self.ports
-                .logins
-                .clear(username)
-                .await
-                .map_err(unavailable)?;
-        }
+        self.ports
+            .logins
+            .clear(username)
+            .await
+            .map_err(unavailable)?;
         self.store_pair(username, &client_id, scope).await
     }
 
@@ -162,6 +199,7 @@ impl Platform {
         call: &mut Call,
         g: RefreshGrant,
     ) -> Result<TokenGrant, TokenError> {
+        self.throttle_address(call)?;
         let client_id = self
             .check_client(g.client_id.as_deref(), g.client_secret.as_deref())
             .await?;

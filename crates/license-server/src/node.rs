@@ -21,8 +21,8 @@ pub struct Node {
     pub platform: Arc<Platform>,
     /// The audit committer (finish after the platform is dropped).
     pub audit: AuditTask,
-    /// Largest request body.
-    pub body_limit: usize,
+    /// How the REST front reads requests (body limits, trusted proxies).
+    pub http: license_http::HttpOptions,
     /// The store under the platform, closed last.
     pub store: SeaStore,
 }
@@ -134,6 +134,8 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         role,
         public_url: public.to_owned(),
         token_ttl: chrono::Duration::seconds(opts.token_ttl_secs.max(60)),
+        refresh_ttl: chrono::Duration::seconds(opts.refresh_token_ttl_secs.max(60)),
+        token_requests_per_address_per_minute: opts.token_requests_per_address_per_minute,
         download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs.max(10)),
         single_use_links: opts.single_use_links,
         holder_search_per_minute: opts.holder_search_per_minute,
@@ -162,6 +164,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         ),
         ..PlatformConfig::default()
     };
+    let trusted_proxies = opts.trusted_proxies.parse()?;
     let (mut platform, audit) = Platform::new(ports, config);
     if let Some(province) = &opts.province {
         platform = platform.with_upstream(upstream(province)?);
@@ -169,7 +172,11 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     Ok(Node {
         platform: Arc::new(platform),
         audit,
-        body_limit: opts.body_limit_bytes,
+        http: license_http::HttpOptions {
+            body_limit: opts.body_limit_bytes,
+            file_body_limit: opts.file_body_limit_bytes.max(opts.body_limit_bytes),
+            trusted_proxies,
+        },
         store: kept,
     })
 }
@@ -244,7 +251,8 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         admin: node.platform.clone(),
         metrics: Arc::new(license_http::Metrics::default()),
     };
-    let app = license_http::router(state, node.body_limit);
+    let app = license_http::router(state, node.http.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -269,7 +277,12 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
     let grpc = async {
         match listeners.grpc {
             Some(l) => {
-                let routes = license_grpc::routes(node.platform.clone(), node.body_limit).await?;
+                let routes = license_grpc::routes(
+                    node.platform.clone(),
+                    node.http.file_body_limit,
+                    node.http.trusted_proxies.clone(),
+                )
+                .await?;
                 license_grpc::serve(l, routes, until_stopped(stopped.clone())).await
             }
             None => Ok(()),

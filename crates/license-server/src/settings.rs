@@ -109,8 +109,18 @@ pub struct Settings {
     pub single_use_links: bool,
     /// Holder searches per minute per account (accounts may say otherwise).
     pub holder_search_per_minute: u32,
-    /// Largest request body, bytes.
+    /// Largest request body, bytes, except where files arrive (413 past it).
     pub body_limit_bytes: usize,
+    /// Largest request body where files arrive (file verification, license import; gRPC
+    /// messages), bytes.
+    pub file_body_limit_bytes: usize,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client: comma-separated CIDRs
+    /// or addresses; empty = none (the connection's address is the client's).
+    pub trusted_proxies: String,
+    /// Token requests per minute from one client address; 0 = no limit.
+    pub token_requests_per_address_per_minute: u32,
+    /// Refresh-token lifetime, seconds (default 30 days).
+    pub refresh_token_ttl_secs: i64,
     /// Failed logins within `lockout_window_secs` that lock a username.
     pub lockout_max_failures: u32,
     /// The lock-out counting window, seconds.
@@ -139,7 +149,11 @@ impl Default for Settings {
             download_url_ttl_secs: 600,
             single_use_links: false,
             holder_search_per_minute: 600,
-            body_limit_bytes: 20 << 20,
+            body_limit_bytes: license_http::DEFAULT_BODY_LIMIT,
+            file_body_limit_bytes: license_http::DEFAULT_FILE_BODY_LIMIT,
+            trusted_proxies: String::new(),
+            token_requests_per_address_per_minute: 120,
+            refresh_token_ttl_secs: 30 * 86_400,
             lockout_max_failures: 5,
             lockout_window_secs: 900,
             lockout_secs: 900,

@@ -6,8 +6,8 @@ use license_core::License;
 use license_core::ports::{
     Account, AccountRepository, AuditEvent, AuditQuery, AuditStore, CertTypeRepository,
     CertTypeSettings, ClientRepository, DownloadGrant, GrantRepository, HolderSearch,
-    LicenseFilter, LicenseRepository, LoginFailures, LoginGuard, OAuthClient, PortResult,
-    StoredFile, StoredToken, TokenRepository,
+    LicenseFilter, LicenseRepository, Lockout, LoginAttempt, LoginFailures, LoginGuard,
+    OAuthClient, PortError, PortResult, StoredFile, StoredToken, TokenRepository,
 };
 use license_core::service::Page;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -453,6 +453,85 @@ impl TokenRepository for SeaStore {
 
 #[async_trait]
 impl LoginGuard for SeaStore {
+    async fn attempt(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        policy: &Lockout,
+    ) -> PortResult<LoginAttempt> {
+        use login_failure::Column as C;
+        let mine = || C::Username.eq(username);
+        let unlocked = || {
+            Condition::any()
+                .add(C::LockedUntil.is_null())
+                .add(C::LockedUntil.lte(now))
+        };
+        // A record whose window or lock ended starts over. Once reset it is no longer stale,
+        // so concurrent resets cannot undo each other's counts.
+        login_failure::Entity::update_many()
+            .col_expr(C::Failures, Expr::value(0))
+            .col_expr(C::WindowStart, Expr::value(now))
+            .col_expr(C::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(mine())
+            .filter(
+                Condition::any()
+                    .add(C::WindowStart.lte(now - policy.window))
+                    .add(C::LockedUntil.lte(now)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        let max = i32::try_from(policy.max_failures).unwrap_or(i32::MAX);
+        let lock = now + policy.lock_for;
+        for _ in 0..2 {
+            // The count is raised only while unlocked, in one statement; the attempt that
+            // reaches the maximum sets the lock. `locked_until` is assigned first: MariaDB
+            // evaluates assignments left to right, with the values already assigned.
+            let raised = login_failure::Entity::update_many()
+                .col_expr(
+                    C::LockedUntil,
+                    Expr::case(Expr::col(C::Failures).add(1).gte(max), Expr::value(lock))
+                        .finally(Expr::col(C::LockedUntil))
+                        .into(),
+                )
+                .col_expr(C::Failures, Expr::col(C::Failures).add(1))
+                .filter(mine())
+                .filter(unlocked())
+                .exec(&self.db)
+                .await
+                .map_err(port_err)?;
+            if raised.rows_affected > 0 {
+                return Ok(LoginAttempt::Allowed);
+            }
+            if let Some(f) = LoginGuard::get(self, username).await? {
+                return Ok(match f.locked_until {
+                    Some(until) if until > now => LoginAttempt::Locked(until),
+                    // Unlocked again since the update: count once more.
+                    _ => continue,
+                });
+            }
+            let first = policy.after_attempt(None, now);
+            let am = login_failure::ActiveModel {
+                id: NotSet,
+                username: Set(username.to_owned()),
+                failures: Set(i32::try_from(first.count).unwrap_or(i32::MAX)),
+                window_start: Set(first.window_start),
+                locked_until: Set(first.locked_until),
+            };
+            match login_failure::Entity::insert(am).exec(&self.db).await {
+                Ok(_) => return Ok(LoginAttempt::Allowed),
+                Err(e) => match port_err(e) {
+                    // Another attempt made the record first: count on it.
+                    PortError::Conflict(_) => continue,
+                    other => return Err(other),
+                },
+            }
+        }
+        Err(PortError::Unavailable(
+            "the login record kept changing under the attempt".into(),
+        ))
+    }
+
     async fn get(&self, username: &str) -> PortResult<Option<LoginFailures>> {
         Ok(login_failure::Entity::find()
             .filter(login_failure::Column::Username.eq(username))
@@ -464,30 +543,6 @@ impl LoginGuard for SeaStore {
                 window_start: m.window_start,
                 locked_until: m.locked_until,
             }))
-    }
-
-    async fn put(&self, username: &str, f: &LoginFailures) -> PortResult<()> {
-        let existing = login_failure::Entity::find()
-            .filter(login_failure::Column::Username.eq(username))
-            .one(&self.db)
-            .await
-            .map_err(port_err)?;
-        let am = login_failure::ActiveModel {
-            id: existing.as_ref().map_or(NotSet, |m| Set(m.id)),
-            username: Set(username.to_owned()),
-            failures: Set(i32::try_from(f.count).unwrap_or(i32::MAX)),
-            window_start: Set(f.window_start),
-            locked_until: Set(f.locked_until),
-        };
-        if existing.is_some() {
-            am.update(&self.db).await.map_err(port_err)?;
-        } else {
-            login_failure::Entity::insert(am)
-                .exec(&self.db)
-                .await
-                .map_err(port_err)?;
-        }
-        Ok(())
     }
 
     async fn clear(&self, username: &str) -> PortResult<()> {

@@ -277,19 +277,92 @@ async fn accounts_clients_tokens(s: &SeaStore) {
     TokenRepository::insert(s, &tok).await.unwrap();
     assert_eq!(s.revoke_account("办事大厅").await.unwrap(), 1);
 
-    let f = LoginFailures {
-        count: 3,
-        window_start: t(0),
-        locked_until: Some(t(900)),
+    login_lockout(s).await;
+}
+
+/// Lock-out: the count is raised atomically with the lock checked, on every backend, also
+/// under concurrent attempts (as from several nodes sharing the database).
+async fn login_lockout(s: &SeaStore) {
+    let policy = Lockout {
+        max_failures: 3,
+        window: chrono::Duration::minutes(10),
+        lock_for: chrono::Duration::minutes(5),
     };
     assert_eq!(LoginGuard::get(s, "u").await.unwrap(), None);
-    LoginGuard::put(s, "u", &f).await.unwrap();
-    LoginGuard::put(s, "u", &LoginFailures { count: 4, ..f })
-        .await
-        .unwrap();
-    assert_eq!(LoginGuard::get(s, "u").await.unwrap().unwrap().count, 4);
+    for _ in 0..2 {
+        assert_eq!(
+            s.attempt("u", t(0), &policy).await.unwrap(),
+            LoginAttempt::Allowed
+        );
+    }
+    assert_eq!(LoginGuard::get(s, "u").await.unwrap().unwrap().count, 2);
+    assert_eq!(
+        s.attempt("u", t(1), &policy).await.unwrap(),
+        LoginAttempt::Allowed,
+        "the third attempt is checked, and locks"
+    );
+    assert_eq!(
+        s.attempt("u", t(2), &policy).await.unwrap(),
+        LoginAttempt::Locked(t(301))
+    );
+    // The lock ends: a new count.
+    assert_eq!(
+        s.attempt("u", t(301), &policy).await.unwrap(),
+        LoginAttempt::Allowed
+    );
+    let f = LoginGuard::get(s, "u").await.unwrap().unwrap();
+    assert_eq!((f.count, f.locked_until), (1, None));
+    // The window ends: a new count.
+    s.attempt("u", t(302), &policy).await.unwrap();
+    s.attempt("u", t(301 + 601), &policy).await.unwrap();
+    assert_eq!(LoginGuard::get(s, "u").await.unwrap().unwrap().count, 1);
     LoginGuard::clear(s, "u").await.unwrap();
     assert_eq!(LoginGuard::get(s, "u").await.unwrap(), None);
+
+    // 40 concurrent attempts on a fresh name: exactly `max_failures` are allowed.
+    let attempts = (0..40).map(|_| s.attempt("racer", t(10), &policy));
+    let results = futures_util::future::join_all(attempts).await;
+    let allowed = results
+        .iter()
+        .filter(|r| matches!(r, Ok(LoginAttempt::Allowed)))
+        .count();
+    let locked = results
+        .iter()
+        .filter(|r| matches!(r, Ok(LoginAttempt::Locked(_))))
+        .count();
+    assert_eq!((allowed, locked), (3, 37), "{results:?}");
+    LoginGuard::clear(s, "racer").await.unwrap();
+}
+
+/// Unchosen values longer than their columns are cut by the platform
+/// ([`AuditEvent::bounded`]); the store then takes them on every backend.
+async fn bounded_audit_values(s: &SeaStore) {
+    let e = AuditEvent {
+        at: t(0),
+        request_id: "r".repeat(200),
+        interface: Interface::Token,
+        username: Some("用".repeat(300)),
+        client_addr: Some("1".repeat(100)),
+        context: None,
+        operator: None,
+        code: ReturnCode::Unauthorized,
+        licenses: Vec::new(),
+        holder_code: Some("h".repeat(100)),
+        in_library: false,
+        latency_us: 1,
+    }
+    .bounded();
+    s.append(&[e.clone()]).await.unwrap();
+    let got = s
+        .query(&AuditQuery {
+            username: e.username.clone(),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(got.total, 1);
+    assert_eq!(got.items[0].client_addr, e.client_addr);
 }
 
 async fn grants_and_types(s: &SeaStore) {
@@ -989,6 +1062,7 @@ async fn contract(s: SeaStore) {
     audit_by_license(&s).await;
     audit_runs(&s).await;
     outbox(&s).await;
+    bounded_audit_values(&s).await;
     // Closing closes every clone of the store.
     let other = s.clone();
     s.close().await.unwrap();

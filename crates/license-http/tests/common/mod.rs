@@ -107,7 +107,7 @@ pub async fn node() -> Node {
         admin: platform.clone(),
         metrics: Arc::new(Metrics::default()),
     };
-    let app = license_http::router(state, license_http::DEFAULT_BODY_LIMIT);
+    let app = license_http::router(state, license_http::HttpOptions::default());
     tokio::spawn(async move { axum::serve(listener, app).await });
     Node {
         platform,
