@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::limits::{MAX_TEXT_CHARS, too_long};
 use crate::params;
 use crate::status::{ReturnCode, ServiceError};
 
@@ -85,7 +86,20 @@ impl RawCallContext {
         ]
     }
 
-    /// Validates presence (`12`) and form (`199` for the reason, `24` for the category).
+    /// The stored free-text fields with their parameter names (at most [`MAX_TEXT_CHARS`]).
+    fn free_text(&self) -> [(&'static str, Option<&str>); 6] {
+        [
+            (params::CERTIFICATE_SYSTEM_NAME, self.system_name.as_deref()),
+            (params::CERTIFICATE_MATTER_NAME, self.matter_name.as_deref()),
+            (params::CERTIFICATE_EVENT_CODE, self.event_code.as_deref()),
+            (params::CALL_DISTRICT, self.call_district.as_deref()),
+            (params::CALL_DEPARTMENT, self.call_department.as_deref()),
+            (params::DISTRICT_LEVEL, self.district_level.as_deref()),
+        ]
+    }
+
+    /// Validates presence (`12`) and form (`199` for the reason, `24` for the category and
+    /// for a free-text field longer than [`MAX_TEXT_CHARS`]).
     /// Callers with other required parameters check all presences first with [`require`].
     pub fn validate(&self) -> Result<CallContext, ServiceError> {
         require(&self.required())?;
@@ -101,6 +115,9 @@ impl RawCallContext {
                 ));
             }
         };
+        for (param, value) in self.free_text() {
+            check_length(param, value, MAX_TEXT_CHARS)?;
+        }
         let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
         let optional = |v: &Option<String>| {
             v.as_deref()
@@ -160,6 +177,45 @@ pub struct OperatorDetails {
     pub oper_time: Option<String>,
     /// `operUserIp`.
     pub oper_user_ip: Option<String>,
+}
+
+impl OperatorDetails {
+    /// Every field is at most [`MAX_TEXT_CHARS`] long, else `24` naming it: they are stored
+    /// with the call's audit record.
+    pub fn check(&self) -> Result<(), ServiceError> {
+        let fields = [
+            (params::CLIENT_INFO_AREA_CODE, &self.area_code),
+            (params::CLIENT_INFO_DEPT_CODE, &self.dept_code),
+            (params::CLIENT_INFO_OPER_NAME, &self.oper_name),
+            (params::DEPT_NAME, &self.dept_name),
+            (params::WHOSE, &self.whose),
+            (params::CATEGORY, &self.category),
+            (params::LICENSE_TYPE_CODE, &self.license_type_code),
+            (params::OPER_USER_NAME, &self.oper_user_name),
+            (params::OPER_TIME, &self.oper_time),
+            (params::OPER_USER_IP, &self.oper_user_ip),
+        ];
+        for (param, value) in fields {
+            check_length(param, value.as_deref(), MAX_TEXT_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+/// A stored value longer than its documented maximum → `24` naming the parameter and the
+/// maximum ([`crate::limits`]).
+pub fn check_length(
+    param: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<(), ServiceError> {
+    match value {
+        Some(v) if too_long(v.trim(), max_chars) => Err(ServiceError::malformed(
+            param,
+            &format!("is longer than {max_chars} characters"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a raw value is absent or blank.

@@ -3,6 +3,13 @@
 
 use thiserror::Error;
 
+/// A holder code as it is stored, searched and audited: trimmed, ASCII letters in upper case
+/// (a citizen ID's check character `x` is `X`; unified social credit codes are upper case by
+/// GB 32100), so that one holder is one code wherever it enters.
+pub fn normalize_holder_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
 /// Holder-code type of a citizen ID number (公民身份号码).
 pub const CITIZEN_ID_TYPE: &str = "111";
 /// Holder-code type of a unified social credit code (统一社会信用代码).

@@ -23,7 +23,7 @@ pub mod upstream;
 
 pub use admin::AdminService;
 pub use context::{CallCategory, CallContext, OperatorDetails, RawCallContext};
-pub use holder::{HolderCodeError, validate_holder_code};
+pub use holder::{HolderCodeError, normalize_holder_code, validate_holder_code};
 pub use identifier::{
     CertIdentifier, CheckPolicy, CheckScheme, Deviation, IdentifierError, Segment,
 };

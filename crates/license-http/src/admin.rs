@@ -753,7 +753,8 @@ pub async fn search(
             })?),
         };
         Ok(LicenseFilter {
-            holder_code: blank_to_none(q.holder_code),
+            holder_code: blank_to_none(q.holder_code)
+                .map(|c| license_core::normalize_holder_code(&c)),
             cert_type_code: blank_to_none(q.cert_type_code),
             issue_dept_code: blank_to_none(q.issue_dept_code),
             state,
@@ -1128,7 +1129,8 @@ pub async fn audit(
             username: blank_to_none(q.username),
             interface,
             license: blank_to_none(q.license),
-            holder_code: blank_to_none(q.holder_code),
+            holder_code: blank_to_none(q.holder_code)
+                .map(|c| license_core::normalize_holder_code(&c)),
             offset,
             limit,
         })

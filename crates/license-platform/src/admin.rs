@@ -79,9 +79,8 @@ impl Platform {
         self.check_cert_type(ctype)
             .await
             .map_err(fault_to_service)?;
-        if let Err(e) =
-            holder_code_types().validate(&new.certificate_holder_type, &new.certificate_holder_code)
-        {
+        let holder_code = license_core::normalize_holder_code(&new.certificate_holder_code);
+        if let Err(e) = holder_code_types().validate(&new.certificate_holder_type, &holder_code) {
             let detail = match e {
                 license_dict::HolderCodeRejection::UnknownType => {
                     "certificateHolderType is not a holder-code type".to_owned()
@@ -176,7 +175,7 @@ impl Platform {
                 .unwrap_or_default(),
             certificate_number: new.certificate_number.trim().to_owned(),
             holder: new.certificate_holder.trim().to_owned(),
-            holder_code: new.certificate_holder_code.trim().to_owned(),
+            holder_code,
             holder_code_type: new.certificate_holder_type.trim().to_owned(),
             issue_dept: new.issue_dept.trim().to_owned(),
             issue_dept_code: dept.to_owned(),

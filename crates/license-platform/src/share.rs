@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
+use license_core::context::check_length;
 use license_core::context::{is_blank, parse_future_date, require, validate_reason};
 use license_core::interface::{BASE_PATH, CITY_DOWNLOAD_PATH, PROVINCE_DOWNLOAD_PATH};
+use license_core::limits::MAX_HOLDER_CODE_CHARS;
+use license_core::normalize_holder_code;
 use license_core::params as p;
 use license_core::ports::{DownloadGrant, HolderSearch, PortError};
 use license_core::service::*;
@@ -28,6 +31,9 @@ pub const UNPAGED_LIMIT: u64 = 1_000;
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// Largest page size.
 pub const MAX_PAGE_SIZE: u64 = 100;
+/// Largest offset a page may start at (the databases take signed 64-bit offsets); a page
+/// beyond it answers `24`.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
 fn holder_detail(e: &license_dict::HolderCodeRejection) -> String {
     match e {
@@ -247,11 +253,12 @@ impl Platform {
     ) -> Res<Answer<QrRecords>> {
         let started = std::time::Instant::now();
         let session = self.authorize(call, caller, Role::Info).await?;
-        call.operator = Some(req.operator.clone());
         let mut fields = vec![(p::QR_VALUE, req.qr_value.as_deref())];
         fields.extend(req.context.required());
         require(&fields)?;
         let ctx = self.context(call, &req.context)?;
+        req.operator.check()?;
+        call.operator = Some(req.operator.clone());
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
@@ -297,10 +304,11 @@ impl Platform {
         &self,
         call: &mut Call,
         session: &Session,
-        req: &HolderQueryRequest,
+        req: &mut HolderQueryRequest,
     ) -> Res<()> {
-        call.operator = Some(req.operator.clone());
-        call.holder_code = req.holder_code.as_deref().map(|s| s.trim().to_owned());
+        // One holder is one code wherever it enters (the upstream gets it normalised too).
+        req.holder_code = req.holder_code.as_deref().map(normalize_holder_code);
+        call.holder_code = req.holder_code.clone();
         let mut fields = vec![
             (p::CERTIFICATE_HOLDER_CODE, req.holder_code.as_deref()),
             (
@@ -312,8 +320,14 @@ impl Platform {
         fields.extend(req.context.required());
         require(&fields)?;
         self.context(call, &req.context)?;
-        positive(p::PAGE, req.page.as_deref())?;
-        positive(p::SIZE, req.size.as_deref())?;
+        req.operator.check()?;
+        call.operator = Some(req.operator.clone());
+        check_length(
+            p::CERTIFICATE_HOLDER_CODE,
+            req.holder_code.as_deref(),
+            MAX_HOLDER_CODE_CHARS,
+        )?;
+        Self::window(req)?;
         if let Some(t) = req
             .interface_type
             .as_deref()
@@ -349,7 +363,13 @@ impl Platform {
             (None, None) => (0, UNPAGED_LIMIT),
             (page, size) => {
                 let size = size.unwrap_or(DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE);
-                ((page.unwrap_or(1) - 1) * size, size)
+                let offset = (page.unwrap_or(1) - 1)
+                    .checked_mul(size)
+                    .filter(|o| *o <= MAX_OFFSET)
+                    .ok_or_else(|| {
+                        ServiceError::malformed(p::PAGE, "is beyond the last possible page")
+                    })?;
+                (offset, size)
             }
         })
     }
@@ -406,11 +426,11 @@ impl Platform {
         &self,
         call: &mut Call,
         caller: &Caller,
-        req: HolderQueryRequest,
+        mut req: HolderQueryRequest,
     ) -> Res<Answer<LicenseRecords>> {
         let session = self.authorize(call, caller, Role::Search).await?;
         self.check_rate(&session)?;
-        self.holder_checks(call, &session, &req).await?;
+        self.holder_checks(call, &session, &mut req).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
@@ -436,11 +456,11 @@ impl Platform {
         &self,
         call: &mut Call,
         caller: &Caller,
-        req: HolderQueryRequest,
+        mut req: HolderQueryRequest,
     ) -> Res<ShengShiState> {
         let session = self.authorize(call, caller, Role::Search).await?;
         self.check_rate(&session)?;
-        self.holder_checks(call, &session, &req).await?;
+        self.holder_checks(call, &session, &mut req).await?;
         let local = self
             .holder_search(call, &req, 0, UNPAGED_LIMIT)
             .await?
@@ -516,11 +536,11 @@ impl Platform {
         &self,
         call: &mut Call,
         caller: &Caller,
-        req: HolderQueryRequest,
+        mut req: HolderQueryRequest,
     ) -> Res<Answer<DownloadLinks>> {
         let session = self.authorize(call, caller, Role::Download).await?;
         self.check_rate(&session)?;
-        self.holder_checks(call, &session, &req).await?;
+        self.holder_checks(call, &session, &mut req).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);
@@ -702,12 +722,12 @@ impl Platform {
             .trim()
             .to_owned();
         self.check_cert_type(&ctype).await?;
-        let holder = req
-            .holder_code
-            .as_deref()
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
+        let holder = normalize_holder_code(req.holder_code.as_deref().unwrap_or_default());
+        check_length(
+            p::CERTIFICATE_HOLDER_CODE,
+            Some(&holder),
+            MAX_HOLDER_CODE_CHARS,
+        )?;
         call.holder_code = Some(holder.clone());
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {

@@ -70,6 +70,7 @@ async fn fixture(store: SeaStore, name: &str) -> Fixture {
     let config = PlatformConfig {
         token_cache_ttl: std::time::Duration::ZERO,
         holder_search_per_minute: 30,
+        token_requests_per_address_per_minute: 20,
         ..PlatformConfig::default()
     };
     let (platform, _task) = Platform::new(ports, config);
@@ -178,6 +179,85 @@ fn holder_req(ctype: &str) -> HolderQueryRequest {
     }
 }
 
+/// 40 concurrent wrong passwords: at most `max_failures` reach the hash, the rest answer
+/// "locked", and the right password is refused until the lock ends. Names that are no account
+/// lock alike, without a row. One address past its budget is slowed down before any check.
+async fn concurrent_lockout(f: &Fixture) {
+    let p = &f.platform;
+    p.create_account("racer", "racer-password", vec![Role::Info], vec![], None)
+        .await
+        .unwrap();
+    let max = p.config().lockout.max_failures as usize;
+    let attempts = (0..40).map(|_| login(p, "racer", "wrong-password"));
+    let answers = futures_util::future::join_all(attempts).await;
+    let checked = answers
+        .iter()
+        .filter(|r| {
+            r.as_ref()
+                .is_err_and(|e| e.description.contains("bad username"))
+        })
+        .count();
+    let locked = answers
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|e| e.description.contains("locked")))
+        .count();
+    assert_eq!((checked, locked), (max, 40 - max), "{answers:?}");
+    let stored = p.ports().logins.get("racer").await.unwrap().unwrap();
+    assert_eq!(stored.count as usize, max);
+    let refused = login(p, "racer", "racer-password").await.unwrap_err();
+    assert!(refused.description.contains("locked"), "{refused:?}");
+
+    for _ in 0..max {
+        let e = login(p, "no-such-user", "guess").await.unwrap_err();
+        assert!(e.description.contains("bad username"), "{e:?}");
+    }
+    let e = login(p, "no-such-user", "guess").await.unwrap_err();
+    assert!(
+        e.description.contains("locked"),
+        "an unknown name locks too: {e:?}"
+    );
+    assert_eq!(p.ports().logins.get("no-such-user").await.unwrap(), None);
+
+    let from = Caller {
+        client_addr: Some("198.51.100.7".into()),
+        ..Caller::default()
+    };
+    let budget = p.config().token_requests_per_address_per_minute as usize;
+    let mut slowed = 0;
+    for i in 0..budget + 3 {
+        let r = p
+            .issue_token(
+                &from,
+                PasswordGrant {
+                    client_id: Some("xxxx-oauth".into()),
+                    client_secret: Some("wrong-secret".into()),
+                    scope: None,
+                    username: Some(format!("u{i}")),
+                    password: Some("x".into()),
+                },
+            )
+            .await
+            .unwrap_err();
+        if r.kind == OAuthErrorKind::SlowDown {
+            slowed += 1;
+        }
+    }
+    assert_eq!(slowed, 3, "past {budget} a minute from one address");
+    f.clock.advance(Duration::minutes(1));
+    let e = p
+        .issue_token(
+            &from,
+            PasswordGrant {
+                client_id: Some("xxxx-oauth".into()),
+                client_secret: Some("wrong-secret".into()),
+                ..PasswordGrant::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, OAuthErrorKind::InvalidClient, "a new minute");
+}
+
 async fn scenarios(f: Fixture) {
     let p = &f.platform;
     p.add_client("xxxx-oauth", "xxxx-mobile").await.unwrap();
@@ -246,6 +326,7 @@ async fn scenarios(f: Fixture) {
         .await
         .unwrap()
         .access_token;
+    concurrent_lockout(&f).await;
 
     // Refresh rotates both tokens.
     let refreshed = p
@@ -463,6 +544,45 @@ async fn scenarios(f: Fixture) {
         code(p.query_by_holder(&caller(&token), bad_page).await),
         ReturnCode::Unparseable
     );
+    // A page whose offset would overflow does not wrap to page 1.
+    let mut huge_page = holder_req(TYPE_ID);
+    huge_page.page = Some("4611686018427387905".into());
+    huge_page.size = Some("100".into());
+    let e = p
+        .query_by_holder(&caller(&token), huge_page)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ReturnCode::Unparseable, "{e:?}");
+    // An ID number with a lower-case check character is the same holder, in the search and
+    // in the audit log.
+    assert!(HOLDER.ends_with('X'));
+    let mut lower = holder_req(TYPE_ID);
+    lower.holder_code = Some(HOLDER.to_ascii_lowercase());
+    let lower_caller = Caller {
+        request_id: "lower-case-x".into(),
+        ..caller(&token)
+    };
+    let Shaped::City(page) = p.query_by_holder(&lower_caller, lower).await.unwrap().data else {
+        panic!()
+    };
+    assert_eq!(page.total, 5, "found under the lower-case x");
+    // Free text past its documented maximum: 24 naming the parameter, nothing stored.
+    let mut long_matter = holder_req(TYPE_ID);
+    long_matter.context.matter_name = Some("事".repeat(256));
+    let e = p
+        .query_by_holder(&caller(&token), long_matter)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ReturnCode::Unparseable);
+    assert!(e.detail.unwrap().contains("certificateMatterName"));
+    let mut long_operator = holder_req(TYPE_ID);
+    long_operator.operator.oper_user_name = Some("o".repeat(256));
+    let e = p
+        .query_by_holder(&caller(&token), long_operator)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ReturnCode::Unparseable);
+    assert!(e.detail.unwrap().contains("operUserName"));
     assert_eq!(
         code(
             p.query_by_holder(&caller(&token), holder_req(TYPE_OTHER))
@@ -935,6 +1055,13 @@ async fn scenarios(f: Fixture) {
         })
         .await
         .unwrap();
+    assert!(
+        by_holder
+            .items
+            .iter()
+            .any(|e| e.request_id == "lower-case-x"),
+        "the lower-case search is audited under the holder's code"
+    );
     let searched = by_holder
         .items
         .iter()
