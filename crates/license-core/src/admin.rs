@@ -214,6 +214,13 @@ pub trait AdminService: Send + Sync {
         username: String,
         enabled: bool,
     ) -> ServiceResult<()>;
+    /// Sets an account's password; every token of the account ends at once.
+    async fn set_password(
+        &self,
+        caller: &Caller,
+        username: String,
+        password: String,
+    ) -> ServiceResult<()>;
     /// Registers an OAuth client.
     async fn add_client(
         &self,

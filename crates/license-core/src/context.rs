@@ -183,7 +183,15 @@ impl OperatorDetails {
     /// Every field is at most [`MAX_TEXT_CHARS`] long, else `24` naming it: they are stored
     /// with the call's audit record.
     pub fn check(&self) -> Result<(), ServiceError> {
-        let fields = [
+        for (param, value) in self.fields() {
+            check_length(param, value.as_deref(), MAX_TEXT_CHARS)?;
+        }
+        Ok(())
+    }
+
+    /// Every field with its parameter name (API.md §3).
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 10] {
+        [
             (params::CLIENT_INFO_AREA_CODE, &self.area_code),
             (params::CLIENT_INFO_DEPT_CODE, &self.dept_code),
             (params::CLIENT_INFO_OPER_NAME, &self.oper_name),
@@ -194,11 +202,7 @@ impl OperatorDetails {
             (params::OPER_USER_NAME, &self.oper_user_name),
             (params::OPER_TIME, &self.oper_time),
             (params::OPER_USER_IP, &self.oper_user_ip),
-        ];
-        for (param, value) in fields {
-            check_length(param, value.as_deref(), MAX_TEXT_CHARS)?;
-        }
-        Ok(())
+        ]
     }
 }
 

@@ -5,6 +5,8 @@
 pub const BASE_PATH: &str = "/license-api-release";
 /// Path of the OAuth token endpoint, under the base path.
 pub const TOKEN_PATH: &str = "/oauth/token";
+/// Path of the OAuth token revocation endpoint (RFC 7009), under the base path.
+pub const REVOKE_PATH: &str = "/oauth/revoke";
 /// Prefix of the share interfaces, under the base path.
 pub const SHARE_PREFIX: &str = "/m/v/license/external/api/";
 /// City-shape download link path, under the base path.
@@ -114,6 +116,10 @@ pub enum Interface {
     DownloadLink,
     /// The administration API.
     Admin,
+    /// `oauth/revoke` (RFC 7009).
+    Revoke,
+    /// The public verification page of a license's QR value (API.md §7).
+    VerifyPage,
 }
 
 impl Interface {
@@ -135,7 +141,7 @@ impl Interface {
     ];
 
     /// Every interface.
-    pub const ALL: [Interface; 17] = [
+    pub const ALL: [Interface; 19] = [
         Interface::Token,
         Interface::ShareDownloadUrl,
         Interface::ShareQueryCertInfo,
@@ -153,6 +159,8 @@ impl Interface {
         Interface::Collect,
         Interface::DownloadLink,
         Interface::Admin,
+        Interface::Revoke,
+        Interface::VerifyPage,
     ];
 
     /// The interface with this [`label`](Self::label).
@@ -181,6 +189,8 @@ impl Interface {
             Interface::Collect => "collect",
             Interface::DownloadLink => "download",
             Interface::Admin => "admin",
+            Interface::Revoke => "oauth/revoke",
+            Interface::VerifyPage => "verify",
         }
     }
 
@@ -197,7 +207,10 @@ impl Interface {
     /// ([`Interface::download_file_role`]).
     pub const fn role(self) -> Option<Role> {
         match self {
-            Interface::Token | Interface::DownloadLink => None,
+            Interface::Token
+            | Interface::Revoke
+            | Interface::DownloadLink
+            | Interface::VerifyPage => None,
             Interface::ShareDownloadUrl
             | Interface::ShareDownloadUrlsByHolderCode
             | Interface::ShareDownloadFile

@@ -17,6 +17,10 @@ pub const USERNAME: &str = "username";
 pub const PASSWORD: &str = "password";
 /// OAuth refresh token.
 pub const REFRESH_TOKEN: &str = "refresh_token";
+/// The token to revoke (RFC 7009 §2.1).
+pub const TOKEN: &str = "token";
+/// Which kind of token is revoked: a hint (RFC 7009 §2.1).
+pub const TOKEN_TYPE_HINT: &str = "token_type_hint";
 
 /// Calling system's name (ctx).
 pub const CERTIFICATE_SYSTEM_NAME: &str = "certificateSystemName";

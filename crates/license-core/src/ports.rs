@@ -290,6 +290,9 @@ pub trait TokenRepository: Send + Sync {
     async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>>;
     /// Removes every token of an account (disabling it); returns how many.
     async fn revoke_account(&self, username: &str) -> PortResult<u64>;
+    /// Removes the pair whose access or refresh token has this digest, if `client_id`
+    /// obtained it; returns it.
+    async fn revoke(&self, digest: &str, client_id: &str) -> PortResult<Option<StoredToken>>;
 }
 
 /// A download link's grant (API.md §6): the link id is a capability, stored as a digest.
@@ -530,6 +533,8 @@ pub struct AuditEvent {
     pub in_library: bool,
     /// Microseconds the call took.
     pub latency_us: u64,
+    /// The reason a verification gave (`useFor`, `useCause`; API.md §3).
+    pub purpose: Option<String>,
 }
 
 impl AuditEvent {
@@ -542,6 +547,7 @@ impl AuditEvent {
         for (v, max) in [
             (&mut self.username, l::AUDIT_USERNAME_CHARS),
             (&mut self.client_addr, l::AUDIT_CLIENT_ADDR_CHARS),
+            (&mut self.purpose, crate::context::MAX_REASON_CHARS),
         ] {
             if let Some(v) = v {
                 cut_in_place(v, max);

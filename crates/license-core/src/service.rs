@@ -77,6 +77,20 @@ pub struct RefreshGrant {
     pub refresh_token: Option<String>,
 }
 
+/// A token revocation request (RFC 7009 §2.1): the client authenticates as at the token
+/// endpoint and names an access or refresh token it obtained.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revocation {
+    /// OAuth client id.
+    pub client_id: Option<String>,
+    /// OAuth client secret.
+    pub client_secret: Option<String>,
+    /// The access or refresh token to revoke.
+    pub token: Option<String>,
+    /// `access_token` or `refresh_token`: a hint only (both kinds are looked up).
+    pub token_type_hint: Option<String>,
+}
+
 /// An issued token pair (API.md §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenGrant {
@@ -646,8 +660,16 @@ pub trait NodeService: Send + Sync {
         caller: &Caller,
         link_id: &str,
     ) -> ServiceResult<(String, Vec<u8>)>;
-    /// The license a QR token names, if any.
-    async fn verification(&self, qr_token: &str) -> ServiceResult<Option<VerificationView>>;
+    /// The license a QR token names, if any; the visit is audited.
+    async fn verification(
+        &self,
+        caller: &Caller,
+        qr_token: &str,
+    ) -> ServiceResult<Option<VerificationView>>;
+    /// Revokes a token and the pair it belongs to (RFC 7009): `Ok` also for a token that is
+    /// unknown, expired or another client's (nothing is revoked then).
+    async fn revoke_token(&self, caller: &Caller, revocation: Revocation)
+    -> Result<(), TokenError>;
     /// Whether the node's database answers.
     async fn ready(&self) -> bool;
 }

@@ -541,6 +541,14 @@ pub struct EnabledBody {
     pub enabled: bool,
 }
 
+/// A new password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    /// The new password (at least 8 characters). Every token of the account ends.
+    pub password: String,
+}
+
 /// A new OAuth client.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -635,6 +643,10 @@ pub struct AuditView {
     pub holder_code: Option<String>,
     /// The validated call context (API.md §3 parameter names).
     pub context: Option<BTreeMap<String, String>>,
+    /// The operator details sent with the call (API.md §3 parameter names).
+    pub operator: Option<BTreeMap<String, String>>,
+    /// The reason a verification gave (`useFor`, `useCause`).
+    pub purpose: Option<String>,
     /// Microseconds the call took.
     pub latency_us: u64,
 }
@@ -672,6 +684,13 @@ impl From<AuditEvent> for AuditView {
             licenses: e.licenses,
             holder_code: e.holder_code,
             context,
+            operator: e.operator.map(|o| {
+                o.fields()
+                    .into_iter()
+                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), v)))
+                    .collect()
+            }),
+            purpose: e.purpose,
             latency_us: e.latency_us,
         }
     }
@@ -957,6 +976,34 @@ pub async fn create_account(
         holder_search_per_minute: b.holder_search_per_minute,
     };
     reply(s.admin.create_account(&c, new).await, AccountView::from)
+}
+
+/// `POST /admin/accounts/{username}/password`: sets the password and ends every token of
+/// the account.
+#[utoipa::path(
+    post,
+    path = "/license-api-release/admin/accounts/{username}/password",
+    tag = "admin",
+    params(("username" = String, Path), TokenQuery),
+    request_body = PasswordBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done", body = Answer<Option<String>>),
+        Failures,
+    )
+)]
+pub async fn set_password(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: ClientAddr,
+    Path(username): Path<String>,
+    AdminQuery(t): AdminQuery<TokenQuery>,
+    Body(b): Body<PasswordBody>,
+) -> Response {
+    let c = caller(&headers, peer, t.access_token);
+    reply(s.admin.set_password(&c, username, b.password).await, |()| {
+        serde_json::Value::Null
+    })
 }
 
 /// `POST /admin/accounts/{username}/enabled`.

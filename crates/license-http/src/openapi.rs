@@ -40,6 +40,7 @@ pub const DOCS_PATH: &str = "/docs";
         admin::accounts,
         admin::create_account,
         admin::set_enabled,
+        admin::set_password,
         admin::clients,
         admin::add_client,
         admin::cert_types,
@@ -164,9 +165,12 @@ fn data_schema(i: Interface) -> Value {
             json!({ "oneOf": [{ "type": "null" }, list_of(r("ProvinceFace"))] })
         }
         Interface::DownloadPdfFile => list_of(string()),
-        Interface::Token | Interface::DownloadLink | Interface::Admin | Interface::Collect => {
-            json!({})
-        }
+        Interface::Token
+        | Interface::Revoke
+        | Interface::DownloadLink
+        | Interface::VerifyPage
+        | Interface::Admin
+        | Interface::Collect => json!({}),
     }
 }
 
@@ -246,7 +250,12 @@ fn parameters(i: Interface) -> Vec<(&'static str, bool)> {
         Interface::DownloadPdfFile => {
             return vec![(p::ABSTRACT_CODE, true), (p::ACCESS_TOKEN, false)];
         }
-        Interface::Token | Interface::DownloadLink | Interface::Admin | Interface::Collect => {
+        Interface::Token
+        | Interface::Revoke
+        | Interface::DownloadLink
+        | Interface::VerifyPage
+        | Interface::Admin
+        | Interface::Collect => {
             return vec![];
         }
     };

@@ -15,7 +15,7 @@ use base64::Engine;
 use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::interface::{
     BASE_PATH, CITY_DOWNLOAD_PATH, COLLECT_PREFIX, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH,
-    SHARE_PREFIX, TOKEN_PATH, VERIFY_PAGE_PATH,
+    REVOKE_PATH, SHARE_PREFIX, TOKEN_PATH, VERIFY_PAGE_PATH,
 };
 use license_core::params as p;
 use license_core::service::*;
@@ -535,6 +535,49 @@ async fn token(
     tagged(answered, Interface::Token)
 }
 
+/// `POST /oauth/revoke` (RFC 7009): the client authenticates as at the token endpoint (HTTP
+/// Basic or `client_id`/`client_secret`) and names a `token`; 200 with an empty body whether
+/// or not there was such a token of that client.
+async fn revoke(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: ClientAddr,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => return tagged(body_rejected(e), Interface::Revoke),
+    };
+    let answered = match body_params(&headers, query.as_deref(), &body) {
+        Err(_) => oauth_error(&TokenError {
+            kind: OAuthErrorKind::InvalidRequest,
+            description: "malformed body".into(),
+        }),
+        Ok(q) => {
+            let (client_id, client_secret) = match basic(&headers) {
+                Some((id, secret)) => (Some(id), Some(secret)),
+                None => (q.get(p::CLIENT_ID), q.get(p::CLIENT_SECRET)),
+            };
+            let revocation = Revocation {
+                client_id,
+                client_secret,
+                token: q.get(p::TOKEN),
+                token_type_hint: q.get(p::TOKEN_TYPE_HINT),
+            };
+            match s
+                .node
+                .revoke_token(&caller(&headers, peer, None), revocation)
+                .await
+            {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err(e) => oauth_error(&e),
+            }
+        }
+    };
+    tagged(answered, Interface::Revoke)
+}
+
 /// `Content-Disposition` with exactly one `filename=` and nothing after it (real clients split
 /// on `=`).
 pub fn content_disposition(file_name: &str) -> String {
@@ -585,8 +628,14 @@ async fn download(
     tagged(answered, Interface::DownloadLink)
 }
 
-async fn verify_page(State(s): State<AppState>, Path(token): Path<String>) -> Response {
-    match s.node.verification(&token).await {
+async fn verify_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    peer: ClientAddr,
+    Path(token): Path<String>,
+) -> Response {
+    let caller = caller(&headers, peer, None);
+    match s.node.verification(&caller, &token).await {
         Ok(Some(v)) => Html(page::verification(&v, chrono::Utc::now())).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, Html(page::not_found())).into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Html(page::not_found())).into_response(),
@@ -628,6 +677,10 @@ fn admin_routes(file_body_limit: usize) -> Router<AppState> {
             get(admin::accounts).post(admin::create_account),
         )
         .route(&a("/accounts/{username}/enabled"), post(admin::set_enabled))
+        .route(
+            &a("/accounts/{username}/password"),
+            post(admin::set_password),
+        )
         .route(&a("/clients"), get(admin::clients).post(admin::add_client))
         .route(&a("/cert-types"), get(admin::cert_types))
         .route(
@@ -675,6 +728,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
             get(share_verify).post(share_verify).layer(files),
         )
         .route(&format!("{BASE_PATH}{TOKEN_PATH}"), post(token))
+        .route(&format!("{BASE_PATH}{REVOKE_PATH}"), post(revoke))
         .route(
             &format!("{BASE_PATH}{COLLECT_PREFIX}{{operation}}"),
             post(crate::collect::collect),

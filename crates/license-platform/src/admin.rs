@@ -450,6 +450,41 @@ impl Platform {
             .map_err(|e| fault_to_service(e.into()))
     }
 
+    /// Sets an account's password (at least 8 characters); every token of the account is
+    /// revoked at once and its failed logins are forgotten.
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<(), ServiceError> {
+        if password.chars().count() < 8 {
+            return Err(bad("password must have at least 8 characters"));
+        }
+        let port = |e: PortError| fault_to_service(e.into());
+        let Some(mut account) = self
+            .ports
+            .accounts
+            .find(username.trim())
+            .await
+            .map_err(port)?
+        else {
+            return Err(ServiceError::new(
+                ReturnCode::NotFound,
+                format!("no account {username}"),
+            ));
+        };
+        account.password_hash = hash_secret_off(password.to_owned()).await.map_err(port)?;
+        self.ports.accounts.update(&account).await.map_err(port)?;
+        self.ports
+            .tokens
+            .revoke_account(&account.username)
+            .await
+            .map_err(port)?;
+        self.sessions.forget_account(&account.username);
+        self.ports
+            .logins
+            .clear(&account.username)
+            .await
+            .map_err(port)?;
+        Ok(())
+    }
+
     /// Enables or disables an account; disabling revokes its tokens at once.
     pub async fn set_account_enabled(
         &self,
@@ -573,6 +608,41 @@ impl Platform {
             .map_err(|e| fault_to_service(e.into()))
     }
 
+    /// Records an operator's action on the node's command line (accounts, clients, imports) in
+    /// the audit log: interface `admin`, account `cli:<operator>`, the action as the context's
+    /// matter name, the outcome's code.
+    pub async fn audit_cli(
+        &self,
+        operator: &str,
+        action: &str,
+        outcome: &Result<(), ServiceError>,
+    ) -> Result<(), ServiceError> {
+        let mut call = self.begin(
+            &Caller {
+                client_addr: Some("local".into()),
+                ..Caller::default()
+            },
+            Interface::Admin,
+        );
+        call.username = Some(format!("cli:{operator}"));
+        call.context = Some(license_core::CallContext {
+            system_name: "licensed".into(),
+            call_category: license_core::CallCategory::NonMatter,
+            matter_name: license_core::limits::cut(action, license_core::limits::MAX_TEXT_CHARS)
+                .into_owned(),
+            event_code: "cli".into(),
+            copy_cause: "operator action on the command line".into(),
+            call_district: None,
+            call_department: None,
+            district_level: None,
+        });
+        let result: Res<()> = outcome.clone().map_err(Fault::Service);
+        match self.finish(call, result).await {
+            Err(e) if e.code == ReturnCode::Other && outcome.is_ok() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Redeems a download link's id: the copy's file name and bytes, or `10` (API.md §6).
     pub async fn redeem_download(
         &self,
@@ -602,24 +672,36 @@ impl Platform {
         self.finish(call, r).await
     }
 
-    /// The license a QR token names, for the public verification page (no token needed).
+    /// The license a QR token names, for the public verification page (no token needed);
+    /// every visit is audited (interface `verify`, the license touched, `10` when none).
     pub async fn verification(
         &self,
+        caller: &Caller,
         qr_token: &str,
     ) -> Result<Option<(License, license_core::LicenseStatus)>, ServiceError> {
-        let t = qr_token.trim();
-        if t.is_empty() || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Ok(None);
+        let mut call = self.begin(caller, Interface::VerifyPage);
+        let r: Res<(License, license_core::LicenseStatus)> = async {
+            let t = qr_token.trim();
+            let found =
+                if t.is_empty() || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    None
+                } else {
+                    self.ports.licenses.find_by_qr_token(t).await?
+                };
+            match found {
+                Some(l) => {
+                    call.touch(&l);
+                    let s = l.status_on(self.today());
+                    Ok((l, s))
+                }
+                None => fail(ReturnCode::NotFound, "no license has this QR value"),
+            }
         }
-        let l = self
-            .ports
-            .licenses
-            .find_by_qr_token(t)
-            .await
-            .map_err(|e| fault_to_service(e.into()))?;
-        Ok(l.map(|l| {
-            let s = l.status_on(self.today());
-            (l, s)
-        }))
+        .await;
+        match self.finish(call, r).await {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.code == ReturnCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

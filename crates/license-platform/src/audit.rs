@@ -157,6 +157,7 @@ mod tests {
             holder_code: None,
             in_library: false,
             latency_us: 1,
+            purpose: None,
         }
     }
 

@@ -139,6 +139,8 @@ pub(crate) struct Call {
     pub(crate) holder_code: Option<String>,
     /// The holder code of the first license touched, as the library held it.
     library_holder: Option<String>,
+    /// The reason a verification gave.
+    pub(crate) purpose: Option<String>,
 }
 
 impl Call {
@@ -240,6 +242,7 @@ impl Platform {
             licenses: Vec::new(),
             holder_code: None,
             library_holder: None,
+            purpose: None,
         }
     }
 
@@ -271,6 +274,7 @@ impl Platform {
             holder_code: call.holder_code,
             in_library,
             latency_us: u64::try_from(call.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            purpose: call.purpose,
         };
         if let Err(e) = self.audit.record(event).await {
             tracing::error!(request_id = %call.request_id, error = %e, "audit record not committed");

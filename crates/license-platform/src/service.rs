@@ -260,11 +260,31 @@ impl Platform {
         self.store_pair(&old.username, &client_id, scope).await
     }
 
-    async fn finish_token(
-        &self,
-        call: Call,
-        r: Result<TokenGrant, TokenError>,
-    ) -> Result<TokenGrant, TokenError> {
+    /// RFC 7009: the client authenticates; the pair of the named token is removed if that
+    /// client obtained it. An unknown token, or another client's, revokes nothing and is no
+    /// error (§2.2).
+    async fn revoke(&self, call: &mut Call, r: Revocation) -> Result<(), TokenError> {
+        self.throttle_address(call)?;
+        let client_id = self
+            .check_client(r.client_id.as_deref(), r.client_secret.as_deref())
+            .await?;
+        let Some(token) = r.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(oauth(OAuthErrorKind::InvalidRequest, "token is required"));
+        };
+        let revoked = self
+            .ports
+            .tokens
+            .revoke(&digest(token), &client_id)
+            .await
+            .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))?;
+        if let Some(t) = revoked {
+            self.sessions.forget(&t.access_digest);
+            call.username = Some(t.username);
+        }
+        Ok(())
+    }
+
+    async fn finish_token<T>(&self, call: Call, r: Result<T, TokenError>) -> Result<T, TokenError> {
         let audited: Res<()> = match &r {
             Ok(_) => Ok(()),
             Err(e) => fail(ReturnCode::Unauthorized, e.kind.code()),
@@ -490,8 +510,12 @@ impl NodeService for Platform {
         Platform::redeem_download(self, caller, link_id).await
     }
 
-    async fn verification(&self, qr_token: &str) -> ServiceResult<Option<VerificationView>> {
-        Ok(Platform::verification(self, qr_token)
+    async fn verification(
+        &self,
+        caller: &Caller,
+        qr_token: &str,
+    ) -> ServiceResult<Option<VerificationView>> {
+        Ok(Platform::verification(self, caller, qr_token)
             .await?
             .map(|(l, status)| VerificationView {
                 certificate_name: l.certificate_name,
@@ -502,6 +526,16 @@ impl NodeService for Platform {
                 valid_to: l.validity.end,
                 status,
             }))
+    }
+
+    async fn revoke_token(
+        &self,
+        caller: &Caller,
+        revocation: Revocation,
+    ) -> Result<(), TokenError> {
+        let mut call = self.begin(caller, Interface::Revoke);
+        let r = self.revoke(&mut call, revocation).await;
+        self.finish_token(call, r).await
     }
 
     async fn ready(&self) -> bool {

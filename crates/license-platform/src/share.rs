@@ -97,10 +97,12 @@ impl Platform {
         }
     }
 
-    /// A download link for a copy: grant stored as a digest, URL on the public base URL.
+    /// A download link for a copy: grant stored as a digest, URL on the public base URL. The
+    /// copy is stored under a name of its own, so that nothing stored reveals the link.
     async fn link(&self, l: &License, copy: &[u8]) -> Res<(String, String)> {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let copy_key = format!("copies/{}/{id}.ofd", &id[..2]);
+        let name = uuid::Uuid::new_v4().simple().to_string();
+        let copy_key = format!("copies/{}/{name}.ofd", &name[..2]);
         self.ports.files.put(&copy_key, copy).await?;
         let grant = DownloadGrant {
             digest: digest(&id),
@@ -695,7 +697,7 @@ impl Platform {
             (p::USE_FOR, req.use_for.as_deref()),
             (p::CERTIFICATE_HOLDER_CODE, req.holder_code.as_deref()),
         ])?;
-        validate_reason(p::USE_FOR, req.use_for.as_deref())?;
+        call.purpose = Some(validate_reason(p::USE_FOR, req.use_for.as_deref())?);
         let data: BTreeMap<String, String> = match serde_json::from_str::<Value>(
             req.certificate_data.as_deref().unwrap_or_default(),
         ) {
@@ -808,7 +810,7 @@ impl Platform {
             (p::CONTENT, req.content.as_deref()),
             (p::USE_CAUSE, req.use_cause.as_deref()),
         ])?;
-        validate_reason(p::USE_CAUSE, req.use_cause.as_deref())?;
+        call.purpose = Some(validate_reason(p::USE_CAUSE, req.use_cause.as_deref())?);
         if !req
             .content_type
             .as_deref()

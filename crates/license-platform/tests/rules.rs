@@ -82,6 +82,20 @@ async fn fixture(store: SeaStore, name: &str) -> Fixture {
     }
 }
 
+/// Every file under a directory.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 fn ctx() -> RawCallContext {
     RawCallContext {
         system_name: Some("枣庄市网上办事大厅".into()),
@@ -648,6 +662,16 @@ async fn scenarios(f: Fixture) {
         .unwrap();
     let (name, bytes) = p.redeem_download(&Caller::default(), id).await.unwrap();
     assert!(name.ends_with(".ofd"));
+    // Nothing stored names the link: the copy's file is keyed by a name of its own.
+    let stored: Vec<String> = walk(&f._dir)
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(stored.iter().any(|p| p.contains("copies")), "{stored:?}");
+    assert!(
+        stored.iter().all(|p| !p.contains(id)),
+        "a stored path reveals the link id {id}: {stored:?}"
+    );
     let report = license_file::verify(&bytes).unwrap();
     assert_eq!(
         report.signatures.len(),

@@ -35,6 +35,15 @@ pub enum AccountCommand {
         /// Login name.
         username: String,
     },
+    /// Sets an account's password; every token of the account ends.
+    Passwd {
+        /// Login name.
+        username: String,
+        /// Reads the new password from standard input (required: arguments show in process
+        /// lists).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 /// `licensed client …`.
@@ -60,6 +69,34 @@ pub enum LicenseCommand {
     },
 }
 
+/// Who runs the command: the operating-system user (as `sudo` reports it, else the login).
+fn operator() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Records a command-line action in the audit log, then reports its outcome.
+async fn audited(
+    p: &license_platform::Platform,
+    action: String,
+    outcome: Result<(), license_core::ServiceError>,
+) -> Result<(), String> {
+    let recorded = p.audit_cli(&operator(), &action, &outcome).await;
+    outcome.map_err(|e| e.message())?;
+    recorded.map_err(|e| format!("{action}: done, but not audited: {}", e.message()))
+}
+
+/// A password read from standard input (a trailing line break is not part of it).
+fn read_password() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("stdin: {e}"))?;
+    Ok(s.trim_end_matches(['\r', '\n']).to_owned())
+}
+
 fn split(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim).filter(|x| !x.is_empty())
 }
@@ -81,24 +118,20 @@ pub async fn account(opts: &Settings, cmd: AccountCommand) -> Result<(), String>
                 .collect::<Result<Vec<_>, _>>()?;
             let password = match (password, password_stdin) {
                 (Some(p), _) => p,
-                (None, true) => {
-                    let mut s = String::new();
-                    std::io::stdin()
-                        .read_to_string(&mut s)
-                        .map_err(|e| format!("stdin: {e}"))?;
-                    s.trim_end_matches(['\r', '\n']).to_owned()
-                }
+                (None, true) => read_password()?,
                 (None, false) => return Err("give --password or --password-stdin".into()),
             };
             let types = cert_types
                 .as_deref()
                 .map(|t| split(t).map(str::to_owned).collect())
                 .unwrap_or_default();
-            p.create_account(&username, &password, roles, types, None)
+            let outcome = p
+                .create_account(&username, &password, roles, types, None)
                 .await
-                .map_err(|e| e.message())?;
-            println!("account {username} created");
-            Ok(())
+                .map(drop);
+            audited(p, format!("account add {username}"), outcome)
+                .await
+                .map(|()| println!("account {username} created"))
         }
         AccountCommand::List => {
             for a in p.accounts().await.map_err(|e| e.message())? {
@@ -119,11 +152,17 @@ pub async fn account(opts: &Settings, cmd: AccountCommand) -> Result<(), String>
             Ok(())
         }
         AccountCommand::Disable { username } => {
-            p.set_account_enabled(&username, false)
+            let outcome = p.set_account_enabled(&username, false).await;
+            audited(p, format!("account disable {username}"), outcome)
                 .await
-                .map_err(|e| e.message())?;
-            println!("account {username} disabled; its tokens are revoked");
-            Ok(())
+                .map(|()| println!("account {username} disabled; its tokens are revoked"))
+        }
+        AccountCommand::Passwd { username, .. } => {
+            let password = read_password()?;
+            let outcome = p.set_password(&username, &password).await;
+            audited(p, format!("account passwd {username}"), outcome)
+                .await
+                .map(|()| println!("password of {username} set; its tokens are revoked"))
         }
     };
     n.finish().await;
@@ -134,12 +173,12 @@ pub async fn account(opts: &Settings, cmd: AccountCommand) -> Result<(), String>
 pub async fn client(opts: &Settings, cmd: ClientCommand) -> Result<(), String> {
     let n = node::build(opts, &node::public_url(opts, None)).await?;
     let result = match cmd {
-        ClientCommand::Add { client_id, secret } => n
-            .platform
-            .add_client(&client_id, &secret)
-            .await
-            .map_err(|e| e.message())
-            .map(|()| println!("client {client_id} registered")),
+        ClientCommand::Add { client_id, secret } => {
+            let outcome = n.platform.add_client(&client_id, &secret).await;
+            audited(&n.platform, format!("client add {client_id}"), outcome)
+                .await
+                .map(|()| println!("client {client_id} registered"))
+        }
     };
     n.finish().await;
     result
@@ -156,8 +195,15 @@ pub async fn license(opts: &Settings, cmd: LicenseCommand) -> Result<(), String>
                 for rej in &r.rejected {
                     eprintln!("line {}: {}", rej.line, rej.reason);
                 }
-                println!("imported {}, rejected {}", r.imported, r.rejected.len());
-                Ok(())
+                let action = format!(
+                    "license import {} (imported {}, rejected {})",
+                    file.display(),
+                    r.imported,
+                    r.rejected.len()
+                );
+                audited(&n.platform, action, Ok(()))
+                    .await
+                    .map(|()| println!("imported {}, rejected {}", r.imported, r.rejected.len()))
             }
         },
     };

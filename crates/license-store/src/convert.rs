@@ -184,59 +184,30 @@ fn context_from(v: &Value) -> Option<CallContext> {
     })
 }
 
-const OPERATOR_KEYS: [&str; 10] = [
-    "clientInfo_areaCode",
-    "clientInfo_deptCode",
-    "clientInfo_operName",
-    "deptName",
-    "whose",
-    "category",
-    "licenseTypeCode",
-    "operUserName",
-    "operTime",
-    "operUserIp",
-];
-
-fn operator_fields(o: &OperatorDetails) -> [&Option<String>; 10] {
-    [
-        &o.area_code,
-        &o.dept_code,
-        &o.oper_name,
-        &o.dept_name,
-        &o.whose,
-        &o.category,
-        &o.license_type_code,
-        &o.oper_user_name,
-        &o.oper_time,
-        &o.oper_user_ip,
-    ]
-}
-
+/// Operator details as stored: a JSON object of the given fields under their parameter names.
 fn operator_json(o: &OperatorDetails) -> Value {
-    let map: Map<String, Value> = OPERATOR_KEYS
-        .iter()
-        .zip(operator_fields(o))
-        .filter_map(|(k, v)| {
-            v.as_ref()
-                .map(|v| ((*k).to_owned(), Value::String(v.clone())))
-        })
+    let map: Map<String, Value> = o
+        .fields()
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_owned(), Value::String(v.clone()))))
         .collect();
     Value::Object(map)
 }
 
 fn operator_from(v: &Value) -> OperatorDetails {
+    use license_core::params as p;
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     OperatorDetails {
-        area_code: s(OPERATOR_KEYS[0]),
-        dept_code: s(OPERATOR_KEYS[1]),
-        oper_name: s(OPERATOR_KEYS[2]),
-        dept_name: s(OPERATOR_KEYS[3]),
-        whose: s(OPERATOR_KEYS[4]),
-        category: s(OPERATOR_KEYS[5]),
-        license_type_code: s(OPERATOR_KEYS[6]),
-        oper_user_name: s(OPERATOR_KEYS[7]),
-        oper_time: s(OPERATOR_KEYS[8]),
-        oper_user_ip: s(OPERATOR_KEYS[9]),
+        area_code: s(p::CLIENT_INFO_AREA_CODE),
+        dept_code: s(p::CLIENT_INFO_DEPT_CODE),
+        oper_name: s(p::CLIENT_INFO_OPER_NAME),
+        dept_name: s(p::DEPT_NAME),
+        whose: s(p::WHOSE),
+        category: s(p::CATEGORY),
+        license_type_code: s(p::LICENSE_TYPE_CODE),
+        oper_user_name: s(p::OPER_USER_NAME),
+        oper_time: s(p::OPER_TIME),
+        oper_user_ip: s(p::OPER_USER_IP),
     }
 }
 
@@ -259,6 +230,7 @@ pub(crate) fn audit_to(e: &AuditEvent, event_key: String) -> audit_event::Active
         holder_code: Set(e.holder_code.clone()),
         in_library: Set(e.in_library),
         latency_us: Set(i64::try_from(e.latency_us).unwrap_or(i64::MAX)),
+        purpose: Set(e.purpose.clone()),
     }
 }
 
@@ -295,5 +267,6 @@ pub(crate) fn audit_from(m: audit_event::Model) -> PortResult<AuditEvent> {
         holder_code: m.holder_code,
         in_library: m.in_library,
         latency_us: u64::try_from(m.latency_us).unwrap_or(0),
+        purpose: m.purpose,
     })
 }

@@ -303,6 +303,8 @@ pub mod audit_event {
         pub in_library: bool,
         /// Microseconds.
         pub latency_us: i64,
+        /// The reason a verification gave.
+        pub purpose: Option<String>,
     }
 
     /// No relations.

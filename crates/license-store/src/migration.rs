@@ -17,7 +17,43 @@ impl MigratorTrait for Migrator {
             Box::new(AuditLicense),
             Box::new(AuditByHolder),
             Box::new(AuditHolderRuns),
+            Box::new(AuditPurpose),
         ]
+    }
+}
+
+/// The reason a verification gave (`useFor`, `useCause`), kept with its event.
+struct AuditPurpose;
+
+impl MigrationName for AuditPurpose {
+    fn name(&self) -> &str {
+        "m20261206_000006_audit_purpose"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AuditPurpose {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("audit_events")
+                .add_column(string_len_null(
+                    "purpose",
+                    license_core::context::MAX_REASON_CHARS as u32,
+                ))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("audit_events")
+                .drop_column("purpose")
+                .to_owned(),
+        )
+        .await
     }
 }
 

@@ -441,6 +441,28 @@ impl TokenRepository for SeaStore {
         Ok((r.rows_affected == 1).then(|| token_from(row)))
     }
 
+    async fn revoke(&self, digest: &str, client_id: &str) -> PortResult<Option<StoredToken>> {
+        let Some(row) = token::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(token::Column::AccessDigest.eq(digest))
+                    .add(token::Column::RefreshDigest.eq(digest)),
+            )
+            .filter(token::Column::ClientId.eq(client_id))
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+        else {
+            return Ok(None);
+        };
+        let r = token::Entity::delete_many()
+            .filter(token::Column::Id.eq(row.id))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok((r.rows_affected == 1).then(|| token_from(row)))
+    }
+
     async fn revoke_account(&self, username: &str) -> PortResult<u64> {
         let r = token::Entity::delete_many()
             .filter(token::Column::Username.eq(username))

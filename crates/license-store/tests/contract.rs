@@ -350,6 +350,7 @@ async fn bounded_audit_values(s: &SeaStore) {
         holder_code: Some("h".repeat(100)),
         in_library: false,
         latency_us: 1,
+        purpose: None,
     }
     .bounded();
     s.append(&[e.clone()]).await.unwrap();
@@ -449,6 +450,7 @@ async fn audit(s: &SeaStore) {
             holder_code: holder.map(str::to_owned),
             in_library: false,
             latency_us: 120,
+            purpose: None,
         };
     let events = vec![
         event(
@@ -696,8 +698,9 @@ async fn audit_by_license(s: &SeaStore) {
     // event its holder code would not find.
     use license_store::migration::Migrator;
     use sea_orm_migration::MigratorTrait;
-    // Back before the holder runs (5) and the drop of the license index (4).
-    Migrator::down(s.connection(), Some(2)).await.unwrap();
+    // Back before the verification purpose (6), the holder runs (5) and the drop of the
+    // license index (4).
+    Migrator::down(s.connection(), Some(3)).await.unwrap();
     let legacy = |key: &str, at: i64, holder: &str| {
         Query::insert()
             .into_table("audit_events")
@@ -881,6 +884,7 @@ fn query_event(at: i64, request_id: String, username: &str, license: String) -> 
         holder_code: None,
         in_library: false,
         latency_us: 1,
+        purpose: None,
     }
 }
 

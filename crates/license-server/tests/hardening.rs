@@ -1,0 +1,316 @@
+//! Hostile callers against the real binary, on SQLite always and on PostgreSQL and MariaDB when
+//! `LICENSE_TEST_POSTGRES_URL` / `LICENSE_TEST_MYSQL_URL` are set (a database of its own each):
+//!
+//! - audit poisoning: share calls mixed with logins whose username is longer than its column,
+//!   and with forged forwarding headers — no call answers `99`, every login is refused as a bad
+//!   login, the long name is stored cut and the forged address is not believed;
+//! - lock-out: concurrent wrong passwords lock the account, the right password is refused;
+//! - tokens: RFC 7009 revocation, and a password change that ends every token at once;
+//! - the operators' command line leaves a trace in the audit log.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use common::nodes::{
+    API, Node, PASSWORD, SECRET, body, get_json, holder_call, own_database, token,
+};
+use common::{enc, http, post_form};
+use license_platform::sample::{SAMPLE_TYPES, citizen_id, import_line};
+use serde_json::Value;
+
+/// A password login's response.
+fn login(addr: &str, client: &str, user: &str, password: &str, forwarded_for: &str) -> String {
+    let body = format!(
+        "grant_type=password&client_id={client}&client_secret={SECRET}&username={}&password={}",
+        enc(user),
+        enc(password)
+    );
+    http(
+        addr,
+        &format!(
+            "POST /license-api-release/oauth/token HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-Forwarded-For: {forwarded_for}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn status(v: &Value) -> String {
+    v["head"]["status"].as_str().unwrap_or("?").to_owned()
+}
+
+fn audit(addr: &str, admin: &str, query: &str) -> Vec<Value> {
+    let v = get_json(
+        addr,
+        &format!("/license-api-release/admin/audit?size=500&{query}"),
+        admin,
+    );
+    assert_eq!(status(&v), "0", "{v}");
+    v["data"]["items"].as_array().unwrap().clone()
+}
+
+fn post_json(addr: &str, path: &str, token: &str, json: &str) -> Value {
+    body(&http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        ),
+    ))
+}
+
+async fn hostile(label: &str, base: Option<String>) {
+    let db = match base {
+        Some(url) => Some(own_database(&url, &format!("hardening_{label}")).await),
+        None => None,
+    };
+    let node = Node::fresh(&format!("hardening-{label}"), "city", db).await;
+    node.provision("hall", "hall-client", "search,info,download,verify");
+    node.provision("root", "root-client", "admin");
+    node.import(&(0..3).map(|i| import_line(i) + "\n").collect::<String>());
+    let served = node.serve(
+        "127.0.0.1:0",
+        &[("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0".into())],
+    );
+    let addr = served.http.clone();
+    let hall = token(&addr, "hall", "hall-client");
+    let root = token(&addr, "root", "root-client");
+    let holder = citizen_id(0);
+
+    // 1. 200 share calls mixed with 200 logins whose username overflows its column, with a
+    // forged 100-character X-Forwarded-For: no 99, every login a plain bad login.
+    let long_name = format!("攻击者{}", "x".repeat(300));
+    let forged = "f".repeat(100);
+    let (shares, logins) = std::thread::scope(|s| {
+        let share_threads: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..25)
+                        .map(|_| {
+                            status(&body(&holder_call(
+                                &addr,
+                                "ShareQueryCertInfoByHo",
+                                &hall,
+                                &holder,
+                                SAMPLE_TYPES[0],
+                                "1",
+                            )))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let login_threads: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..25)
+                        .map(|_| login(&addr, "hall-client", &long_name, "guess", &forged))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let shares: Vec<String> = share_threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        let logins: Vec<String> = login_threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        (shares, logins)
+    });
+    assert_eq!(shares.len(), 200);
+    let faults = shares.iter().filter(|s| *s == "99").count();
+    assert_eq!(faults, 0, "{label}: share calls answered 99: {shares:?}");
+    assert!(shares.iter().all(|s| s == "0"), "{label}: {shares:?}");
+    for r in &logins {
+        assert!(
+            r.contains("invalid_grant"),
+            "{label}: a bad login is invalid_grant, not a fault: {r}"
+        );
+    }
+    let events = audit(&addr, &root, "interface=oauth/token");
+    let cut = events
+        .iter()
+        .find(|e| {
+            e["username"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("攻击者"))
+        })
+        .unwrap_or_else(|| panic!("{label}: the long login is audited"));
+    let stored = cut["username"].as_str().unwrap();
+    assert_eq!(stored.chars().count(), 128, "{stored}");
+    assert!(stored.ends_with('…'));
+    assert_eq!(
+        cut["clientAddr"], "127.0.0.1",
+        "{label}: a forwarding header from an untrusted peer is not believed"
+    );
+
+    // 3. Lock-out: 20 concurrent wrong passwords, then the right one is refused.
+    let answers: Vec<String> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..20)
+            .map(|_| s.spawn(|| login(&addr, "hall-client", "hall", "wrong-password", "")))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let checked = answers
+        .iter()
+        .filter(|r| r.contains("bad username or password"))
+        .count();
+    assert!(
+        checked <= 5,
+        "{label}: {checked} wrong passwords reached the hash"
+    );
+    let refused = login(&addr, "hall-client", "hall", PASSWORD, "");
+    assert!(refused.contains("locked"), "{label}: {refused}");
+
+    // 10. Revocation (RFC 7009): the token stops working at once; unknown tokens are no error.
+    let query = |t: &str| {
+        status(&body(&holder_call(
+            &addr,
+            "ShareQueryCertInfoByHo",
+            t,
+            &holder,
+            SAMPLE_TYPES[0],
+            "1",
+        )))
+    };
+    assert_eq!(query(&hall), "0");
+    let revoke = |t: &str| {
+        post_form(
+            &addr,
+            "/license-api-release/oauth/revoke",
+            None,
+            &format!("client_id=hall-client&client_secret={SECRET}&token={t}"),
+        )
+    };
+    let r = revoke(&hall);
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert_eq!(query(&hall), "11", "{label}: a revoked token is refused");
+    assert!(revoke("no-such-token").starts_with("HTTP/1.1 200"));
+    let wrong_client = post_form(
+        &addr,
+        "/license-api-release/oauth/revoke",
+        None,
+        "client_id=hall-client&client_secret=nope&token=x",
+    );
+    assert!(wrong_client.starts_with("HTTP/1.1 401"), "{wrong_client}");
+
+    // 10. A password change through the admin API ends every token of the account at once.
+    let root2 = token(&addr, "root", "root-client");
+    let v = post_json(
+        &addr,
+        "/license-api-release/admin/accounts/root/password",
+        &root,
+        r#"{"password":"a-new-long-password"}"#,
+    );
+    assert_eq!(status(&v), "0", "{v}");
+    let v = get_json(&addr, "/license-api-release/admin/accounts", &root2);
+    assert_eq!(status(&v), "11", "{label}: the old token is refused: {v}");
+    let old = login(&addr, "root-client", "root", PASSWORD, "");
+    assert!(old.contains("invalid_grant"), "{old}");
+    let fresh = login(&addr, "root-client", "root", "a-new-long-password", "");
+    let admin = common::field(&fresh, "access_token").unwrap_or_else(|| panic!("{fresh}"));
+
+    // 9. The command line's account, client and import actions are in the audit log.
+    let cli: Vec<String> = audit(&addr, &admin, "interface=admin")
+        .iter()
+        .filter(|e| {
+            e["username"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("cli:"))
+        })
+        .filter_map(|e| {
+            e["context"]["certificateMatterName"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    for action in [
+        "account add hall",
+        "account add root",
+        "client add hall-client",
+    ] {
+        assert!(
+            cli.iter().any(|a| a == action),
+            "{label}: {action} in {cli:?}"
+        );
+    }
+    assert!(
+        cli.iter().any(|a| a.starts_with("license import")),
+        "{label}: {cli:?}"
+    );
+    // The CLI's password change, on a node that serves meanwhile.
+    let mut passwd = node
+        .command()
+        .args(["account", "passwd", "hall", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    passwd
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"another-long-password\n")
+        .unwrap();
+    assert!(passwd.wait().unwrap().success());
+    let cli_passwd = audit(&addr, &admin, "interface=admin")
+        .iter()
+        .any(|e| e["context"]["certificateMatterName"] == "account passwd hall");
+    assert!(cli_passwd, "{label}: the CLI's password change is audited");
+
+    // 9. Verification keeps its reason; the public page's visits are audited.
+    let _ = post_form(
+        &addr,
+        &format!("{API}/ShareVerifyCertInfo"),
+        Some(&admin),
+        &format!(
+            "certTypeCode={}&certificateHolderCode={holder}&certificateData={}&useFor={}&interfaceType=1",
+            SAMPLE_TYPES[0],
+            enc(r#"{"certificateNumber":"N000000000"}"#),
+            enc("核验办事材料")
+        ),
+    );
+    let verified = audit(&addr, &admin, "interface=ShareVerifyCertInfo");
+    assert!(
+        verified.iter().any(|e| e["purpose"] == "核验办事材料"),
+        "{label}: {verified:?}"
+    );
+    let page = http(
+        &addr,
+        &format!(
+            "GET /license-api-release/verify/nosuchtoken HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+    assert!(page.contains("Content-Security-Policy") || page.contains("content-security-policy"));
+    let visits = audit(&addr, &admin, "interface=verify");
+    assert!(
+        visits.iter().any(|e| e["code"] == "10"),
+        "{label}: the page visit is audited: {visits:?}"
+    );
+    drop(served);
+}
+
+#[tokio::test]
+async fn sqlite() {
+    hostile("sqlite", None).await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    match std::env::var("LICENSE_TEST_POSTGRES_URL") {
+        Ok(url) => hostile("postgres", Some(url)).await,
+        Err(_) => eprintln!("skipping: LICENSE_TEST_POSTGRES_URL is not set"),
+    }
+}
+
+#[tokio::test]
+async fn mysql() {
+    match std::env::var("LICENSE_TEST_MYSQL_URL") {
+        Ok(url) => hostile("mysql", Some(url)).await,
+        Err(_) => eprintln!("skipping: LICENSE_TEST_MYSQL_URL is not set"),
+    }
+}
