@@ -162,6 +162,9 @@ pub struct NewAccount {
     pub department: Option<String>,
     /// Holder searches allowed per minute; `None` = the node's default.
     pub holder_search_per_minute: Option<u32>,
+    /// Calls per minute of the interfaces that return or confirm personal data; `None` = the
+    /// node's default.
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 /// A cert type of the dictionary with this node's settings for it.

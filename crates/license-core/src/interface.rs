@@ -237,6 +237,25 @@ impl Interface {
         }
     }
 
+    /// Whether the interface returns personal data or answers a question about it (a
+    /// verification is a yes/no oracle on a citizen's data): these share one budget per
+    /// account and minute.
+    pub const fn returns_personal_data(self) -> bool {
+        matches!(
+            self,
+            Interface::ShareDownloadUrl
+                | Interface::ShareQueryCertInfo
+                | Interface::ShareVerifyCertInfo
+                | Interface::ShareVerifyCertFile
+                | Interface::ShareQueryCertInfoByQRcode
+                | Interface::ShareQueryCertInfoByHo
+                | Interface::ShareDownloadUrlsByHolderCode
+                | Interface::ShareDownloadFile
+                | Interface::ShengShiStateInfo
+                | Interface::DownloadPdfFile
+        )
+    }
+
     /// Whether the interface takes `interfaceType` (API.md §5).
     pub const fn takes_interface_type(self) -> bool {
         matches!(

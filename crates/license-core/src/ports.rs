@@ -136,6 +136,9 @@ pub struct Account {
     pub department: Option<String>,
     /// Holder searches allowed per minute; `None` = the node's default.
     pub holder_search_per_minute: Option<u32>,
+    /// Calls per minute of the interfaces that return or confirm personal data, all together
+    /// ([`Interface::returns_personal_data`]); `None` = the node's default.
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 impl Account {
@@ -180,6 +183,18 @@ pub trait ClientRepository: Send + Sync {
     async fn list(&self) -> PortResult<Vec<OAuthClient>>;
     /// Removes a client; `false` if none.
     async fn delete(&self, client_id: &str) -> PortResult<bool>;
+}
+
+/// Call budgets per account and minute, kept in the database so that every node sharing it
+/// counts against the same budget.
+#[async_trait]
+pub trait RateBudget: Send + Sync {
+    /// Claims up to `want` calls of `account`'s budget of `limit` calls in the minute `window`
+    /// (minutes since the epoch): the count is raised atomically by what is granted — `want`,
+    /// fewer when less is left, `0` when the budget is spent.
+    async fn claim(&self, account: &str, window: i64, want: u32, limit: u32) -> PortResult<u32>;
+    /// Forgets the windows before `window`; returns how many.
+    async fn prune(&self, before: i64) -> PortResult<u64>;
 }
 
 /// Failed logins of one username within the current window.

@@ -495,6 +495,8 @@ pub struct AccountView {
     pub department: Option<String>,
     /// Holder searches per minute; null = the node's default.
     pub holder_search_per_minute: Option<u32>,
+    /// Calls of personal data per minute, all interfaces together; null = the node's default.
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 impl From<Account> for AccountView {
@@ -506,6 +508,7 @@ impl From<Account> for AccountView {
             enabled: a.enabled,
             department: a.department,
             holder_search_per_minute: a.holder_search_per_minute,
+            rate_limit_per_minute: a.rate_limit_per_minute,
         }
     }
 }
@@ -531,6 +534,9 @@ pub struct NewAccountBody {
     /// Holder searches per minute (default: the node's).
     #[serde(default)]
     pub holder_search_per_minute: Option<u32>,
+    /// Calls of personal data per minute, all interfaces together (default: the node's).
+    #[serde(default)]
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 /// Enables or disables an account.
@@ -974,6 +980,7 @@ pub async fn create_account(
         cert_types: b.cert_types,
         department: b.department,
         holder_search_per_minute: b.holder_search_per_minute,
+        rate_limit_per_minute: b.rate_limit_per_minute,
     };
     reply(s.admin.create_account(&c, new).await, AccountView::from)
 }

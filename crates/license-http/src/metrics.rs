@@ -38,6 +38,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<CallLabels, Counter>,
     latency: Family<InterfaceLabel, Histogram>,
+    rate_limited: Family<InterfaceLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -57,10 +58,17 @@ impl Default for Metrics {
             "Time to answer, by interface",
             latency.clone(),
         );
+        let rate_limited = Family::<InterfaceLabel, Counter>::default();
+        registry.register(
+            "rate_limited",
+            "Calls refused for a rate limit (an account's budget, holder searches, token requests per address), by interface",
+            rate_limited.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
+            rate_limited,
         }
     }
 }
@@ -143,6 +151,15 @@ pub async fn observe(
         .get::<ReturnCode>()
         .map_or_else(|| status.to_string(), |c| c.code().to_string());
     metrics.record(interface, &code, elapsed.as_secs_f64());
+    // Only a refusal for a rate limit carries a retry hint.
+    if response.headers().contains_key(header::RETRY_AFTER) {
+        metrics
+            .rate_limited
+            .get_or_create(&InterfaceLabel {
+                interface: interface.to_owned(),
+            })
+            .inc();
+    }
     tracing::info!(
         request_id = %request_id,
         method = %method,

@@ -427,6 +427,7 @@ impl Platform {
             enabled: true,
             department,
             holder_search_per_minute: None,
+            rate_limit_per_minute: None,
         };
         self.ports
             .accounts

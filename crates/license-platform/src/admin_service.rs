@@ -129,8 +129,9 @@ impl AdminService for Platform {
                 a.department.clone(),
             )
             .await?;
-            if a.holder_search_per_minute.is_some() {
+            if a.holder_search_per_minute.is_some() || a.rate_limit_per_minute.is_some() {
                 account.holder_search_per_minute = a.holder_search_per_minute;
+                account.rate_limit_per_minute = a.rate_limit_per_minute;
                 self.update_account(&account).await?;
             }
             Ok(account)

@@ -29,6 +29,9 @@ pub struct PlatformConfig {
     pub lockout: Lockout,
     /// Holder searches per minute per account, unless the account says otherwise.
     pub holder_search_per_minute: u32,
+    /// Calls per minute per account of the interfaces that return or confirm personal data,
+    /// all together, unless the account says otherwise; `0` = no limit.
+    pub rate_limit_per_minute: u32,
     /// Token requests per minute from one client address (counted before any secret is
     /// checked); `0` = no limit.
     pub token_requests_per_address_per_minute: u32,
@@ -70,6 +73,7 @@ impl Default for PlatformConfig {
             },
             holder_search_per_minute: 600,
             token_requests_per_address_per_minute: 120,
+            rate_limit_per_minute: 600,
             publish_types_by_default: true,
             token_cache_ttl: std::time::Duration::from_secs(5),
             license_cache_ttl: std::time::Duration::from_secs(2),

@@ -10,6 +10,7 @@ pub mod admin;
 mod admin_service;
 pub mod audit;
 pub mod auth;
+pub mod budget;
 mod cache;
 pub mod config;
 mod documents;

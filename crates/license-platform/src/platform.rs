@@ -9,7 +9,7 @@ use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::ports::{
     AccountRepository, AuditEvent, AuditStore, CertTypeRepository, ClientRepository, Clock,
     CollectionRepository, DocumentEngine, FileStore, GrantRepository, LicenseRepository,
-    LoginGuard, OutboxRepository, TokenRepository,
+    LoginGuard, OutboxRepository, RateBudget, TokenRepository,
 };
 use license_core::service::Caller;
 use license_core::{
@@ -39,6 +39,8 @@ pub struct Ports {
     pub logins: Arc<dyn LoginGuard>,
     /// Download grants.
     pub grants: Arc<dyn GrantRepository>,
+    /// Call budgets per account and minute.
+    pub budgets: Arc<dyn RateBudget>,
     /// Cert-type settings.
     pub cert_types: Arc<dyn CertTypeRepository>,
     /// The audit log's storage.
@@ -70,6 +72,7 @@ impl Ports {
             + TokenRepository
             + LoginGuard
             + GrantRepository
+            + RateBudget
             + CertTypeRepository
             + AuditStore
             + OutboxRepository
@@ -83,6 +86,7 @@ impl Ports {
             tokens: store.clone(),
             logins: store.clone(),
             grants: store.clone(),
+            budgets: store.clone(),
             cert_types: store.clone(),
             outbox: store.clone(),
             collected: store.clone(),
@@ -103,6 +107,8 @@ pub struct Platform {
     pub(crate) rate: RateLimiter,
     /// Token requests per client address.
     pub(crate) token_throttle: RateLimiter,
+    /// This node's leases of the accounts' budgets of personal-data calls.
+    pub(crate) budgets: crate::budget::Budgets,
     /// Lock-out of login names that are no account.
     pub(crate) unknown_logins: UnknownLogins,
     pub(crate) upstream: Option<Arc<dyn LicenseService>>,
@@ -187,6 +193,7 @@ impl Platform {
                 sessions: SessionCache::default(),
                 rate: RateLimiter::default(),
                 token_throttle: RateLimiter::default(),
+                budgets: Default::default(),
                 unknown_logins: UnknownLogins::default(),
                 upstream: None,
                 deliveries: Default::default(),
@@ -344,7 +351,48 @@ impl Platform {
                 ),
             );
         }
+        if call.interface.returns_personal_data() {
+            self.spend_budget(call, &session).await?;
+        }
         Ok(session)
+    }
+
+    /// One call of the account's budget of personal-data calls, shared by every node on the
+    /// database: past it `99` with a detail and a retry hint, and a warning naming the account.
+    async fn spend_budget(&self, call: &Call, session: &Session) -> Res<()> {
+        let account = &session.account.username;
+        let limit = session
+            .account
+            .rate_limit_per_minute
+            .unwrap_or(self.config.rate_limit_per_minute);
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = self.now().timestamp();
+        match self
+            .budgets
+            .spend(&*self.ports.budgets, account, limit, now)
+            .await?
+        {
+            Ok(()) => Ok(()),
+            Err(wait) => {
+                tracing::warn!(
+                    request_id = %call.request_id,
+                    account = %account,
+                    interface = call.interface.label(),
+                    limit,
+                    "rate limit exceeded"
+                );
+                Err(ServiceError::new(
+                    ReturnCode::Other,
+                    format!(
+                        "rate limit exceeded ({limit} calls of personal data per minute); retry in {wait} s"
+                    ),
+                )
+                .with_retry_after(wait)
+                .into())
+            }
+        }
     }
 
     /// Validates the call context and records it on the call (API.md §3).

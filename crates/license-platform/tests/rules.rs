@@ -272,6 +272,63 @@ async fn concurrent_lockout(f: &Fixture) {
     assert_eq!(e.kind, OAuthErrorKind::InvalidClient, "a new minute");
 }
 
+/// One budget per account over every interface of personal data, counted in the database:
+/// a second platform on the same store (a second node) draws on the same budget.
+async fn shared_budget(f: &Fixture) {
+    let p = &f.platform;
+    let mut account = p
+        .create_account(
+            "scraper",
+            "scraper-password",
+            Role::ALL.to_vec(),
+            vec![],
+            None,
+        )
+        .await
+        .unwrap();
+    account.rate_limit_per_minute = Some(40);
+    p.update_account(&account).await.unwrap();
+    let (other, _task) = Platform::new(p.ports().clone(), p.config().clone());
+    let token = login(p, "scraper", "scraper-password")
+        .await
+        .unwrap()
+        .access_token;
+    let mut answers = Vec::new();
+    for i in 0..60 {
+        let node = if i % 2 == 0 { p } else { &other };
+        // Queries and verifications alike draw on the one budget.
+        let r = if i % 3 == 0 {
+            node.query_by_holder(&caller(&token), holder_req(TYPE_ID))
+                .await
+                .map(drop)
+        } else {
+            node.query_cert_info(&caller(&token), query("nothing-by-this-key"))
+                .await
+                .map(drop)
+        };
+        answers.push(r);
+    }
+    let limited: Vec<_> = answers
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .filter(|e| e.code == ReturnCode::Other)
+        .collect();
+    assert_eq!(limited.len(), 20, "40 of 60 calls within the budget");
+    let e = limited[0];
+    assert!(e.detail.as_ref().unwrap().contains("rate limit exceeded"));
+    assert!(e.retry_after_secs.is_some_and(|s| s <= 60));
+    // A new minute, a new budget.
+    f.clock.advance(Duration::minutes(1));
+    assert_ne!(
+        code(
+            other
+                .query_cert_info(&caller(&token), query("nothing-by-this-key"))
+                .await
+        ),
+        ReturnCode::Other
+    );
+}
+
 async fn scenarios(f: Fixture) {
     let p = &f.platform;
     p.add_client("xxxx-oauth", "xxxx-mobile").await.unwrap();
@@ -341,6 +398,7 @@ async fn scenarios(f: Fixture) {
         .unwrap()
         .access_token;
     concurrent_lockout(&f).await;
+    shared_budget(&f).await;
 
     // Refresh rotates both tokens.
     let refreshed = p

@@ -136,6 +136,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         token_ttl: chrono::Duration::seconds(opts.token_ttl_secs.max(60)),
         refresh_ttl: chrono::Duration::seconds(opts.refresh_token_ttl_secs.max(60)),
         token_requests_per_address_per_minute: opts.token_requests_per_address_per_minute,
+        rate_limit_per_minute: opts.rate_limit_per_minute,
         download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs.max(10)),
         single_use_links: opts.single_use_links,
         holder_search_per_minute: opts.holder_search_per_minute,

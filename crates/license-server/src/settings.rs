@@ -117,6 +117,10 @@ pub struct Settings {
     /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client: comma-separated CIDRs
     /// or addresses; empty = none (the connection's address is the client's).
     pub trusted_proxies: String,
+    /// Calls per minute per account of the interfaces that return or confirm personal data,
+    /// all together, counted across every node on the database (accounts may say otherwise);
+    /// 0 = no limit.
+    pub rate_limit_per_minute: u32,
     /// Token requests per minute from one client address; 0 = no limit.
     pub token_requests_per_address_per_minute: u32,
     /// Refresh-token lifetime, seconds (default 30 days).
@@ -153,6 +157,7 @@ impl Default for Settings {
             file_body_limit_bytes: license_http::DEFAULT_FILE_BODY_LIMIT,
             trusted_proxies: String::new(),
             token_requests_per_address_per_minute: 120,
+            rate_limit_per_minute: 600,
             refresh_token_ttl_secs: 30 * 86_400,
             lockout_max_failures: 5,
             lockout_window_secs: 900,

@@ -71,7 +71,10 @@ async fn hostile(label: &str, base: Option<String>) {
     node.import(&(0..3).map(|i| import_line(i) + "\n").collect::<String>());
     let served = node.serve(
         "127.0.0.1:0",
-        &[("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0".into())],
+        &[
+            ("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0".into()),
+            ("LICENSED_RATE_LIMIT_PER_MINUTE", "100000".into()),
+        ],
     );
     let addr = served.http.clone();
     let hall = token(&addr, "hall", "hall-client");
@@ -164,6 +167,48 @@ async fn hostile(label: &str, base: Option<String>) {
     );
     let refused = login(&addr, "hall-client", "hall", PASSWORD, "");
     assert!(refused.contains("locked"), "{label}: {refused}");
+
+    // 6. An account's budget of personal-data calls: past it 99 with a detail and
+    // Retry-After, counted in the metrics.
+    let v = post_json(
+        &addr,
+        "/license-api-release/admin/accounts",
+        &root,
+        &format!(
+            r#"{{"username":"scraper","password":"{PASSWORD}","roles":["search","info"],"rateLimitPerMinute":30}}"#
+        ),
+    );
+    assert_eq!(status(&v), "0", "{v}");
+    assert_eq!(v["data"]["rateLimitPerMinute"], 30, "{v}");
+    let scraper = token(&addr, "scraper", "hall-client");
+    let calls: Vec<String> = (0..35)
+        .map(|_| {
+            holder_call(
+                &addr,
+                "ShareQueryCertInfoByHo",
+                &scraper,
+                &holder,
+                SAMPLE_TYPES[0],
+                "1",
+            )
+        })
+        .collect();
+    let refused: Vec<&String> = calls.iter().filter(|r| status(&body(r)) == "99").collect();
+    assert_eq!(refused.len(), 5, "{label}: 30 of 35 within the budget");
+    assert!(
+        refused[0].to_ascii_lowercase().contains("retry-after:"),
+        "{}",
+        refused[0]
+    );
+    assert!(refused[0].contains("rate limit exceeded"));
+    let metrics = http(
+        &addr,
+        &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        metrics.contains("licensed_rate_limited_total{interface=\"ShareQueryCertInfoByHo\"} 5"),
+        "{label}: {metrics}"
+    );
 
     // 10. Revocation (RFC 7009): the token stops working at once; unknown tokens are no error.
     let query = |t: &str| {

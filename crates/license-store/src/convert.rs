@@ -120,6 +120,7 @@ pub(crate) fn account_from(m: account::Model) -> PortResult<Account> {
         holder_search_per_minute: m
             .holder_search_per_minute
             .and_then(|n| u32::try_from(n).ok()),
+        rate_limit_per_minute: m.rate_limit_per_minute.and_then(|n| u32::try_from(n).ok()),
     })
 }
 
@@ -137,6 +138,9 @@ pub(crate) fn account_to(
         department: Set(a.department.clone()),
         holder_search_per_minute: Set(a
             .holder_search_per_minute
+            .map(|n| n.min(i32::MAX as u32) as i32)),
+        rate_limit_per_minute: Set(a
+            .rate_limit_per_minute
             .map(|n| n.min(i32::MAX as u32) as i32)),
         created_at: Set(created_at),
     }

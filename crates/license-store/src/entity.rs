@@ -124,8 +124,36 @@ pub mod account {
         pub department: Option<String>,
         /// Holder searches per minute; none = node default.
         pub holder_search_per_minute: Option<i32>,
+        /// Calls of personal data per minute; none = node default.
+        pub rate_limit_per_minute: Option<i32>,
         /// Created.
         pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `rate_windows`: calls counted per account and minute, shared by every node.
+pub mod rate_window {
+    use sea_orm::entity::prelude::*;
+
+    /// One account's count in one minute.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rate_windows")]
+    pub struct Model {
+        /// Surrogate key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The account.
+        pub account: String,
+        /// Minutes since the epoch.
+        pub window_start: i64,
+        /// Calls granted in the minute.
+        pub calls: i64,
     }
 
     /// No relations.

@@ -7,7 +7,7 @@ use license_core::ports::{
     Account, AccountRepository, AuditEvent, AuditQuery, AuditStore, CertTypeRepository,
     CertTypeSettings, ClientRepository, DownloadGrant, GrantRepository, HolderSearch,
     LicenseFilter, LicenseRepository, Lockout, LoginAttempt, LoginFailures, LoginGuard,
-    OAuthClient, PortError, PortResult, StoredFile, StoredToken, TokenRepository,
+    OAuthClient, PortError, PortResult, RateBudget, StoredFile, StoredToken, TokenRepository,
 };
 use license_core::service::Page;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -25,7 +25,7 @@ use crate::convert::{
 };
 use crate::entity::{
     account, audit_event, audit_license, cert_type_setting, download_grant, license, license_file,
-    login_failure, oauth_client, token,
+    login_failure, oauth_client, rate_window, token,
 };
 use crate::store::{SeaStore, port_err};
 
@@ -574,6 +574,87 @@ impl LoginGuard for SeaStore {
             .await
             .map_err(port_err)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl RateBudget for SeaStore {
+    async fn claim(&self, account: &str, window: i64, want: u32, limit: u32) -> PortResult<u32> {
+        use rate_window::Column as C;
+        let want = Ord::min(want, limit);
+        if want == 0 {
+            return Ok(0);
+        }
+        let (want_n, limit_n) = (i64::from(want), i64::from(limit));
+        let this = || {
+            Condition::all()
+                .add(C::Account.eq(account))
+                .add(C::WindowStart.eq(window))
+        };
+        for _ in 0..4 {
+            // The common case, one statement: the whole claim fits in what is left.
+            let r = rate_window::Entity::update_many()
+                .col_expr(C::Calls, Expr::col(C::Calls).add(want_n))
+                .filter(this())
+                .filter(Expr::col(C::Calls).add(want_n).lte(limit_n))
+                .exec(&self.db)
+                .await
+                .map_err(port_err)?;
+            if r.rows_affected > 0 {
+                return Ok(want);
+            }
+            match rate_window::Entity::find()
+                .filter(this())
+                .one(&self.db)
+                .await
+                .map_err(port_err)?
+            {
+                None => {
+                    let am = rate_window::ActiveModel {
+                        id: NotSet,
+                        account: Set(account.to_owned()),
+                        window_start: Set(window),
+                        calls: Set(want_n),
+                    };
+                    match rate_window::Entity::insert(am).exec(&self.db).await {
+                        Ok(_) => return Ok(want),
+                        // Another node opened the window first: claim in it.
+                        Err(e) => match port_err(e) {
+                            PortError::Conflict(_) => continue,
+                            other => return Err(other),
+                        },
+                    }
+                }
+                Some(row) => {
+                    let left = Ord::max(limit_n - row.calls, 0);
+                    if left == 0 {
+                        return Ok(0);
+                    }
+                    // Less than wanted is left: take it, unless someone else did meanwhile.
+                    let r = rate_window::Entity::update_many()
+                        .col_expr(C::Calls, Expr::value(limit_n))
+                        .filter(C::Id.eq(row.id))
+                        .filter(C::Calls.eq(row.calls))
+                        .exec(&self.db)
+                        .await
+                        .map_err(port_err)?;
+                    if r.rows_affected > 0 {
+                        return Ok(u32::try_from(left).unwrap_or(0));
+                    }
+                }
+            }
+        }
+        // The window kept changing under the claim: nothing granted this time.
+        Ok(0)
+    }
+
+    async fn prune(&self, before: i64) -> PortResult<u64> {
+        let r = rate_window::Entity::delete_many()
+            .filter(rate_window::Column::WindowStart.lt(before))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(r.rows_affected)
     }
 }
 

@@ -210,6 +210,7 @@ async fn accounts_clients_tokens(s: &SeaStore) {
         enabled: true,
         department: Some("枣庄市行政审批服务局".into()),
         holder_search_per_minute: Some(60),
+        rate_limit_per_minute: Some(1_000),
     };
     AccountRepository::insert(s, &acct).await.unwrap();
     assert!(matches!(
