@@ -352,7 +352,7 @@ async fn bounded_audit_values(s: &SeaStore) {
         latency_us: 1,
     }
     .bounded();
-    s.append(&[e.clone()]).await.unwrap();
+    s.append(std::slice::from_ref(&e)).await.unwrap();
     let got = s
         .query(&AuditQuery {
             username: e.username.clone(),
