@@ -317,7 +317,12 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         metrics: Arc::new(license_http::Metrics::default()),
     };
     let separate_ops = node.http.separate_ops;
-    let app = license_http::router(state.clone(), node.http.clone());
+    // The routers hold the platform; they are gone when the fronts stop, before `finish`.
+    let ops = listeners
+        .admin
+        .is_some()
+        .then(|| license_http::ops_router(state.clone()));
+    let app = license_http::router(state, node.http.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -338,14 +343,13 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         transport::serve_http(conns, app, limits, until_stopped(stopped.clone())).await
     };
     let admin = async {
-        match listeners.admin {
-            Some(l) => {
+        match (listeners.admin, ops) {
+            (Some(l), Some(ops)) => {
                 let conns =
                     transport::accept(l, http_tls.clone(), limits, until_stopped(stopped.clone()));
-                let ops = license_http::ops_router(state.clone());
                 transport::serve_http(conns, ops, limits, until_stopped(stopped.clone())).await
             }
-            None => Ok(()),
+            _ => Ok(()),
         }
     };
     let grpc = async {
