@@ -5,7 +5,7 @@
 //! Every listener has an acceptor task ([`accept`]): it takes a connection only while fewer
 //! than `max_connections` of its own are open — past the cap, new connections wait in the
 //! listen backlog, unanswered, until one closes — and hands over each connection after its
-//! TLS handshake (done in a task of its own, bounded by the header timeout).
+//! TLS handshake or its first bytes (in a task of its own, bounded by the header timeout).
 
 use std::future::Future;
 use std::io;
@@ -207,7 +207,8 @@ impl Connected for Conn {
 
 /// Takes connections from a listener until `shutdown` completes or the receiver is dropped:
 /// at most `max_connections` open at once, each with no delay (small answers leave at once)
-/// and, with TLS, handed over after its handshake (`acceptor`, within the header timeout).
+/// and handed over after its TLS handshake (`acceptor`) or, on plain TCP, once its first
+/// bytes arrive — either within the header timeout, else it is closed.
 pub fn accept(
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
@@ -245,38 +246,49 @@ pub fn accept(
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::warn!(error = %e, "TCP_NODELAY not set");
             }
-            match &acceptor {
-                None => {
+            let (acceptor, tx) = (acceptor.clone(), tx.clone());
+            tokio::spawn(async move {
+                if let Some(stream) = open(tcp, acceptor, handshake).await {
                     let conn = Conn {
-                        stream: Stream::Plain(tcp),
+                        stream,
                         peer,
                         _slot: slot,
                     };
-                    if tx.send(conn).await.is_err() {
-                        break;
-                    }
+                    let _ = tx.send(conn).await;
                 }
-                Some(acceptor) => {
-                    let (acceptor, tx) = (acceptor.clone(), tx.clone());
-                    tokio::spawn(async move {
-                        match tokio::time::timeout(handshake, acceptor.accept(tcp)).await {
-                            Ok(Ok(tls)) => {
-                                let conn = Conn {
-                                    stream: Stream::Tls(Box::new(tls)),
-                                    peer,
-                                    _slot: slot,
-                                };
-                                let _ = tx.send(conn).await;
-                            }
-                            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                            Err(_) => tracing::debug!("TLS handshake timed out"),
-                        }
-                    });
-                }
-            }
+            });
         }
     });
     rx
+}
+
+/// A connection's first exchange, within `timeout`: the TLS handshake, or on plain TCP the
+/// first bytes (an HTTP/2 client that connects and says nothing would hold its slot forever).
+async fn open(tcp: TcpStream, acceptor: Option<TlsAcceptor>, timeout: Duration) -> Option<Stream> {
+    match acceptor {
+        None => match tokio::time::timeout(timeout, tcp.peek(&mut [0u8; 1])).await {
+            Ok(Ok(_)) => Some(Stream::Plain(tcp)),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "connection failed before its first request");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("no request within the header timeout");
+                None
+            }
+        },
+        Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(tls)) => Some(Stream::Tls(Box::new(tls))),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out");
+                None
+            }
+        },
+    }
 }
 
 /// The connections of [`accept`] as a stream (for tonic's `serve_with_incoming_shutdown`).

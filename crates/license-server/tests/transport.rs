@@ -269,6 +269,14 @@ async fn slow_clients_are_cut_off_by_the_header_and_body_timeouts() {
         "closed after {after:?}"
     );
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A connection to the gRPC port that says nothing is closed after the header timeout.
+    let grpc = served.grpc.strip_prefix("http://").unwrap();
+    let mut s = TcpStream::connect(grpc).unwrap();
+    let (_, after) = until_closed(&mut s, Instant::now());
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(5),
+        "closed after {after:?}"
+    );
     // A prompt client is served as before.
     assert!(status_line(&get(&served.http, "/healthz")).contains("200"));
 }
@@ -333,4 +341,26 @@ async fn admin_addr_takes_metrics_and_the_api_documents_off_the_main_listener() 
     assert!(status_line(&get(main, "/healthz")).contains("200"));
     assert!(status_line(&get(main, "/readyz")).contains("200"));
     assert!(status_line(&get(admin, "/healthz")).contains("404"));
+    // The public gRPC listener serves no reflection then.
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest,
+    };
+    let grpc = lines[1]
+        .strip_prefix("licensed gRPC on ")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let channel = tonic::transport::Endpoint::from_shared(grpc.to_owned())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let ask = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let refused = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([ask]))
+        .await
+        .expect_err("no reflection");
+    assert_eq!(refused.code(), tonic::Code::Unimplemented, "{refused:?}");
 }
