@@ -17,12 +17,16 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite, BufWriter, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use tonic::codegen::http::Uri;
 use tonic::transport::server::Connected;
 
@@ -105,38 +109,188 @@ impl<IO: Connected + AsyncWrite> Connected for BatchedWrites<IO> {
 }
 
 /// Connects a tonic channel (`Endpoint::connect_with_connector_lazy`) as tonic's own
-/// connector does — `hyper-util`'s `HttpConnector` (name resolution, plain `http://` only),
-/// with no delay — and puts [`BatchedWrites`] on the connection: the calls its callers make in
-/// one scheduler turn leave in one write.
-#[derive(Clone, Debug)]
-pub struct BatchedConnector(HttpConnector);
+/// connector does — `hyper-util`'s `HttpConnector` (name resolution), with no delay — adds TLS
+/// for an `https://` URL when it was given a TLS configuration ([`BatchedConnector::with_tls`]),
+/// and puts [`BatchedWrites`] on the connection: the calls its callers make in one scheduler
+/// turn leave in one write.
+#[derive(Clone)]
+pub struct BatchedConnector {
+    http: HttpConnector,
+    tls: Option<TlsConnector>,
+}
+
+impl std::fmt::Debug for BatchedConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchedConnector")
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 impl Default for BatchedConnector {
+    /// Plain `http://` only.
     fn default() -> Self {
         let mut http = HttpConnector::new();
         // A write leaves when it is made: no Nagle's algorithm on top of the batching.
         http.set_nodelay(true);
-        BatchedConnector(http)
+        // The scheme is checked here, so that `https://` can be answered with TLS.
+        http.enforce_http(false);
+        BatchedConnector { http, tls: None }
     }
 }
 
+impl BatchedConnector {
+    /// A connector that also reaches `https://` URLs, with this TLS configuration (its ALPN
+    /// should offer `h2`).
+    pub fn with_tls(config: Arc<rustls::ClientConfig>) -> Self {
+        BatchedConnector {
+            tls: Some(TlsConnector::from(config)),
+            ..BatchedConnector::default()
+        }
+    }
+}
+
+/// A client connection: plain TCP or TLS over it.
+#[derive(Debug)]
+pub enum ClientStream {
+    /// `http://`.
+    Plain(TcpStream),
+    /// `https://`.
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for ClientStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ClientStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            ClientStream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for ClientStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            ClientStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            ClientStream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            ClientStream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            ClientStream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            ClientStream::Plain(s) => s.is_write_vectored(),
+            ClientStream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ClientStream::Plain(s) => Pin::new(s).poll_flush(cx),
+            ClientStream::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ClientStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            ClientStream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// Why a connection could not be made.
+type ConnectError = Box<dyn std::error::Error + Send + Sync>;
+
 impl tonic::codegen::Service<Uri> for BatchedConnector {
-    type Response = TokioIo<BatchedWrites<TcpStream>>;
-    type Error = <HttpConnector as tonic::codegen::Service<Uri>>::Error;
+    type Response = TokioIo<BatchedWrites<ClientStream>>;
+    type Error = ConnectError;
     type Future =
         Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
+        self.http.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        let connecting = self.0.call(uri);
+        let tls = match uri.scheme_str() {
+            Some("http") => None,
+            Some("https") => match &self.tls {
+                Some(tls) => Some(tls.clone()),
+                None => {
+                    return Box::pin(async { Err("https needs a TLS configuration".into()) });
+                }
+            },
+            _ => {
+                return Box::pin(async {
+                    Err("invalid URL: the scheme is not http or https".into())
+                });
+            }
+        };
+        let host = uri
+            .host()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_owned());
+        let connecting = self.http.call(uri);
         Box::pin(async move {
             let tcp = connecting.await?.into_inner();
-            Ok(TokioIo::new(BatchedWrites::new(tcp)))
+            let stream = match tls {
+                None => ClientStream::Plain(tcp),
+                Some(tls) => {
+                    let name = ServerName::try_from(host.unwrap_or_default())
+                        .map_err(|e| format!("invalid URL: the host is not a server name: {e}"))?;
+                    ClientStream::Tls(Box::new(tls.connect(name, tcp).await?))
+                }
+            };
+            Ok(TokioIo::new(BatchedWrites::new(stream)))
         })
     }
+}
+
+/// A TLS configuration for `https://` upstreams: the system's roots and, beside them, the CA
+/// certificates in `ca_pem` (PEM, one or more; a province's own CA); ALPN `h2`.
+pub fn client_tls(ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, String> {
+    let extra = match ca_pem {
+        Some(pem) => {
+            let certs = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("CA certificates: {e}"))?;
+            if certs.is_empty() {
+                return Err("CA certificates: no PEM certificate found".into());
+            }
+            certs
+        }
+        None => Vec::new(),
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+            .map_err(|e| format!("TLS roots: {e}"))?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
 }
 
 #[cfg(test)]
@@ -244,8 +398,13 @@ mod tests {
         let tls = BatchedConnector::default()
             .call(Uri::from_static("https://127.0.0.1:1"))
             .await
-            .expect_err("no TLS here");
-        assert!(tls.to_string().contains("scheme is not http"), "{tls}");
+            .expect_err("no TLS configuration");
+        assert!(tls.to_string().contains("TLS"), "{tls}");
+        let other = BatchedConnector::default()
+            .call(Uri::from_static("ftp://127.0.0.1:1"))
+            .await
+            .expect_err("not http");
+        assert!(other.to_string().contains("scheme"), "{other}");
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 
-use crate::batched::BatchedConnector;
+use crate::batched::{BatchedConnector, client_tls};
 use crate::convert::IntoCore;
 use crate::pb;
 use crate::pb::license_service_client::LicenseServiceClient;
@@ -26,12 +26,15 @@ type Rpc = LicenseServiceClient<Channel>;
 /// Where and as whom the client calls.
 #[derive(Debug, Clone)]
 pub struct GrpcClientConfig {
-    /// The node's gRPC URL (`http://host:port`).
+    /// The node's gRPC URL (`http://host:port`, or `https://host:port` for gRPC over TLS).
     pub url: String,
     /// The client's own account, for calls that carry no token (`username` empty = none).
     pub credentials: Credentials,
     /// How long one call may take (connecting included) before it answers `1`.
     pub timeout: Duration,
+    /// PEM certificates of CAs trusted beside the system's roots for an `https` URL (a
+    /// province's own CA).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// The gRPC client. Cheap to share: calls multiplex over one HTTP/2 connection.
@@ -79,12 +82,17 @@ impl GrpcClient {
             })?
             .connect_timeout(config.timeout)
             .timeout(config.timeout);
+        let connector = if endpoint.uri().scheme_str() == Some("https") {
+            let tls = client_tls(config.ca_pem.as_deref())
+                .map_err(|e| ServiceError::new(ReturnCode::Other, e))?;
+            BatchedConnector::with_tls(tls)
+        } else {
+            BatchedConnector::default()
+        };
         // Calls made together leave together (`batched`); the connect timeout applies.
-        let rpc = LicenseServiceClient::new(
-            endpoint.connect_with_connector_lazy(BatchedConnector::default()),
-        )
-        .max_decoding_message_size(usize::MAX)
-        .max_encoding_message_size(usize::MAX);
+        let rpc = LicenseServiceClient::new(endpoint.connect_with_connector_lazy(connector))
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
         Ok(GrpcClient {
             rpc,
             own: OwnAccount::new(config.credentials),

@@ -24,6 +24,6 @@ mod convert;
 mod server;
 pub mod status;
 
-pub use batched::{BatchedConnector, BatchedWrites};
+pub use batched::{BatchedConnector, BatchedWrites, ClientStream, client_tls};
 pub use client::{GrpcClient, GrpcClientConfig};
-pub use server::{GrpcFront, SERVICE_NAME, routes, serve};
+pub use server::{GrpcFront, SERVICE_NAME, routes, routes_with, serve, serve_incoming};

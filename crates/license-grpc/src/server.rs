@@ -12,8 +12,10 @@ use license_core::service::{
     new_request_id,
 };
 use license_core::{LicenseService, ReturnCode};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_stream::StreamExt;
 use tonic::metadata::MetadataValue;
+use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status};
 
 use crate::batched::BatchedWrites;
@@ -348,10 +350,28 @@ pub async fn routes(
     max_message_bytes: usize,
     trusted: TrustedProxies,
 ) -> Result<tonic::service::Routes, String> {
+    routes_with(service, max_message_bytes, trusted, true).await
+}
+
+/// [`routes`], with reflection only when `reflection` is set (a node whose operations
+/// endpoints are on a listener of their own does not describe itself on the public one).
+pub async fn routes_with(
+    service: Arc<dyn LicenseService>,
+    max_message_bytes: usize,
+    trusted: TrustedProxies,
+    reflection: bool,
+) -> Result<tonic::service::Routes, String> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_serving::<LicenseServiceServer<GrpcFront>>()
         .await;
+    let license = LicenseServiceServer::new(GrpcFront::new(service).with_trusted_proxies(trusted))
+        .max_decoding_message_size(max_message_bytes)
+        .max_encoding_message_size(usize::MAX);
+    let routes = tonic::service::Routes::new(license).add_service(health);
+    if !reflection {
+        return Ok(routes);
+    }
     // Reflection v1, and v1alpha for the clients that only speak it (grpcio-reflection,
     // older grpcurl): the same descriptors either way.
     let reflection = || {
@@ -365,11 +385,7 @@ pub async fn routes(
     let reflection_v1alpha = reflection()
         .build_v1alpha()
         .map_err(|e| format!("gRPC reflection: {e}"))?;
-    let license = LicenseServiceServer::new(GrpcFront::new(service).with_trusted_proxies(trusted))
-        .max_decoding_message_size(max_message_bytes)
-        .max_encoding_message_size(usize::MAX);
-    Ok(tonic::service::Routes::new(license)
-        .add_service(health)
+    Ok(routes
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha))
 }
@@ -382,11 +398,25 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), String> {
     // Small answers must leave at once: Nagle's algorithm would hold them for the peer's
-    // delayed ACK. The answers of calls finished together leave in one write instead
-    // (`batched`).
-    let incoming = tonic::transport::server::TcpIncoming::from(listener)
-        .with_nodelay(Some(true))
-        .map(|accepted| accepted.map(BatchedWrites::new));
+    // delayed ACK.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    serve_incoming(incoming, routes, shutdown).await
+}
+
+/// Serves the routes on connections from `incoming` (plain TCP, TLS…) until `shutdown`
+/// completes, finishing calls in flight. The answers of calls finished together leave in one
+/// write (`batched`).
+pub async fn serve_incoming<IO, IE>(
+    incoming: impl tokio_stream::Stream<Item = Result<IO, IE>> + Send,
+    routes: tonic::service::Routes,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), String>
+where
+    IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+    IO::ConnectInfo: Clone + Send + Sync + 'static,
+    IE: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let incoming = incoming.map(|accepted| accepted.map(BatchedWrites::new));
     tonic::transport::Server::builder()
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)

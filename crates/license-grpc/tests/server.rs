@@ -82,6 +82,7 @@ fn client(url: &str, username: &str, timeout: Duration) -> GrpcClient {
             password: "hall-password".into(),
         },
         timeout,
+        ca_pem: None,
     })
     .unwrap()
 }

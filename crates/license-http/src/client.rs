@@ -35,6 +35,9 @@ pub struct RestClientConfig {
     pub credentials: Credentials,
     /// How long one HTTP exchange may take before the call answers `1`.
     pub timeout: Duration,
+    /// PEM certificates of CAs trusted beside the system's roots for an `https` URL (a
+    /// province's own CA).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// The REST client.
@@ -307,13 +310,18 @@ impl Envelope {
 impl RestClient {
     /// A client; nothing is sent until the first call.
     pub fn new(config: RestClientConfig) -> Result<Self, ServiceError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| {
-                ServiceError::new(ReturnCode::Other, format!("HTTP client setup failed: {e}"))
+            .connect_timeout(config.timeout);
+        if let Some(pem) = &config.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ServiceError::new(ReturnCode::Other, format!("CA certificates: {e}"))
             })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder.build().map_err(|e| {
+            ServiceError::new(ReturnCode::Other, format!("HTTP client setup failed: {e}"))
+        })?;
         let own = OwnAccount::new(config.credentials.clone());
         Ok(RestClient {
             http,

@@ -17,4 +17,6 @@ pub mod routes;
 
 pub use client::{RestClient, RestClientConfig};
 pub use metrics::Metrics;
-pub use routes::{AppState, DEFAULT_BODY_LIMIT, DEFAULT_FILE_BODY_LIMIT, HttpOptions, router};
+pub use routes::{
+    AppState, DEFAULT_BODY_LIMIT, DEFAULT_FILE_BODY_LIMIT, HttpOptions, ops_router, router,
+};

@@ -83,6 +83,15 @@ pub(crate) fn envelope_error(status: StatusCode, e: &ServiceError) -> Response {
 /// A body that could not be read (too large, broken stream): the envelope with the
 /// rejection's HTTP status (413 for the body limit, API.md §1).
 pub(crate) fn body_rejected(e: BytesRejection) -> Response {
+    if timed_out(&e) {
+        return envelope_error(
+            StatusCode::REQUEST_TIMEOUT,
+            &ServiceError::new(
+                ReturnCode::Unparseable,
+                "the request body did not arrive in time",
+            ),
+        );
+    }
     let detail = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         "the request body is larger than this node accepts".to_owned()
     } else {
@@ -92,6 +101,19 @@ pub(crate) fn body_rejected(e: BytesRejection) -> Response {
         e.status(),
         &ServiceError::new(ReturnCode::Unparseable, detail),
     )
+}
+
+/// Whether a body failed because it did not arrive within the server's body timeout
+/// ([`tower_http::timeout::TimeoutError`] somewhere in the error's chain).
+pub(crate) fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// A known path called with a method it does not answer: 405 with the envelope.
@@ -701,6 +723,9 @@ pub struct HttpOptions {
     pub file_body_limit: usize,
     /// Proxies whose forwarding headers name the client ([`crate::peer`]).
     pub trusted_proxies: license_core::peer::TrustedProxies,
+    /// Metrics, Swagger UI and the OpenAPI document are served by [`ops_router`] on a
+    /// listener of their own: this router answers 404 for them.
+    pub separate_ops: bool,
 }
 
 impl Default for HttpOptions {
@@ -709,6 +734,7 @@ impl Default for HttpOptions {
             body_limit: DEFAULT_BODY_LIMIT,
             file_body_limit: DEFAULT_FILE_BODY_LIMIT,
             trusted_proxies: Default::default(),
+            separate_ops: false,
         }
     }
 }
@@ -721,7 +747,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         Interface::ShareVerifyCertInfo.name()
     );
     let files = DefaultBodyLimit::max(options.file_body_limit);
-    Router::new()
+    let router = Router::new()
         .route(&share_path, get(share).post(share))
         .route(
             &verify_path,
@@ -744,14 +770,13 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         )
         .route("/healthz", any(healthz))
         .route("/readyz", any(readyz))
-        .route("/metrics", get(metrics))
-        .merge(admin_routes(options.file_body_limit))
-        .merge(
-            utoipa_swagger_ui::SwaggerUi::new(format!("{BASE_PATH}{DOCS_PATH}")).url(
-                format!("{BASE_PATH}{OPENAPI_PATH}"),
-                crate::openapi::document(),
-            ),
-        )
+        .merge(admin_routes(options.file_body_limit));
+    let router = if options.separate_ops {
+        router
+    } else {
+        router.merge(ops_routes())
+    };
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(options.body_limit))
@@ -763,6 +788,26 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
             std::sync::Arc::new(options.trusted_proxies),
             crate::peer::resolve,
         ))
+        .layer(axum::middleware::from_fn(crate::headers::protect))
+        .with_state(state)
+}
+
+/// What operators and tools read: metrics, Swagger UI and the OpenAPI document.
+fn ops_routes() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics)).merge(
+        utoipa_swagger_ui::SwaggerUi::new(format!("{BASE_PATH}{DOCS_PATH}")).url(
+            format!("{BASE_PATH}{OPENAPI_PATH}"),
+            crate::openapi::document(),
+        ),
+    )
+}
+
+/// The operations listener's application (`admin_addr`): metrics, Swagger UI and the OpenAPI
+/// document, beside a [`router`] built with [`HttpOptions::separate_ops`].
+pub fn ops_router(state: AppState) -> Router {
+    ops_routes()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::headers::protect))
         .with_state(state)
 }

@@ -22,6 +22,7 @@ fn client(base: &str, timeout: Duration, own_account: bool) -> RestClient {
             password: "hall-password".into(),
         },
         timeout,
+        ca_pem: None,
     })
     .unwrap()
 }

@@ -374,6 +374,11 @@ pub async fn run(opts: Settings) -> Result<(), String> {
         chrono::Utc::now().timestamp()
     ));
     let (city_seeds, province_seeds) = seeds();
+    // The demo runs on this machine alone: plain HTTP, operations on the HTTP listener.
+    let mut opts = opts;
+    opts.tls_cert_file = None;
+    opts.tls_key_file = None;
+    opts.admin_addr = String::new();
 
     // The province: its own directory and database, on a free local port.
     let mut popts = opts.clone();
@@ -393,7 +398,6 @@ pub async fn run(opts: Settings) -> Result<(), String> {
     let province_task = tokio::spawn(node::serve_on(plisteners, province));
 
     // The city, its upstream the province, logged in with the city's own account.
-    let mut opts = opts;
     opts.data_dir = dir.join("city");
     opts.database_url = None;
     opts.role = "city".into();
@@ -408,6 +412,7 @@ pub async fn run(opts: Settings) -> Result<(), String> {
         auto_sync: false,
         retry_base_ms: 500,
         retry_max_ms: 60_000,
+        ca_file: None,
     });
     let listeners = node::Listeners::bind(&opts, true).await?;
     let addr = listeners

@@ -6,6 +6,7 @@ mod admin;
 mod demo;
 mod node;
 mod settings;
+mod transport;
 
 use std::process::ExitCode;
 

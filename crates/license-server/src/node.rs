@@ -12,6 +12,7 @@ use license_store::{LocalFileStore, SeaStore};
 
 use crate::Settings;
 use crate::settings::ProvinceSettings;
+use crate::transport;
 use license_core::LicenseService;
 use license_core::upstream::Credentials;
 
@@ -23,6 +24,8 @@ pub struct Node {
     pub audit: AuditTask,
     /// How the REST front reads requests (body limits, trusted proxies).
     pub http: license_http::HttpOptions,
+    /// How the listeners take connections (TLS, timeouts, the connection cap).
+    pub limits: crate::transport::Limits,
     /// The store under the platform, closed last.
     pub store: SeaStore,
 }
@@ -46,9 +49,28 @@ impl Node {
     }
 }
 
+/// The CA certificates of `province.ca_file`, checked to hold at least one PEM certificate.
+fn province_ca(p: &ProvinceSettings) -> Result<Option<Vec<u8>>, String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let Some(path) = &p.ca_file else {
+        return Ok(None);
+    };
+    let named = |e: &dyn std::fmt::Display| format!("province.ca_file {}: {e}", path.display());
+    let pem = std::fs::read(path).map_err(|e| named(&e))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| named(&e))?;
+    if certs.is_empty() {
+        return Err(named(&"no PEM certificate in it"));
+    }
+    Ok(Some(pem))
+}
+
 /// The province upstream of a city node: a REST or gRPC client logged in with the city's own
 /// account (API.md §5).
 fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
+    let ca_pem = province_ca(p)?;
     let credentials = Credentials {
         client_id: p.client_id.clone(),
         client_secret: p.client_secret.clone(),
@@ -63,6 +85,7 @@ fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
                 base_url: p.url.clone(),
                 credentials,
                 timeout,
+                ca_pem,
             })
             .map_err(refused)?,
         ),
@@ -71,6 +94,7 @@ fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
                 url: p.url.clone(),
                 credentials,
                 timeout,
+                ca_pem,
             })
             .map_err(refused)?,
         ),
@@ -93,15 +117,40 @@ async fn store(opts: &Settings) -> Result<SeaStore, String> {
     }
 }
 
-/// The public URL: configured, or derived from the listen address.
+/// `https` when the listeners serve TLS, else `http`.
+pub fn scheme(opts: &Settings) -> &'static str {
+    if opts.tls_cert_file.is_some() {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// The public URL: configured, or derived from the listen address (`https://` with TLS).
 pub fn public_url(opts: &Settings, bound: Option<SocketAddr>) -> String {
     match &opts.public_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => format!(
-            "http://{}",
+            "{}://{}",
+            scheme(opts),
             bound.map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
         ),
     }
+}
+
+/// How the listeners take connections, from the settings; the TLS files are read here.
+fn limits(opts: &Settings) -> Result<crate::transport::Limits, String> {
+    let tls = match (&opts.tls_cert_file, &opts.tls_key_file) {
+        (Some(cert), Some(key)) => Some(crate::transport::Tls::load(cert, key)?),
+        (None, None) => None,
+        _ => return Err("tls_cert_file and tls_key_file go together: set both or neither".into()),
+    };
+    Ok(crate::transport::Limits {
+        tls,
+        header_timeout: std::time::Duration::from_secs(opts.http_header_timeout_secs.max(1)),
+        body_timeout: std::time::Duration::from_secs(opts.http_body_timeout_secs.max(1)),
+        max_connections: opts.max_connections.max(1),
+    })
 }
 
 /// Builds the node: store, files, keys, document engine, platform.
@@ -115,6 +164,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
             ));
         }
     };
+    let limits = limits(opts)?;
     let store = store(opts).await?;
     let kept = store.clone();
     let files =
@@ -177,7 +227,9 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
             body_limit: opts.body_limit_bytes,
             file_body_limit: opts.file_body_limit_bytes.max(opts.body_limit_bytes),
             trusted_proxies,
+            separate_ops: !opts.admin_addr.trim().is_empty(),
         },
+        limits,
         store: kept,
     })
 }
@@ -202,17 +254,20 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Where a node listens: HTTP always, gRPC when configured.
+/// Where a node listens: HTTP always, gRPC and the operations listener when configured.
 pub struct Listeners {
     /// The REST front.
     pub http: tokio::net::TcpListener,
     /// The gRPC mirror.
     pub grpc: Option<tokio::net::TcpListener>,
+    /// Metrics, Swagger UI and the OpenAPI document (`admin_addr`).
+    pub admin: Option<tokio::net::TcpListener>,
 }
 
 impl Listeners {
-    /// Binds the configured addresses (`grpc_addr` empty = no gRPC); `fallback` binds a free
-    /// local port instead of failing when an address is taken (the demo).
+    /// Binds the configured addresses (`grpc_addr` empty = no gRPC, `admin_addr` empty = no
+    /// operations listener); `fallback` binds a free local port instead of failing when an
+    /// address is taken (the demo).
     pub async fn bind(opts: &Settings, fallback: bool) -> Result<Self, String> {
         async fn one(addr: &str, fallback: bool) -> Result<tokio::net::TcpListener, String> {
             match tokio::net::TcpListener::bind(addr).await {
@@ -229,7 +284,12 @@ impl Listeners {
         } else {
             Some(one(&opts.grpc_addr, fallback).await?)
         };
-        Ok(Listeners { http, grpc })
+        let admin = if opts.admin_addr.trim().is_empty() {
+            None
+        } else {
+            Some(one(&opts.admin_addr, fallback).await?)
+        };
+        Ok(Listeners { http, grpc, admin })
     }
 
     /// The HTTP address actually bound.
@@ -240,6 +300,11 @@ impl Listeners {
     /// The gRPC address actually bound.
     pub fn grpc_addr(&self) -> Option<SocketAddr> {
         self.grpc.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The operations listener's address actually bound.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|l| l.local_addr().ok())
     }
 }
 
@@ -252,8 +317,13 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         admin: node.platform.clone(),
         metrics: Arc::new(license_http::Metrics::default()),
     };
-    let app = license_http::router(state, node.http.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let separate_ops = node.http.separate_ops;
+    // The routers hold the platform; they are gone when the fronts stop, before `finish`.
+    let ops = listeners
+        .admin
+        .is_some()
+        .then(|| license_http::ops_router(state.clone()));
+    let app = license_http::router(state, node.http.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -262,29 +332,49 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
+    let limits = &node.limits;
+    let http_tls = limits.tls.as_ref().map(|t| t.http.clone());
     let http = async {
-        // Small answers must leave at once: Nagle's algorithm would hold them for the
-        // peer's delayed ACK.
-        let http = axum::serve::ListenerExt::tap_io(listeners.http, |tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "TCP_NODELAY not set");
+        let conns = transport::accept(
+            listeners.http,
+            http_tls.clone(),
+            limits,
+            until_stopped(stopped.clone()),
+        );
+        transport::serve_http(conns, app, limits, until_stopped(stopped.clone())).await
+    };
+    let admin = async {
+        match (listeners.admin, ops) {
+            (Some(l), Some(ops)) => {
+                let conns =
+                    transport::accept(l, http_tls.clone(), limits, until_stopped(stopped.clone()));
+                transport::serve_http(conns, ops, limits, until_stopped(stopped.clone())).await
             }
-        });
-        axum::serve(http, app)
-            .with_graceful_shutdown(until_stopped(stopped.clone()))
-            .await
-            .map_err(|e| format!("server: {e}"))
+            _ => Ok(()),
+        }
     };
     let grpc = async {
         match listeners.grpc {
             Some(l) => {
-                let routes = license_grpc::routes(
+                let routes = license_grpc::routes_with(
                     node.platform.clone(),
                     node.http.file_body_limit,
                     node.http.trusted_proxies.clone(),
+                    !separate_ops,
                 )
                 .await?;
-                license_grpc::serve(l, routes, until_stopped(stopped.clone())).await
+                let conns = transport::accept(
+                    l,
+                    limits.tls.as_ref().map(|t| t.grpc.clone()),
+                    limits,
+                    until_stopped(stopped.clone()),
+                );
+                license_grpc::serve_incoming(
+                    transport::incoming(conns),
+                    routes,
+                    until_stopped(stopped.clone()),
+                )
+                .await
             }
             None => Ok(()),
         }
@@ -294,7 +384,7 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         .platform
         .clone()
         .run_outbox(until_stopped(stopped.clone()));
-    let (served, ()) = tokio::join!(async { tokio::try_join!(http, grpc) }, outbox);
+    let (served, ()) = tokio::join!(async { tokio::try_join!(http, admin, grpc) }, outbox);
     node.finish().await;
     tracing::info!("stopped");
     served.map(|_| ())
@@ -305,16 +395,27 @@ pub async fn serve(opts: Settings) -> Result<(), String> {
     let listeners = Listeners::bind(&opts, false).await?;
     let public = public_url(&opts, listeners.http_addr());
     let node = build(&opts, &public).await?;
-    tracing::info!(addr = %opts.http_addr, grpc = %opts.grpc_addr, public = %public, "serving");
+    tracing::info!(
+        addr = %opts.http_addr,
+        grpc = %opts.grpc_addr,
+        admin = %opts.admin_addr,
+        tls = opts.tls_cert_file.is_some(),
+        public = %public,
+        "serving"
+    );
     // Where it listens, for operators and scripts; a closed stdout must not stop the node.
+    let scheme = scheme(&opts);
     let mut banner = format!(
-        "licensed listening on http://{}\n",
+        "licensed listening on {scheme}://{}\n",
         listeners
             .http_addr()
             .map_or_else(|| opts.http_addr.clone(), |a| a.to_string())
     );
     if let Some(a) = listeners.grpc_addr() {
-        banner.push_str(&format!("licensed gRPC on http://{a}\n"));
+        banner.push_str(&format!("licensed gRPC on {scheme}://{a}\n"));
+    }
+    if let Some(a) = listeners.admin_addr() {
+        banner.push_str(&format!("licensed admin on {scheme}://{a}\n"));
     }
     {
         use std::io::Write;

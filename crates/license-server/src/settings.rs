@@ -46,6 +46,10 @@ pub struct ProvinceSettings {
     /// The longest wait between retries of a push.
     #[serde(default = "default_retry_max_ms")]
     pub retry_max_ms: u64,
+    /// PEM certificates of CAs trusted beside the system's roots for an `https` URL (a
+    /// province's own CA); absent = the system's roots only.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_retry_base_ms() -> u64 {
@@ -135,6 +139,20 @@ pub struct Settings {
     pub time_zone: String,
     /// Logging.
     pub log: LogSettings,
+    /// The node's certificate chain (PEM) for TLS on every listener; with `tls_key_file`.
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
+    /// Metrics, Swagger UI and the OpenAPI document on a listener of their own (gRPC
+    /// reflection is then not served); empty = on the HTTP listener.
+    pub admin_addr: String,
+    /// How long a client may take to send a request's headers (and a TLS handshake), seconds;
+    /// an idle kept-alive connection is closed after it too.
+    pub http_header_timeout_secs: u64,
+    /// How long a client may take to send a request's body, seconds.
+    pub http_body_timeout_secs: u64,
+    /// Most open connections per listener; more wait until one closes.
+    pub max_connections: usize,
     /// The province upstream, for a city node.
     pub province: Option<ProvinceSettings>,
 }
@@ -164,6 +182,12 @@ impl Default for Settings {
             lockout_secs: 900,
             time_zone: "Asia/Shanghai".into(),
             log: LogSettings::default(),
+            tls_cert_file: None,
+            tls_key_file: None,
+            admin_addr: String::new(),
+            http_header_timeout_secs: 10,
+            http_body_timeout_secs: 60,
+            max_connections: 1024,
             province: None,
         }
     }
@@ -290,6 +314,14 @@ impl Settings {
                 self.time_zone
             )));
         }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err(SettingsError(
+                "tls_cert_file and tls_key_file go together: set both or neither".into(),
+            ));
+        }
+        if self.max_connections == 0 {
+            return Err(SettingsError("max_connections must be at least 1".into()));
+        }
         if let Some(p) = &self.province
             && p.transport != "rest"
             && p.transport != "grpc"
@@ -393,6 +425,21 @@ mod tests {
                 Env::prefixed(ENV_PREFIX),
             );
             assert!(missing.is_err());
+            jail.set_env("LICENSED_ROLE", "city");
+            jail.set_env("LICENSED_TLS_CERT_FILE", "/etc/licensed/cert.pem");
+            let err = Settings::resolve_with(&Flags::default(), None, Env::prefixed(ENV_PREFIX))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("tls_key_file"), "{err}");
+            jail.set_env("LICENSED_TLS_KEY_FILE", "/etc/licensed/key.pem");
+            jail.set_env("LICENSED_PROVINCE_URL", "https://province.invalid");
+            jail.set_env("LICENSED_PROVINCE_CA_FILE", "/etc/licensed/province-ca.pem");
+            let s = Settings::resolve_with(&Flags::default(), None, Env::prefixed(ENV_PREFIX))
+                .expect("both TLS files");
+            assert_eq!(
+                s.province.and_then(|p| p.ca_file),
+                Some(PathBuf::from("/etc/licensed/province-ca.pem"))
+            );
             Ok(())
         });
     }

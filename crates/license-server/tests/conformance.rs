@@ -125,12 +125,14 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
         base_url: served.http.clone(),
         credentials: no_account(),
         timeout: Duration::from_secs(60),
+        ca_pem: None,
     })
     .unwrap();
     let grpc = GrpcClient::new(GrpcClientConfig {
         url: served.grpc.clone(),
         credentials: no_account(),
         timeout: Duration::from_secs(60),
+        ca_pem: None,
     })
     .unwrap();
     let ways: [(&str, &dyn LicenseService); 3] = [

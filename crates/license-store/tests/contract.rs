@@ -354,7 +354,7 @@ async fn bounded_audit_values(s: &SeaStore) {
         purpose: None,
     }
     .bounded();
-    s.append(&[e.clone()]).await.unwrap();
+    s.append(std::slice::from_ref(&e)).await.unwrap();
     let got = s
         .query(&AuditQuery {
             username: e.username.clone(),

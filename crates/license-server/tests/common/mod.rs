@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod nodes;
+pub mod tls;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -107,6 +107,29 @@ impl Node {
 
     /// Serves the node on `http_addr` with extra environment.
     pub fn serve(&self, http_addr: &str, env: &[(&str, String)]) -> Served {
+        let (child, lines) = self.spawn(http_addr, env, 2);
+        // `licensed listening on http://host:port` (or https://).
+        let http = lines[0]
+            .strip_prefix("licensed listening on ")
+            .and_then(|u| u.split_once("://"))
+            .unwrap_or_else(|| panic!("{}", lines[0]))
+            .1
+            .to_owned();
+        let grpc = lines[1]
+            .strip_prefix("licensed gRPC on ")
+            .unwrap_or_else(|| panic!("{}", lines[1]))
+            .to_owned();
+        Served { child, http, grpc }
+    }
+
+    /// Starts `licensed serve` on `http_addr` with extra environment; the first `lines` lines
+    /// it prints (where it listens).
+    pub fn spawn(
+        &self,
+        http_addr: &str,
+        env: &[(&str, String)],
+        lines: usize,
+    ) -> (Demo, Vec<String>) {
         let mut cmd = self.command();
         cmd.arg("serve")
             .env("LICENSED_HTTP_ADDR", http_addr)
@@ -121,16 +144,13 @@ impl Node {
             cmd.env(k, v);
         }
         let mut child = Demo(cmd.spawn().unwrap());
-        let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-        let mut next = |prefix: &str| {
-            let l = lines.next().unwrap().unwrap();
-            l.strip_prefix(prefix)
-                .unwrap_or_else(|| panic!("{l}"))
-                .to_owned()
-        };
-        let http = next("licensed listening on http://");
-        let grpc = next("licensed gRPC on ");
-        Served { child, http, grpc }
+        let out = BufReader::new(child.0.stdout.take().unwrap())
+            .lines()
+            .take(lines)
+            .map(|l| l.unwrap())
+            .collect::<Vec<_>>();
+        assert_eq!(out.len(), lines, "the node printed {out:?}");
+        (child, out)
     }
 }
 
