@@ -51,7 +51,7 @@ impl Budgets {
     ) -> PortResult<Verdict> {
         let window = now_secs.div_euclid(60);
         let wait = (60 - now_secs.rem_euclid(60)).max(1) as u32;
-        if let Some(verdict) = self.from_lease(account, window, wait) {
+        if let Some(verdict) = self.spend_lease(account, window, wait) {
             return Ok(verdict);
         }
         let want = (limit / LEASES_PER_LIMIT).max(1);
@@ -88,7 +88,7 @@ impl Budgets {
     }
 
     /// The verdict from this node's lease, when it decides alone.
-    fn from_lease(&self, account: &str, window: i64, wait: u32) -> Option<Verdict> {
+    fn spend_lease(&self, account: &str, window: i64, wait: u32) -> Option<Verdict> {
         let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
         let lease = leases.get_mut(account).filter(|l| l.window == window)?;
         if lease.left > 0 {
