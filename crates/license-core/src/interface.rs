@@ -241,19 +241,14 @@ impl Interface {
     /// verification is a yes/no oracle on a citizen's data): these share one budget per
     /// account and minute.
     pub const fn returns_personal_data(self) -> bool {
-        matches!(
-            self,
-            Interface::ShareDownloadUrl
-                | Interface::ShareQueryCertInfo
-                | Interface::ShareVerifyCertInfo
-                | Interface::ShareVerifyCertFile
-                | Interface::ShareQueryCertInfoByQRcode
-                | Interface::ShareQueryCertInfoByHo
-                | Interface::ShareDownloadUrlsByHolderCode
-                | Interface::ShareDownloadFile
-                | Interface::ShengShiStateInfo
-                | Interface::DownloadPdfFile
-        )
+        // Every interface that can ask either library does, and three that cannot.
+        self.takes_interface_type()
+            || matches!(
+                self,
+                Interface::ShareDownloadUrl
+                    | Interface::ShengShiStateInfo
+                    | Interface::DownloadPdfFile
+            )
     }
 
     /// Whether the interface takes `interfaceType` (API.md §5).

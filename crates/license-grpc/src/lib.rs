@@ -26,4 +26,4 @@ pub mod status;
 
 pub use batched::{BatchedConnector, BatchedWrites, ClientStream, client_tls};
 pub use client::{GrpcClient, GrpcClientConfig};
-pub use server::{GrpcFront, SERVICE_NAME, routes, routes_with, serve, serve_incoming};
+pub use server::{GrpcFront, SERVICE_NAME, Timeouts, routes, routes_with, serve, serve_incoming};

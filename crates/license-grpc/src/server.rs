@@ -400,7 +400,27 @@ pub async fn serve(
     // Small answers must leave at once: Nagle's algorithm would hold them for the peer's
     // delayed ACK.
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    serve_incoming(incoming, routes, shutdown).await
+    serve_incoming(incoming, routes, Timeouts::default(), shutdown).await
+}
+
+/// How long a gRPC connection and its calls may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// The longest a call may take, its request's messages included: past it the call ends
+    /// with `DEADLINE_EXCEEDED` (a client that stalls half-way through a message is cut off).
+    pub call: std::time::Duration,
+    /// How often an idle connection is pinged (HTTP/2 PING), and how long the answer may take
+    /// before the connection is closed: a peer that is gone or stalled does not hold it.
+    pub keepalive: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            call: std::time::Duration::from_secs(60),
+            keepalive: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// Serves the routes on connections from `incoming` (plain TCP, TLS…) until `shutdown`
@@ -409,6 +429,7 @@ pub async fn serve(
 pub async fn serve_incoming<IO, IE>(
     incoming: impl tokio_stream::Stream<Item = Result<IO, IE>> + Send,
     routes: tonic::service::Routes,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), String>
 where
@@ -418,6 +439,9 @@ where
 {
     let incoming = incoming.map(|accepted| accepted.map(BatchedWrites::new));
     tonic::transport::Server::builder()
+        .timeout(timeouts.call)
+        .http2_keepalive_interval(Some(timeouts.keepalive))
+        .http2_keepalive_timeout(Some(timeouts.keepalive))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

@@ -158,14 +158,7 @@ mod tests {
             assert_eq!(s.message(), e.message());
             assert_eq!(from_status(&s), e);
         }
-        for kind in [
-            OAuthErrorKind::InvalidRequest,
-            OAuthErrorKind::InvalidClient,
-            OAuthErrorKind::InvalidGrant,
-            OAuthErrorKind::UnsupportedGrantType,
-            OAuthErrorKind::InvalidScope,
-            OAuthErrorKind::TemporarilyUnavailable,
-        ] {
+        for kind in OAuthErrorKind::ALL {
             let e = TokenError {
                 kind,
                 description: "用户名或密码错误".into(),

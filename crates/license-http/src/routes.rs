@@ -476,6 +476,27 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((dec(id), dec(secret)))
 }
 
+/// An OAuth endpoint's parameters and the client's credentials (HTTP Basic, else
+/// `client_id` / `client_secret`); the answer for a body that cannot be read.
+fn oauth_request(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Params, Option<String>, Option<String>), Box<Response>> {
+    let body = body.map_err(|e| Box::new(body_rejected(e)))?;
+    let q = body_params(headers, query, &body).map_err(|_| {
+        Box::new(oauth_error(&TokenError {
+            kind: OAuthErrorKind::InvalidRequest,
+            description: "malformed body".into(),
+        }))
+    })?;
+    let (client_id, client_secret) = match basic(headers) {
+        Some((id, secret)) => (Some(id), Some(secret)),
+        None => (q.get(p::CLIENT_ID), q.get(p::CLIENT_SECRET)),
+    };
+    Ok((q, client_id, client_secret))
+}
+
 async fn token(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -483,22 +504,9 @@ async fn token(
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return tagged(body_rejected(e), Interface::Token),
-    };
-    let q = match body_params(&headers, query.as_deref(), &body) {
-        Ok(q) => q,
-        Err(_) => {
-            return oauth_error(&TokenError {
-                kind: OAuthErrorKind::InvalidRequest,
-                description: "malformed body".into(),
-            });
-        }
-    };
-    let (client_id, client_secret) = match basic(&headers) {
-        Some((id, secret)) => (Some(id), Some(secret)),
-        None => (q.get(p::CLIENT_ID), q.get(p::CLIENT_SECRET)),
+    let (q, client_id, client_secret) = match oauth_request(&headers, query.as_deref(), body) {
+        Ok(r) => r,
+        Err(r) => return tagged(*r, Interface::Token),
     };
     let caller = caller(&headers, peer, None);
     let result = match q.get(p::GRANT_TYPE).as_deref() {
@@ -567,20 +575,9 @@ async fn revoke(
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => return tagged(body_rejected(e), Interface::Revoke),
-    };
-    let answered = match body_params(&headers, query.as_deref(), &body) {
-        Err(_) => oauth_error(&TokenError {
-            kind: OAuthErrorKind::InvalidRequest,
-            description: "malformed body".into(),
-        }),
-        Ok(q) => {
-            let (client_id, client_secret) = match basic(&headers) {
-                Some((id, secret)) => (Some(id), Some(secret)),
-                None => (q.get(p::CLIENT_ID), q.get(p::CLIENT_SECRET)),
-            };
+    let answered = match oauth_request(&headers, query.as_deref(), body) {
+        Err(r) => *r,
+        Ok((q, client_id, client_secret)) => {
             let revocation = Revocation {
                 client_id,
                 client_secret,

@@ -184,13 +184,18 @@ mod tests {
         assert_ne!(new_token(), new_token());
     }
 
-    #[test]
-    fn lockout_counts_within_the_window() {
-        let p = Lockout {
-            max_failures: 3,
+    /// `max_failures` in 10 minutes lock for 5.
+    fn policy(max_failures: u32) -> Lockout {
+        Lockout {
+            max_failures,
             window: chrono::Duration::minutes(10),
             lock_for: chrono::Duration::minutes(5),
-        };
+        }
+    }
+
+    #[test]
+    fn lockout_counts_within_the_window() {
+        let p = policy(3);
         let t0 = DateTime::<Utc>::from_timestamp(1_000_000, 0).unwrap();
         let m = chrono::Duration::minutes;
         let f2 = p.after_attempt(Some(p.after_attempt(None, t0)), t0 + m(1));
@@ -206,11 +211,7 @@ mod tests {
 
     #[test]
     fn unknown_names_lock_like_accounts() {
-        let p = Lockout {
-            max_failures: 2,
-            window: chrono::Duration::minutes(10),
-            lock_for: chrono::Duration::minutes(5),
-        };
+        let p = policy(2);
         let t0 = DateTime::<Utc>::from_timestamp(1_000_000, 0).unwrap();
         let u = UnknownLogins::default();
         assert_eq!(u.attempt("ghost", t0, &p), LoginAttempt::Allowed);

@@ -363,6 +363,10 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
                     !separate_ops,
                 )
                 .await?;
+                let timeouts = license_grpc::Timeouts {
+                    call: limits.body_timeout,
+                    keepalive: limits.header_timeout,
+                };
                 let conns = transport::accept(
                     l,
                     limits.tls.as_ref().map(|t| t.grpc.clone()),
@@ -372,6 +376,7 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
                 license_grpc::serve_incoming(
                     transport::incoming(conns),
                     routes,
+                    timeouts,
                     until_stopped(stopped.clone()),
                 )
                 .await

@@ -394,6 +394,27 @@ impl ClientRepository for SeaStore {
     }
 }
 
+impl SeaStore {
+    /// Removes and returns the token pair matching `which`: whoever deletes the row takes the
+    /// pair, so a concurrent taker gets nothing.
+    async fn take_token(&self, which: Condition) -> PortResult<Option<StoredToken>> {
+        let Some(row) = token::Entity::find()
+            .filter(which)
+            .one(&self.db)
+            .await
+            .map_err(port_err)?
+        else {
+            return Ok(None);
+        };
+        let r = token::Entity::delete_many()
+            .filter(token::Column::Id.eq(row.id))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok((r.rows_affected == 1).then(|| token_from(row)))
+    }
+}
+
 #[async_trait]
 impl TokenRepository for SeaStore {
     async fn insert(&self, t: &StoredToken) -> PortResult<()> {
@@ -424,43 +445,21 @@ impl TokenRepository for SeaStore {
     }
 
     async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>> {
-        let Some(row) = token::Entity::find()
-            .filter(token::Column::RefreshDigest.eq(digest))
-            .one(&self.db)
+        self.take_token(token::Column::RefreshDigest.eq(digest).into())
             .await
-            .map_err(port_err)?
-        else {
-            return Ok(None);
-        };
-        let r = token::Entity::delete_many()
-            .filter(token::Column::Id.eq(row.id))
-            .exec(&self.db)
-            .await
-            .map_err(port_err)?;
-        // Whoever deleted the row took the token; a concurrent taker gets nothing.
-        Ok((r.rows_affected == 1).then(|| token_from(row)))
     }
 
     async fn revoke(&self, digest: &str, client_id: &str) -> PortResult<Option<StoredToken>> {
-        let Some(row) = token::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(token::Column::AccessDigest.eq(digest))
-                    .add(token::Column::RefreshDigest.eq(digest)),
-            )
-            .filter(token::Column::ClientId.eq(client_id))
-            .one(&self.db)
-            .await
-            .map_err(port_err)?
-        else {
-            return Ok(None);
-        };
-        let r = token::Entity::delete_many()
-            .filter(token::Column::Id.eq(row.id))
-            .exec(&self.db)
-            .await
-            .map_err(port_err)?;
-        Ok((r.rows_affected == 1).then(|| token_from(row)))
+        self.take_token(
+            Condition::all()
+                .add(
+                    Condition::any()
+                        .add(token::Column::AccessDigest.eq(digest))
+                        .add(token::Column::RefreshDigest.eq(digest)),
+                )
+                .add(token::Column::ClientId.eq(client_id)),
+        )
+        .await
     }
 
     async fn revoke_account(&self, username: &str) -> PortResult<u64> {
