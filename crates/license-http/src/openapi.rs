@@ -8,8 +8,8 @@
 //! spelled once.
 
 use license_core::interface::{
-    BASE_PATH, CITY_DOWNLOAD_PATH, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH, SHARE_PREFIX,
-    TOKEN_PATH, VERIFY_PAGE_PATH,
+    BASE_PATH, CITY_DOWNLOAD_PATH, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH, REVOKE_PATH,
+    SHARE_PREFIX, TOKEN_PATH, VERIFY_PAGE_PATH,
 };
 use license_core::params as p;
 use license_core::{Interface, ReturnCode};
@@ -484,9 +484,19 @@ pub fn document() -> utoipa::openapi::OpenApi {
     }
 
     // The token endpoint (RFC 6749 shapes, not the envelope).
+    let codes: Vec<&str> = license_core::service::OAuthErrorKind::ALL
+        .iter()
+        .map(|k| k.code())
+        .collect();
     let oauth_error = json!({
         "type": "object", "required": ["error"],
-        "properties": { "error": { "type": "string", "enum": ["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_scope", "temporarily_unavailable"] }, "error_description": string() }
+        "properties": { "error": { "type": "string", "enum": codes }, "error_description": string() }
+    });
+    let oauth_failures = json!({
+        "400": { "description": "RFC 6749 §5.2 error", "content": { "application/json": { "schema": oauth_error } } },
+        "401": { "description": "invalid_client", "content": { "application/json": { "schema": oauth_error } } },
+        "413": { "description": "Body too large" },
+        "429": { "description": "slow_down: too many token requests from this address (Retry-After)", "content": { "application/json": { "schema": oauth_error } } }
     });
     let grant = json!({
         "type": "object",
@@ -517,11 +527,32 @@ pub fn document() -> utoipa::openapi::OpenApi {
                     },
                     "example": { "access_token": "f54922eb-5b0f-4a35-9a28-d2a2e1a0c3b1", "token_type": "bearer", "refresh_token": "bc2d74f1-0d7c-4c1a-8e43-5a1f3c7d9e20", "expires_in": 43199, "scope": "read write" }
                 }}},
-                "400": { "description": "RFC 6749 §5.2 error", "content": { "application/json": { "schema": oauth_error } } },
-                "401": { "description": "invalid_client", "content": { "application/json": { "schema": oauth_error } } },
-                "413": { "description": "Body too large" }
             }
-        }),
+        })
+        .tap_responses(&oauth_failures),
+    );
+    let revocation = json!({
+        "type": "object",
+        "properties": {
+            "client_id": string(), "client_secret": string(), "token": string(),
+            "token_type_hint": { "type": "string", "enum": ["access_token", "refresh_token"] }
+        }
+    });
+    add(
+        &mut doc,
+        &format!("{BASE_PATH}{REVOKE_PATH}"),
+        HttpMethod::Post,
+        json!({
+            "tags": ["oauth"],
+            "operationId": "oauthRevoke",
+            "summary": "Token revocation (RFC 7009): the pair of an access or refresh token ends; 200 also for an unknown token",
+            "requestBody": { "content": {
+                "application/x-www-form-urlencoded": { "schema": revocation },
+                "application/json": { "schema": revocation }
+            }},
+            "responses": { "200": { "description": "Revoked, or nothing to revoke" } }
+        })
+        .tap_responses(&oauth_failures),
     );
 
     // Download links (capabilities: no token).
@@ -599,6 +630,25 @@ pub fn document_json() -> String {
     let mut s = serde_json::to_string_pretty(&document()).expect("serializable");
     s.push('\n');
     s
+}
+
+/// Adds responses to an operation's `responses` object.
+trait TapResponses {
+    fn tap_responses(self, more: &Value) -> Self;
+}
+
+impl TapResponses for Value {
+    fn tap_responses(mut self, more: &Value) -> Self {
+        if let (Some(responses), Some(more)) = (
+            self.get_mut("responses").and_then(Value::as_object_mut),
+            more.as_object(),
+        ) {
+            for (k, v) in more {
+                responses.insert(k.clone(), v.clone());
+            }
+        }
+        self
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ fn cli(dir: &Path, args: &[&str], stdin: Option<&str>) {
 fn serve(dir: &Path) -> (Demo, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
+        // A load of one account from one address: the budgets are not what is tested here.
+        .env("LICENSED_RATE_LIMIT_PER_MINUTE", "0")
+        .env("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0")
         .env("LICENSED_DATA_DIR", dir)
         .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
         .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")

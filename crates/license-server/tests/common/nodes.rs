@@ -134,6 +134,10 @@ impl Node {
         cmd.arg("serve")
             .env("LICENSED_HTTP_ADDR", http_addr)
             .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
+            // Loads of one account (a city's at its province) from one address: the budgets
+            // are off unless a test sets them (`env` below wins).
+            .env("LICENSED_RATE_LIMIT_PER_MINUTE", "0")
+            .env("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0")
             .stdout(Stdio::piped())
             .stderr(if std::env::var_os("NODE_LOGS").is_some() {
                 Stdio::inherit()
