@@ -1092,6 +1092,32 @@ async fn scenarios(f: Fixture) {
     assert!(e.retry_after_secs.is_some());
 
     // --- audit ---------------------------------------------------------------------------------
+    // An administrator's search records the licenses it returned.
+    let found = license_core::AdminService::search_licenses(
+        p,
+        &caller(&token),
+        license_core::ports::LicenseFilter {
+            holder_code: Some(HOLDER.into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(found.items.iter().any(|l| l.identifier == valid.identifier));
+    let looked = p
+        .audit_log(&AuditQuery {
+            license: Some(valid.identifier.to_string()),
+            interface: Some(Interface::Admin),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        looked.total, 1,
+        "the admin search is found by the license it returned"
+    );
     let used = p
         .audit_log(&AuditQuery {
             license: Some(revoked.identifier.to_string()),
