@@ -21,6 +21,9 @@
 //! `BENCH_CONNECTIONS` (default 64), `BENCH_GRPC_CHANNELS` (default 4), `BENCH_ROUNDS` (default
 //! 2: rounds of the REST and gRPC runs in the order A B C C B A), `BENCH_WARMUP_SECONDS`
 //! (default 5: one unmeasured wrk run first), `BENCH_DIR` (default `/var/tmp/license-bench`),
+//! `BENCH_BIN` (a `licensed` binary to measure instead of building the workspace's; settings it
+//! does not know are not given to it, so an older build can be compared with the current one —
+//! in a `BENCH_DIR` of its own, since a newer build migrates the database beyond what it reads),
 //! `BENCH_PERF` (set: `perf record` of the server during each run by a Rust driver, into
 //! `BENCH_DIR/perf-<run>.data`, for `perf report`; `dwarf` for call graphs from DWARF, since
 //! release builds keep no frame pointers; `stat` for `perf stat` counts of system calls and
@@ -32,14 +35,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
+pub(crate) fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
     std::env::var(k)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(d)
 }
 
-struct Server(Child);
+/// A running `licensed serve`, stopped gracefully when dropped.
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     /// A graceful stop (SIGTERM), as an operator's: the node commits its last audit events and
@@ -67,7 +71,8 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-fn run(cmd: &mut Command) -> Result<String, String> {
+/// Runs a command to completion; its standard output, or an error with its standard error.
+pub(crate) fn run(cmd: &mut Command) -> Result<String, String> {
     let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!(
@@ -78,7 +83,8 @@ fn run(cmd: &mut Command) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn licensed(bin: &Path, dir: &Path, db: Option<&str>) -> Command {
+/// `bin` on data directory `dir` (and database `db`), logging warnings only.
+pub(crate) fn licensed(bin: &Path, dir: &Path, db: Option<&str>) -> Command {
     let mut c = Command::new(bin);
     c.env("LICENSED_DATA_DIR", dir).env("LICENSED_LOG", "warn");
     if let Some(url) = db {
@@ -140,16 +146,65 @@ fn prepare(bin: &Path, dir: &Path, db: Option<&str>, n: u64) -> Result<Option<f6
     Ok(Some(secs))
 }
 
-/// The running server, its HTTP base URL and its gRPC URL.
-fn serve(bin: &Path, dir: &Path, db: Option<&str>) -> Result<(Server, String, String), String> {
+/// Whether `bin` takes the setting `var=value`: a build that does not know the key refuses
+/// to start on it. Probed on `licensed healthcheck` against a closed port, once with the
+/// variable and once without: a known key (with a valid value) leaves the answer unchanged.
+pub(crate) fn knows_setting(bin: &Path, var: &str, value: &str) -> bool {
+    let probe = |with: bool| {
+        let mut c = Command::new(bin);
+        c.arg("healthcheck")
+            .env("LICENSED_HTTP_ADDR", "127.0.0.1:1")
+            .env("LICENSED_LOG", "warn")
+            .env_remove(var)
+            .stdout(Stdio::null());
+        if with {
+            c.env(var, value);
+        }
+        c.output().ok().map(|o| (o.status.code(), o.stderr))
+    };
+    let without = probe(false);
+    without.is_some() && probe(true) == without
+}
+
+/// The `licensed` binary to measure: `BENCH_BIN`, else the workspace's release build (built
+/// first).
+pub(crate) fn release_binary() -> Result<PathBuf, String> {
+    if let Ok(bin) = std::env::var("BENCH_BIN") {
+        let bin = PathBuf::from(bin);
+        if !bin.is_file() {
+            return Err(format!("BENCH_BIN {} is not a file", bin.display()));
+        }
+        println!("measuring {}", bin.display());
+        return Ok(bin);
+    }
+    println!("building licensed (release)…");
+    run(Command::new(env!("CARGO")).current_dir(workspace()).args([
+        "build",
+        "--release",
+        "-p",
+        "license-server",
+        "--bin",
+        "licensed",
+    ]))?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("target"));
+    Ok(target.join("release/licensed"))
+}
+
+/// The running server (settings `env` on top of the data directory's), its HTTP base URL and
+/// its gRPC URL.
+pub(crate) fn serve(
+    bin: &Path,
+    dir: &Path,
+    db: Option<&str>,
+    env: &[(&str, &str)],
+) -> Result<(Server, String, String), String> {
     let mut child = licensed(bin, dir, db)
         .arg("serve")
         .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
         .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
-        // The budget of personal-data calls stays on (its cost is part of every call) but
-        // never refuses the load; the load comes from one address.
-        .env("LICENSED_RATE_LIMIT_PER_MINUTE", "4000000000")
-        .env("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;
@@ -589,23 +644,26 @@ pub fn main() -> Result<(), String> {
     if Command::new("wrk").arg("-v").output().is_err() {
         return Err("wrk is not installed: apt-get install wrk (Debian's package)".into());
     }
-    println!("building licensed (release)…");
-    run(Command::new(env!("CARGO")).current_dir(workspace()).args([
-        "build",
-        "--release",
-        "-p",
-        "license-server",
-        "--bin",
-        "licensed",
-    ]))?;
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace().join("target"));
-    let bin = target.join("release/licensed");
+    let bin = release_binary()?;
+    // The budget of personal-data calls stays on (its cost is part of every call) but never
+    // refuses the load; the load comes from one address. Given only to a build that knows them.
+    let settings: Vec<(&str, &str)> = [
+        ("LICENSED_RATE_LIMIT_PER_MINUTE", "4000000000"),
+        ("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0"),
+    ]
+    .into_iter()
+    .filter(|(k, v)| {
+        let known = knows_setting(&bin, k, v);
+        if !known {
+            println!("{k}: not a setting of this build, not given");
+        }
+        known
+    })
+    .collect();
 
     println!("preparing {n} licenses on {backend} in {}…", dir.display());
     let import = prepare(&bin, &dir, db.as_deref(), n)?;
-    let (server, base, grpc) = serve(&bin, &dir, db.as_deref())?;
+    let (server, base, grpc) = serve(&bin, &dir, db.as_deref(), &settings)?;
     let pid = server.0.id();
     let token = curl(&[
         "-X",

@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod hostile;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -12,7 +13,8 @@ commands:
   tidy     check architecture invariants (license-core's dependency tree)
   openapi  write openapi.json (the REST front's OpenAPI 3.1 document)
   codegen  generate the gRPC code from proto/ into crates/license-grpc/src/generated
-  bench    load-run the release binary with wrk (BENCH_LICENSES, BENCH_DB_URL, BENCH_SECONDS)";
+  bench    load-run the release binary with wrk (BENCH_LICENSES, BENCH_DB_URL, BENCH_SECONDS, BENCH_BIN)
+  hostile  measure the timing oracle and stalling by hostile callers (BENCH_BIN)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("hostile") => match hostile::main() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hostile: {e}");
                 ExitCode::FAILURE
             }
         },
