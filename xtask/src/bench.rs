@@ -93,6 +93,31 @@ pub(crate) fn licensed(bin: &Path, dir: &Path, db: Option<&str>) -> Command {
     c
 }
 
+/// Adds account `name` with `roles` (comma-separated) and `password` through `licensed`,
+/// the password given on standard input.
+pub(crate) fn add_account(
+    mut licensed: Command,
+    name: &str,
+    roles: &str,
+    password: &str,
+) -> Result<(), String> {
+    let mut add = licensed
+        .args(["account", "add", name, "--roles", roles, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    add.stdin
+        .take()
+        .expect("piped")
+        .write_all(format!("{password}\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    if !add.wait().map_err(|e| e.to_string())?.success() {
+        return Err(format!("account add {name} failed"));
+    }
+    Ok(())
+}
+
 /// Imports `n` sample licenses into a fresh data directory (or database); seconds taken.
 fn prepare(bin: &Path, dir: &Path, db: Option<&str>, n: u64) -> Result<Option<f64>, String> {
     let marker = dir.join(format!("imported-{n}"));
@@ -110,22 +135,12 @@ fn prepare(bin: &Path, dir: &Path, db: Option<&str>, n: u64) -> Result<Option<f6
             "drop schema public cascade; create schema public",
         ]))?;
     }
-    let mut add = licensed(bin, dir, db)
-        .args(["account", "add", "bench", "--roles"])
-        .arg("search,info,view,download,verify,sync,admin")
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    add.stdin
-        .take()
-        .expect("piped")
-        .write_all(b"bench-password\n")
-        .map_err(|e| e.to_string())?;
-    if !add.wait().map_err(|e| e.to_string())?.success() {
-        return Err("account add failed".into());
-    }
+    add_account(
+        licensed(bin, dir, db),
+        "bench",
+        "search,info,view,download,verify,sync,admin",
+        "bench-password",
+    )?;
     run(licensed(bin, dir, db).args(["client", "add", "bench", "--secret", "bench-secret"]))?;
     let file = dir.join("licenses.jsonl");
     {

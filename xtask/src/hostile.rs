@@ -27,15 +27,13 @@
 //! seconds), `HOSTILE_FLOOD` (default 200: concurrent wrong-secret token requests, one per
 //! address, at most 250).
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::bench::{env, licensed, release_binary, run, serve};
+use crate::bench::{add_account, env, licensed, release_binary, run, serve};
 
 /// The client every caller names.
 const CLIENT: &str = "hostile";
@@ -53,38 +51,12 @@ const PHASE_LIMIT: Duration = Duration::from_secs(120);
 /// (120 a minute), so that every one of them reaches the secret check.
 const FLOOD_PER_ADDRESS: u32 = 100;
 
-/// Adds an account with roles `info,search` and password [`PASSWORD`].
-fn add_account(bin: &Path, dir: &Path, name: &str) -> Result<(), String> {
-    let mut add = licensed(bin, dir, None)
-        .args([
-            "account",
-            "add",
-            name,
-            "--roles",
-            "info,search",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    add.stdin
-        .take()
-        .expect("piped")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .map_err(|e| e.to_string())?;
-    if !add.wait().map_err(|e| e.to_string())?.success() {
-        return Err(format!("account add {name} failed"));
-    }
-    Ok(())
-}
-
 /// A fresh data directory: accounts `names`, client [`CLIENT`], a few sample licenses.
 fn prepare(bin: &Path, dir: &Path, names: &[&str]) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     for name in names {
-        add_account(bin, dir, name)?;
+        add_account(licensed(bin, dir, None), name, "info,search", PASSWORD)?;
     }
     run(licensed(bin, dir, None).args(["client", "add", CLIENT, "--secret", CLIENT_SECRET]))?;
     let file = dir.join("licenses.jsonl");

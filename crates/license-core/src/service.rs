@@ -670,6 +670,10 @@ pub trait NodeService: Send + Sync {
     /// unknown, expired or another client's (nothing is revoked then).
     async fn revoke_token(&self, caller: &Caller, revocation: Revocation)
     -> Result<(), TokenError>;
+    /// Whether a token is a live access token of an enabled account. Not audited: it lets a
+    /// transport hold a caller whose token is dead to the small body limit before it reads a
+    /// large body; the call that follows is answered and audited as usual.
+    async fn token_live(&self, token: &str) -> bool;
     /// Whether the node's database answers.
     async fn ready(&self) -> bool;
 }

@@ -407,7 +407,8 @@ pub async fn serve(
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     /// The longest a call may take, its request's messages included: past it the call ends
-    /// with `DEADLINE_EXCEEDED` (a client that stalls half-way through a message is cut off).
+    /// with `CANCELLED` ("Timeout expired"; a client that stalls half-way through a message is
+    /// cut off).
     pub call: std::time::Duration,
     /// How often an idle connection is pinged (HTTP/2 PING), and how long the answer may take
     /// before the connection is closed: a peer that is gone or stalled does not hold it.

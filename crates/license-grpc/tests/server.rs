@@ -26,6 +26,10 @@ struct Node {
 }
 
 async fn node() -> Node {
+    node_with(license_grpc::Timeouts::default()).await
+}
+
+async fn node_with(timeouts: license_grpc::Timeouts) -> Node {
     let dir = std::env::temp_dir().join(format!(
         "grpc-server-{}-{}",
         std::process::id(),
@@ -61,9 +65,15 @@ async fn node() -> Node {
         .await
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(license_grpc::serve(listener, routes, async {
-        let _ = stopped.await;
-    }));
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let served = tokio::spawn(license_grpc::serve_incoming(
+        incoming,
+        routes,
+        timeouts,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     Node {
         platform,
         url,
@@ -231,4 +241,65 @@ async fn a_node_that_does_not_answer_is_code_1_promptly() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ReturnCode::UpstreamUnreachable, "{e:?}");
+}
+
+/// A caller that sends half a message and then nothing holds its call no longer than the call
+/// deadline: the stream ends with `CANCELLED` or is reset, and the node serves others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_a_message_is_cut_off_at_the_call_deadline() {
+    let n = node_with(license_grpc::Timeouts {
+        call: Duration::from_secs(1),
+        keepalive: Duration::from_secs(10),
+    })
+    .await;
+    let addr = n.url.strip_prefix("http://").unwrap().to_owned();
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (h2, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut h2 = h2.ready().await.unwrap();
+    let request = http::Request::post(format!("http://{addr}/{SERVICE_NAME}/QueryCertInfo"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    let started = Instant::now();
+    let (answer, mut body) = h2.send_request(request, false).unwrap();
+    // A message announced as 100 bytes, of which 10 arrive.
+    let mut half = vec![0u8, 0, 0, 0, 100];
+    half.extend_from_slice(&[0x0a; 10]);
+    body.send_data(bytes::Bytes::from(half), false).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        let answer = answer.await?;
+        let status = answer
+            .headers()
+            .get("grpc-status")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let mut rest = answer.into_body();
+        while rest.data().await.transpose()?.is_some() {}
+        let trailers = rest.trailers().await?;
+        Ok::<_, h2::Error>(status.or_else(|| {
+            trailers.and_then(|t| {
+                t.get("grpc-status")
+                    .map(|v| v.to_str().unwrap_or("").to_owned())
+            })
+        }))
+    })
+    .await
+    .expect("the call is still open 15 s later");
+    let after = started.elapsed();
+    match ended {
+        // tonic ends a call past its server timeout as CANCELLED ("Timeout expired").
+        Ok(status) => assert_eq!(status.as_deref(), Some("1"), "CANCELLED"),
+        Err(e) => assert!(e.is_reset() || e.is_io(), "{e:?}"),
+    }
+    assert!(
+        after >= Duration::from_millis(900) && after < Duration::from_secs(10),
+        "ended after {after:?}"
+    );
+    // The node still serves: the unknown license is 10.
+    let e = client(&n.url, "hall", Duration::from_secs(10))
+        .query_cert_info(&anonymous(), query())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ReturnCode::NotFound, "{e:?}");
 }

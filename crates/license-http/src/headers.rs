@@ -32,7 +32,8 @@ pub async fn protect(req: Request, next: Next) -> Response {
     let docs = req
         .uri()
         .path()
-        .starts_with(&format!("{BASE_PATH}{DOCS_PATH}"));
+        .strip_prefix(BASE_PATH)
+        .is_some_and(|p| p.starts_with(DOCS_PATH));
     let mut r = next.run(req).await;
     let h = r.headers_mut();
     h.insert(

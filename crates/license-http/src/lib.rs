@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod admit;
 pub mod client;
 pub mod collect;
 pub mod envelope;

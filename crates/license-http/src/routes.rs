@@ -9,7 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use license_core::context::{OperatorDetails, RawCallContext};
@@ -680,14 +680,29 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
-fn admin_routes(file_body_limit: usize) -> Router<AppState> {
+/// The routes where files arrive: the large body limit, for callers admitted by
+/// [`crate::admit`].
+struct FileRoutes {
+    limit: usize,
+    admission: crate::admit::Admission,
+}
+
+impl FileRoutes {
+    fn layer(&self, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+        route
+            .layer(DefaultBodyLimit::max(self.limit))
+            .layer(axum::middleware::from_fn_with_state(
+                self.admission.clone(),
+                crate::admit::admit,
+            ))
+    }
+}
+
+fn admin_routes(files: &FileRoutes) -> Router<AppState> {
     let a = |path: &str| format!("{BASE_PATH}{ADMIN_PREFIX}{path}");
     Router::new()
         .route(&a("/licenses"), get(admin::search).post(admin::issue))
-        .route(
-            &a("/licenses/import"),
-            post(admin::import).layer(DefaultBodyLimit::max(file_body_limit)),
-        )
+        .route(&a("/licenses/import"), files.layer(post(admin::import)))
         .route(&a("/licenses/{key}"), get(admin::license))
         .route(&a("/licenses/{key}/state"), post(admin::change_state))
         .route(&a("/licenses/{key}/reissue"), post(admin::reissue))
@@ -743,12 +758,18 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         "{BASE_PATH}{SHARE_PREFIX}{}",
         Interface::ShareVerifyCertInfo.name()
     );
-    let files = DefaultBodyLimit::max(options.file_body_limit);
+    let files = FileRoutes {
+        limit: options.file_body_limit,
+        admission: crate::admit::Admission {
+            node: state.node.clone(),
+            small_limit: options.body_limit,
+        },
+    };
     let router = Router::new()
         .route(&share_path, get(share).post(share))
         .route(
             &verify_path,
-            get(share_verify).post(share_verify).layer(files),
+            files.layer(get(share_verify).post(share_verify)),
         )
         .route(&format!("{BASE_PATH}{TOKEN_PATH}"), post(token))
         .route(&format!("{BASE_PATH}{REVOKE_PATH}"), post(revoke))
@@ -767,7 +788,7 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         )
         .route("/healthz", any(healthz))
         .route("/readyz", any(readyz))
-        .merge(admin_routes(options.file_body_limit));
+        .merge(admin_routes(&files));
     let router = if options.separate_ops {
         router
     } else {

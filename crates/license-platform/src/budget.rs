@@ -130,10 +130,6 @@ mod tests {
             *n += granted;
             Ok(granted)
         }
-
-        async fn prune(&self, _: i64) -> PortResult<u64> {
-            Ok(0)
-        }
     }
 
     #[tokio::test]

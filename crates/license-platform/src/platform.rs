@@ -293,6 +293,54 @@ impl Platform {
         result
     }
 
+    /// The session of a token's digest: from the cache, else from the store (then cached).
+    async fn session(&self, key: &str) -> Res<Arc<Session>> {
+        if let Some(s) = self.sessions.get(key, self.config.token_cache_ttl) {
+            return Ok(s);
+        }
+        let Some(stored) = self.ports.tokens.find_by_access(key).await? else {
+            return fail(
+                ReturnCode::Unauthorized,
+                "access_token is unknown or revoked",
+            );
+        };
+        let Some(account) = self.ports.accounts.find(&stored.username).await? else {
+            return fail(
+                ReturnCode::Unauthorized,
+                "the token's account no longer exists",
+            );
+        };
+        let s = Arc::new(Session {
+            token: stored,
+            account,
+        });
+        self.sessions.put(key.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    /// Refuses a session whose token has expired (forgotten by the cache then) or whose
+    /// account is disabled.
+    fn live(&self, key: &str, session: &Session) -> Res<()> {
+        if session.token.access_expires_at <= self.now() {
+            self.sessions.forget(key);
+            return fail(ReturnCode::Unauthorized, "access_token has expired");
+        }
+        if !session.account.enabled {
+            return fail(ReturnCode::Unauthorized, "the account is disabled");
+        }
+        Ok(())
+    }
+
+    /// Whether a token is a live access token of an enabled account (no role, no budget, no
+    /// audit): what a transport asks before it reads a large body.
+    pub(crate) async fn token_live(&self, token: &str) -> bool {
+        let key = digest(token.trim());
+        match self.session(&key).await {
+            Ok(s) => self.live(&key, &s).is_ok(),
+            Err(_) => false,
+        }
+    }
+
     /// Resolves the caller's token (API.md §4 step 1) and checks the role (step 2).
     pub(crate) async fn authorize(
         &self,
@@ -309,37 +357,9 @@ impl Platform {
             return fail(ReturnCode::Unauthorized, "access_token is missing");
         };
         let key = digest(token);
-        let session = match self.sessions.get(&key, self.config.token_cache_ttl) {
-            Some(s) => s,
-            None => {
-                let Some(stored) = self.ports.tokens.find_by_access(&key).await? else {
-                    return fail(
-                        ReturnCode::Unauthorized,
-                        "access_token is unknown or revoked",
-                    );
-                };
-                let Some(account) = self.ports.accounts.find(&stored.username).await? else {
-                    return fail(
-                        ReturnCode::Unauthorized,
-                        "the token's account no longer exists",
-                    );
-                };
-                let s = Arc::new(Session {
-                    token: stored,
-                    account,
-                });
-                self.sessions.put(key.clone(), s.clone());
-                s
-            }
-        };
+        let session = self.session(&key).await?;
         call.username = Some(session.account.username.clone());
-        if session.token.access_expires_at <= self.now() {
-            self.sessions.forget(&key);
-            return fail(ReturnCode::Unauthorized, "access_token has expired");
-        }
-        if !session.account.enabled {
-            return fail(ReturnCode::Unauthorized, "the account is disabled");
-        }
+        self.live(&key, &session)?;
         if !session.account.roles.contains(&role) && !session.account.roles.contains(&Role::Admin) {
             return fail(
                 ReturnCode::Unauthorized,

@@ -538,6 +538,10 @@ impl NodeService for Platform {
         self.finish_token(call, r).await
     }
 
+    async fn token_live(&self, token: &str) -> bool {
+        Platform::token_live(self, token).await
+    }
+
     async fn ready(&self) -> bool {
         self.ports.licenses.find_by_key("-").await.is_ok()
     }

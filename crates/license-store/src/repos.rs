@@ -616,7 +616,15 @@ impl RateBudget for SeaStore {
                         calls: Set(want_n),
                     };
                     match rate_window::Entity::insert(am).exec(&self.db).await {
-                        Ok(_) => return Ok(want),
+                        Ok(_) => {
+                            rate_window::Entity::delete_many()
+                                .filter(C::Account.eq(account))
+                                .filter(C::WindowStart.lt(window))
+                                .exec(&self.db)
+                                .await
+                                .map_err(port_err)?;
+                            return Ok(want);
+                        }
                         // Another node opened the window first: claim in it.
                         Err(e) => match port_err(e) {
                             PortError::Conflict(_) => continue,
@@ -645,15 +653,6 @@ impl RateBudget for SeaStore {
         }
         // The window kept changing under the claim: nothing granted this time.
         Ok(0)
-    }
-
-    async fn prune(&self, before: i64) -> PortResult<u64> {
-        let r = rate_window::Entity::delete_many()
-            .filter(rate_window::Column::WindowStart.lt(before))
-            .exec(&self.db)
-            .await
-            .map_err(port_err)?;
-        Ok(r.rows_affected)
     }
 }
 

@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use license_core::ports::PortError;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 
@@ -170,6 +173,17 @@ impl Background {
     }
 }
 
+/// A write transaction on one connection of `db`: on SQLite `BEGIN IMMEDIATE`, so that it holds
+/// the write lock from its start (a deferred one that read first cannot then write once
+/// another connection has).
+pub async fn write_transaction(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Maps a database error to a port error; unique violations are conflicts.
 pub(crate) fn port_err(e: DbErr) -> PortError {
     match e.sql_err() {
@@ -232,7 +246,16 @@ impl SeaStore {
         // the platform bench, 67-85 µs at 1 MiB; ARCHITECTURE.md).
         let opts = options(max_connections, 1024);
         let db = Database::connect(opts).await?;
-        Migrator::up(&db, None).await?;
+        if backend == Backend::Sqlite {
+            // Every SQLite connection caches the schema, and an ALTER prepared on one that has
+            // not yet seen another's change fails ("duplicate column name"): the migrations run
+            // on one connection, in one transaction (all of them or none).
+            let pinned = write_transaction(&db).await?;
+            Migrator::up(&pinned, None).await?;
+            pinned.commit().await?;
+        } else {
+            Migrator::up(&db, None).await?;
+        }
         // An in-memory database is private to its connection: there the pool appends too.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let audit = if backend == Backend::Sqlite && !in_memory {

@@ -335,6 +335,50 @@ async fn login_lockout(s: &SeaStore) {
     LoginGuard::clear(s, "racer").await.unwrap();
 }
 
+/// Per-account budgets: concurrent claims (as from several nodes) never grant more than the
+/// limit, a short claim takes what is left, and opening a minute forgets the account's
+/// earlier ones.
+async fn rate_budget(s: &SeaStore) {
+    let claims = (0..20).map(|_| s.claim("scraper", 100, 7, 50));
+    let granted: u32 = futures_util::future::join_all(claims)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .sum();
+    assert_eq!(granted, 50, "20 claims of 7 against a limit of 50");
+    assert_eq!(s.claim("scraper", 100, 7, 50).await.unwrap(), 0);
+    assert_eq!(
+        s.claim("other", 100, 7, 50).await.unwrap(),
+        7,
+        "its own budget"
+    );
+    assert_eq!(
+        s.claim("other", 100, 50, 50).await.unwrap(),
+        43,
+        "what is left"
+    );
+    let windows = |account: &'static str| async move {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        license_store::entity::rate_window::Entity::find()
+            .filter(license_store::entity::rate_window::Column::Account.eq(account))
+            .count(s.connection())
+            .await
+            .unwrap()
+    };
+    assert_eq!(windows("scraper").await, 1);
+    assert_eq!(
+        s.claim("scraper", 101, 7, 50).await.unwrap(),
+        7,
+        "a new minute"
+    );
+    assert_eq!(
+        windows("scraper").await,
+        1,
+        "the earlier minute is forgotten"
+    );
+    assert_eq!(windows("other").await, 1, "another account's minute stays");
+}
+
 /// Unchosen values longer than their columns are cut by the platform
 /// ([`AuditEvent::bounded`]); the store then takes them on every backend.
 async fn bounded_audit_values(s: &SeaStore) {
@@ -700,8 +744,12 @@ async fn audit_by_license(s: &SeaStore) {
     use license_store::migration::Migrator;
     use sea_orm_migration::MigratorTrait;
     // Back before the verification purpose (6), the holder runs (5) and the drop of the
-    // license index (4).
-    Migrator::down(s.connection(), Some(3)).await.unwrap();
+    // license index (4) — on one connection, as the store migrates: on SQLite another pooled
+    // connection's cached schema may not have seen the changes yet.
+    let pinned = license_store::write_transaction(s.connection())
+        .await
+        .unwrap();
+    Migrator::down(&pinned, Some(3)).await.unwrap();
     let legacy = |key: &str, at: i64, holder: &str| {
         Query::insert()
             .into_table("audit_events")
@@ -735,9 +783,10 @@ async fn audit_by_license(s: &SeaStore) {
         legacy("legacy", 99, "370402199001017777"),
         legacy("legacy-held", 98, "370402199001016666"),
     ] {
-        s.connection().execute(&stmt).await.unwrap();
+        pinned.execute(&stmt).await.unwrap();
     }
-    Migrator::up(s.connection(), None).await.unwrap();
+    Migrator::up(&pinned, None).await.unwrap();
+    pinned.commit().await.unwrap();
     assert_eq!(
         by_license().await,
         ["own-4", "own-3", "own-2", "own-1", "legacy", "legacy-held"]
@@ -1068,6 +1117,7 @@ async fn contract(s: SeaStore) {
     audit_runs(&s).await;
     outbox(&s).await;
     bounded_audit_values(&s).await;
+    rate_budget(&s).await;
     // Closing closes every clone of the store.
     let other = s.clone();
     s.close().await.unwrap();
