@@ -1,0 +1,612 @@
+//! The admin API's request bodies, query strings and views, and their conversions to and
+//! from the service's types.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use license_core::admin::{CertTypeView, ImportReport, NewLicense};
+use license_core::params as p;
+use license_core::ports::{Account, AuditEvent, Push, PushState};
+use license_core::service::Page;
+use license_core::{License, ReturnCode, ServiceError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::*;
+
+/// A license as administrators see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseView {
+    /// GB/T 36904 identifier.
+    #[schema(
+        example = "1.2.156.3005.2.11100000000013338W001.113704000043519521.00000000000000001.001.K"
+    )]
+    pub cert_identifier: String,
+    /// File number.
+    pub file_number: String,
+    /// The province library's identifier, once pushed.
+    pub province_identifier: Option<String>,
+    /// 21-character cert-type code.
+    pub cert_type_code: String,
+    /// Certificate name.
+    pub certificate_name: String,
+    /// Certificate number.
+    pub certificate_number: String,
+    /// Holder.
+    pub certificate_holder: String,
+    /// Holder code.
+    pub certificate_holder_code: String,
+    /// Holder-code type.
+    pub certificate_holder_type: String,
+    /// Issuing department.
+    pub issue_dept: String,
+    /// Issuing department's code.
+    pub issue_dept_code: String,
+    /// `yyyy-MM-dd`.
+    pub issue_date: String,
+    /// `yyyy-MM-dd`.
+    pub certificate_validate_start: String,
+    /// `yyyy-MM-dd`, or null for 长期.
+    pub certificate_validate_end: Option<String>,
+    /// `pending` | `valid` | `suspended` | `revoked`.
+    pub state: String,
+    /// Why the state last changed.
+    pub state_reason: Option<String>,
+    /// When the state last changed.
+    pub state_changed_at: Option<DateTime<Utc>>,
+    /// Face fields.
+    pub face: BTreeMap<String, String>,
+    /// 9-character extraction code.
+    pub abstract_code: String,
+    /// The QR value (the public verification page).
+    pub qr_token: String,
+    /// Version (001 = 1).
+    pub version: u16,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<License> for LicenseView {
+    fn from(l: License) -> Self {
+        LicenseView {
+            cert_identifier: l.identifier.to_string(),
+            file_number: l.file_number,
+            province_identifier: l.province_identifier,
+            cert_type_code: l.cert_type_code,
+            certificate_name: l.certificate_name,
+            certificate_number: l.certificate_number,
+            certificate_holder: l.holder,
+            certificate_holder_code: l.holder_code,
+            certificate_holder_type: l.holder_code_type,
+            issue_dept: l.issue_dept,
+            issue_dept_code: l.issue_dept_code,
+            issue_date: crate::envelope::iso_date(l.issue_date),
+            certificate_validate_start: crate::envelope::iso_date(l.validity.start),
+            certificate_validate_end: l.validity.end.map(crate::envelope::iso_date),
+            state: l.state.name().to_owned(),
+            state_reason: l.state_reason,
+            state_changed_at: l.state_changed_at,
+            face: l.face,
+            abstract_code: l.abstract_code,
+            qr_token: l.qr_token,
+            version: l.version,
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageView<T> {
+    /// Every match, not just this page.
+    pub total: u64,
+    /// This page.
+    pub items: Vec<T>,
+}
+
+pub(crate) fn page_view<T, V>(p: Page<T>, f: impl Fn(T) -> V) -> PageView<V> {
+    PageView {
+        total: p.total,
+        items: p.items.into_iter().map(f).collect(),
+    }
+}
+
+/// A license to issue (the import format of one line).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssueLicenseBody {
+    /// 21-character cert-type code.
+    #[schema(example = "11100000000013338W001")]
+    pub cert_type_code: String,
+    /// Certificate name; the type's primary name when absent.
+    #[serde(default)]
+    pub certificate_name: Option<String>,
+    /// Certificate number.
+    pub certificate_number: String,
+    /// Holder.
+    pub certificate_holder: String,
+    /// Holder code.
+    pub certificate_holder_code: String,
+    /// Holder-code type code.
+    pub certificate_holder_type: String,
+    /// Issuing department.
+    pub issue_dept: String,
+    /// Issuing department's 18-character code.
+    pub issue_dept_code: String,
+    /// `yyyy-MM-dd`.
+    pub issue_date: String,
+    /// `yyyy-MM-dd`.
+    pub certificate_validate_start: String,
+    /// `yyyy-MM-dd`; absent or null = 长期.
+    #[serde(default)]
+    pub certificate_validate_end: Option<String>,
+    /// `pending` | `valid` | `suspended` | `revoked` (default `valid`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Face fields.
+    #[serde(default)]
+    pub face: BTreeMap<String, String>,
+    /// An existing GB/T 36904 identifier to keep.
+    #[serde(default)]
+    pub cert_identifier: Option<String>,
+    /// An existing file number to keep.
+    #[serde(default)]
+    pub file_number: Option<String>,
+    /// An existing extraction code to keep.
+    #[serde(default)]
+    pub abstract_code: Option<String>,
+}
+
+impl From<IssueLicenseBody> for NewLicense {
+    fn from(b: IssueLicenseBody) -> Self {
+        NewLicense {
+            cert_type_code: b.cert_type_code,
+            certificate_name: b.certificate_name,
+            certificate_number: b.certificate_number,
+            certificate_holder: b.certificate_holder,
+            certificate_holder_code: b.certificate_holder_code,
+            certificate_holder_type: b.certificate_holder_type,
+            issue_dept: b.issue_dept,
+            issue_dept_code: b.issue_dept_code,
+            issue_date: b.issue_date,
+            certificate_validate_start: b.certificate_validate_start,
+            certificate_validate_end: b.certificate_validate_end,
+            state: b.state,
+            face: b.face,
+            cert_identifier: b.cert_identifier,
+            file_number: b.file_number,
+            abstract_code: b.abstract_code,
+        }
+    }
+}
+
+impl From<NewLicense> for IssueLicenseBody {
+    fn from(n: NewLicense) -> Self {
+        IssueLicenseBody {
+            cert_type_code: n.cert_type_code,
+            certificate_name: n.certificate_name,
+            certificate_number: n.certificate_number,
+            certificate_holder: n.certificate_holder,
+            certificate_holder_code: n.certificate_holder_code,
+            certificate_holder_type: n.certificate_holder_type,
+            issue_dept: n.issue_dept,
+            issue_dept_code: n.issue_dept_code,
+            issue_date: n.issue_date,
+            certificate_validate_start: n.certificate_validate_start,
+            certificate_validate_end: n.certificate_validate_end,
+            state: n.state,
+            face: n.face,
+            cert_identifier: n.cert_identifier,
+            file_number: n.file_number,
+            abstract_code: n.abstract_code,
+        }
+    }
+}
+
+/// A license search.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct LicenseSearch {
+    /// Holder code.
+    pub holder_code: Option<String>,
+    /// Cert-type code.
+    pub cert_type_code: Option<String>,
+    /// Issuing department's code.
+    pub issue_dept_code: Option<String>,
+    /// `pending` | `valid` | `suspended` | `revoked`.
+    pub state: Option<String>,
+    /// 1-based page (default 1).
+    pub page: Option<u64>,
+    /// Page size (default 20, at most 500).
+    pub size: Option<u64>,
+    /// The access token (prefer `Authorization: Bearer`).
+    pub access_token: Option<String>,
+}
+
+pub(crate) fn paging(page: Option<u64>, size: Option<u64>) -> Result<(u64, u64), ServiceError> {
+    let page = page.unwrap_or(1);
+    let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if page == 0 || size == 0 || size > MAX_PAGE_SIZE {
+        return Err(ServiceError::new(
+            ReturnCode::Unparseable,
+            format!("page must be at least 1 and size between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    Ok(((page - 1).saturating_mul(size), size))
+}
+
+/// A state change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateChangeBody {
+    /// `activate` | `suspend` | `revoke` | `reinstate`.
+    #[schema(example = "suspend")]
+    pub change: String,
+    /// Why (required).
+    #[schema(example = "核查中")]
+    pub reason: String,
+}
+
+/// Corrections for a re-issue; absent fields stay as they were.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CorrectionBody {
+    /// New certificate number.
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+    /// New holder name.
+    #[serde(default)]
+    pub certificate_holder: Option<String>,
+    /// New end of validity (`yyyy-MM-dd`; empty string = 长期).
+    #[serde(default)]
+    pub certificate_validate_end: Option<String>,
+    /// New face fields (replacing the old).
+    #[serde(default)]
+    pub face: Option<BTreeMap<String, String>>,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// An import's outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    /// Licenses imported.
+    pub imported: usize,
+    /// Lines rejected, with reasons.
+    pub rejected: Vec<RejectedView>,
+}
+
+/// A rejected import line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedView {
+    /// 1-based line number.
+    pub line: usize,
+    /// Why.
+    pub reason: String,
+}
+
+impl From<ImportReport> for ImportView {
+    fn from(r: ImportReport) -> Self {
+        ImportView {
+            imported: r.imported,
+            rejected: r
+                .rejected
+                .into_iter()
+                .map(|r| RejectedView {
+                    line: r.line,
+                    reason: r.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An account (never its password hash).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// Login name.
+    pub username: String,
+    /// Roles: `search`, `info`, `view`, `download`, `verify`, `sync`, `admin`.
+    pub roles: Vec<String>,
+    /// Cert types the account may use; empty = all.
+    pub cert_types: Vec<String>,
+    /// Whether it may log in.
+    pub enabled: bool,
+    /// Its department.
+    pub department: Option<String>,
+    /// Holder searches per minute; null = the node's default.
+    pub holder_search_per_minute: Option<u32>,
+    /// Calls of personal data per minute, all interfaces together; null = the node's default.
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        AccountView {
+            username: a.username,
+            roles: a.roles.iter().map(|r| r.name().to_owned()).collect(),
+            cert_types: a.cert_types,
+            enabled: a.enabled,
+            department: a.department,
+            holder_search_per_minute: a.holder_search_per_minute,
+            rate_limit_per_minute: a.rate_limit_per_minute,
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAccountBody {
+    /// Login name.
+    #[schema(example = "zwfw-hall")]
+    pub username: String,
+    /// At least 8 characters; stored as an argon2 hash.
+    pub password: String,
+    /// Roles.
+    #[schema(example = json!(["search", "info", "download", "verify"]))]
+    pub roles: Vec<String>,
+    /// Cert types the account may use; empty or absent = all.
+    #[serde(default)]
+    pub cert_types: Vec<String>,
+    /// Its department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Holder searches per minute (default: the node's).
+    #[serde(default)]
+    pub holder_search_per_minute: Option<u32>,
+    /// Calls of personal data per minute, all interfaces together (default: the node's).
+    #[serde(default)]
+    pub rate_limit_per_minute: Option<u32>,
+}
+
+/// Enables or disables an account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledBody {
+    /// `false` disables the account and revokes its tokens.
+    pub enabled: bool,
+}
+
+/// A new password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    /// The new password (at least 8 characters). Every token of the account ends.
+    pub password: String,
+}
+
+/// A new OAuth client.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewClientBody {
+    /// Client id.
+    #[schema(example = "zwfw-hall")]
+    pub client_id: String,
+    /// Secret; stored as an argon2 hash.
+    pub secret: String,
+}
+
+/// A cert type and its settings on this node.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CertTypeSettingsView {
+    /// 21-character code.
+    pub code: String,
+    /// Primary name in the dictionary.
+    pub name: String,
+    /// Published (unpublished types answer 13).
+    pub published: bool,
+    /// Fields the information verification requires.
+    pub verify_fields: Vec<String>,
+}
+
+impl From<CertTypeView> for CertTypeSettingsView {
+    fn from(v: CertTypeView) -> Self {
+        CertTypeSettingsView {
+            code: v.settings.code,
+            name: v.name,
+            published: v.settings.published,
+            verify_fields: v.settings.verify_fields,
+        }
+    }
+}
+
+/// A cert type's settings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CertTypeBody {
+    /// Published on this node.
+    pub published: bool,
+    /// Fields the information verification requires (default `certificateNumber`).
+    #[serde(default)]
+    pub verify_fields: Vec<String>,
+}
+
+/// An audit-log query: every given field must match.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AuditSearch {
+    /// From (RFC 3339), inclusive.
+    pub from: Option<String>,
+    /// Until (RFC 3339), exclusive.
+    pub until: Option<String>,
+    /// The account.
+    pub username: Option<String>,
+    /// The interface (`ShareQueryCertInfo`, `oauth/token`, `admin`, …).
+    pub interface: Option<String>,
+    /// A license's identifier: who used this license.
+    pub license: Option<String>,
+    /// A holder code: who used this holder's licenses.
+    pub holder_code: Option<String>,
+    /// 1-based page (default 1).
+    pub page: Option<u64>,
+    /// Page size (default 20, at most 500).
+    pub size: Option<u64>,
+    /// The access token (prefer `Authorization: Bearer`).
+    pub access_token: Option<String>,
+}
+
+/// One audited call.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditView {
+    /// When the call arrived.
+    pub at: DateTime<Utc>,
+    /// Request id.
+    pub request_id: String,
+    /// Interface.
+    pub interface: String,
+    /// Account (or the username of a login attempt).
+    pub username: Option<String>,
+    /// Client address.
+    pub client_addr: Option<String>,
+    /// Return code.
+    pub code: String,
+    /// Licenses touched.
+    pub licenses: Vec<String>,
+    /// Holder code searched or touched.
+    pub holder_code: Option<String>,
+    /// The validated call context (API.md §3 parameter names).
+    pub context: Option<BTreeMap<String, String>>,
+    /// The operator details sent with the call (API.md §3 parameter names).
+    pub operator: Option<BTreeMap<String, String>>,
+    /// The reason a verification gave (`useFor`, `useCause`).
+    pub purpose: Option<String>,
+    /// Microseconds the call took.
+    pub latency_us: u64,
+}
+
+impl From<AuditEvent> for AuditView {
+    fn from(e: AuditEvent) -> Self {
+        let context = e.context.map(|c| {
+            let mut m = BTreeMap::new();
+            m.insert(p::CERTIFICATE_SYSTEM_NAME.to_owned(), c.system_name);
+            m.insert(
+                p::CERTIFICATE_CALL_CATEGORY.to_owned(),
+                c.call_category.code().to_owned(),
+            );
+            m.insert(p::CERTIFICATE_MATTER_NAME.to_owned(), c.matter_name);
+            m.insert(p::CERTIFICATE_EVENT_CODE.to_owned(), c.event_code);
+            m.insert(p::CERTIFICATE_COPY_CAUSE.to_owned(), c.copy_cause);
+            for (k, v) in [
+                (p::CALL_DISTRICT, c.call_district),
+                (p::CALL_DEPARTMENT, c.call_department),
+                (p::DISTRICT_LEVEL, c.district_level),
+            ] {
+                if let Some(v) = v {
+                    m.insert(k.to_owned(), v);
+                }
+            }
+            m
+        });
+        AuditView {
+            at: e.at,
+            request_id: e.request_id,
+            interface: e.interface.label().to_owned(),
+            username: e.username,
+            client_addr: e.client_addr,
+            code: e.code.code().to_string(),
+            licenses: e.licenses,
+            holder_code: e.holder_code,
+            context,
+            operator: e.operator.map(|o| {
+                o.fields()
+                    .into_iter()
+                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), v)))
+                    .collect()
+            }),
+            purpose: e.purpose,
+            latency_us: e.latency_us,
+        }
+    }
+}
+
+pub(crate) fn time(name: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, ServiceError> {
+    v.map(|s| {
+        DateTime::parse_from_rfc3339(s.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                ServiceError::new(
+                    ReturnCode::Unparseable,
+                    format!("{name} must be an RFC 3339 time"),
+                )
+            })
+    })
+    .transpose()
+}
+
+pub(crate) fn blank_to_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// An outbox query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct OutboxSearch {
+    /// `pending`, `delivered` or `failed`; all when absent.
+    pub state: Option<String>,
+    /// 1-based page (default 1).
+    pub page: Option<u64>,
+    /// Page size (default 20, at most 500).
+    pub size: Option<u64>,
+    /// The access token (prefer `Authorization: Bearer`).
+    pub access_token: Option<String>,
+}
+
+/// One push of a city license to the province.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PushView {
+    /// Position in the outbox.
+    pub sequence: u64,
+    /// Unique operation id.
+    pub operation_id: String,
+    /// `create`, `update` or `revoke`.
+    pub operation: String,
+    /// The city license's identifier.
+    pub license: String,
+    /// Its file number.
+    pub file_number: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due (pending).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last failure (`code: detail`).
+    pub last_error: Option<String>,
+    /// The province identifier answered.
+    pub province_identifier: Option<String>,
+    /// When the push was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<Push> for PushView {
+    fn from(p: Push) -> Self {
+        PushView {
+            sequence: p.sequence,
+            operation_id: p.push.operation_id,
+            operation: p.push.operation.name().to_owned(),
+            license: p.push.license,
+            file_number: p.push.file_number,
+            state: p.state.name().to_owned(),
+            attempts: p.attempts,
+            next_attempt_at: (p.state == PushState::Pending).then_some(p.next_attempt_at),
+            last_error: p.last_error,
+            province_identifier: p.province_identifier,
+            created_at: p.push.at,
+            delivered_at: p.delivered_at,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! `licensed`: the electronic license sharing platform's server — settings, the wiring of a
+//! node ([`node::build`]), its listeners ([`node::serve_on`]) and the subcommands. `main`
+//! only picks the allocator and calls [`run`]; tests reach the same wiring through this
+//! library.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod demo;
+pub mod node;
+pub mod settings;
+pub mod transport;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use license_core::{CertIdentifier, CheckPolicy};
+pub use settings::Settings;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "licensed",
+    version,
+    about = "Electronic license sharing platform (电子证照共享服务平台)"
+)]
+/// The command line.
+struct Cli {
+    #[command(flatten)]
+    flags: settings::Flags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serves the REST and gRPC APIs.
+    Serve,
+    /// Starts a seeded demo node in a fresh directory and prints ready-to-paste commands.
+    Demo,
+    /// Brings the database schema up to date.
+    Migrate,
+    /// Parses and validates a GB/T 36904 identifier (exit 1 when invalid).
+    Id {
+        #[command(subcommand)]
+        command: IdCommand,
+    },
+    /// Manages accounts of business systems.
+    Account {
+        #[command(subcommand)]
+        command: cli::AccountCommand,
+    },
+    /// Manages OAuth clients.
+    Client {
+        #[command(subcommand)]
+        command: cli::ClientCommand,
+    },
+    /// Manages licenses.
+    License {
+        #[command(subcommand)]
+        command: cli::LicenseCommand,
+    },
+    /// Exits 0 when the node at LICENSED_HTTP_ADDR answers /readyz.
+    Healthcheck,
+}
+
+#[derive(Debug, Subcommand)]
+enum IdCommand {
+    /// Checks one identifier.
+    Check {
+        /// The identifier.
+        identifier: String,
+    },
+}
+
+fn id_check(input: &str) -> ExitCode {
+    match CertIdentifier::parse_lenient(input, CheckPolicy::Compatible) {
+        Ok(id) => {
+            println!("identifier:      {id}");
+            println!("type code:       {}", id.type_code());
+            println!("issuer code:     {}", id.issuer_code());
+            println!("serial:          {}", id.serial());
+            println!("version:         {}", id.version());
+            println!(
+                "check character: {} ({} scheme)",
+                id.check_char(),
+                id.scheme()
+            );
+            println!("standard check:  {}", id.standard_check_char());
+            for d in id.deviations() {
+                println!("deviation:       {d}");
+            }
+            if id.deviations().is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "invalid: the check character holds, but the identifier deviates from the GB/T 36904 grammar"
+                );
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("invalid: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs as text or JSON lines; `LICENSED_LOG` overrides the configured filter.
+fn init_logs(s: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LICENSED_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&s.log.filter))
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if s.log.format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs `licensed` with the process's arguments; the exit status.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Id {
+        command: IdCommand::Check { identifier },
+    } = &cli.command
+    {
+        return id_check(identifier);
+    }
+    let opts = match Settings::resolve(&cli.flags) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("licensed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logs(&opts);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("licensed: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve => node::serve(opts).await,
+            Command::Demo => demo::run(opts).await,
+            Command::Migrate => node::migrate(&opts).await,
+            Command::Account { command } => cli::account(&opts, command).await,
+            Command::Client { command } => cli::client(&opts, command).await,
+            Command::License { command } => cli::license(&opts, command).await,
+            Command::Healthcheck => cli::healthcheck(&opts).await,
+            Command::Id { .. } => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("licensed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
