@@ -747,9 +747,9 @@ pub fn main() -> Result<(), String> {
     let trivial = work.join("trivial.lua");
     std::fs::write(&trivial, "wrk.method = \"POST\"\n").map_err(|e| e.to_string())?;
 
-    // Warm-up, not measured: this workplace's VMs page out file pages idle for 60 s (DAMON),
-    // so a library left idle since its import or the last run would otherwise be read from
-    // disk in the first seconds of the first measured run (ARCHITECTURE.md).
+    // Warm-up, not measured: hosts that page out file pages idle for 60 s (DAMON) would
+    // otherwise read a library left idle since its import or the last run from disk in the
+    // first seconds of the first measured run (docs/performance.md, "Warm-up").
     if warmup > 0 {
         println!(
             "warm-up: ShareQueryCertInfo, {connections} connections, {warmup} s (not measured)…"

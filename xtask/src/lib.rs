@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Crates that must never appear in `license-core`'s dependency tree (ARCHITECTURE.md: the
-/// core knows no transport and no database).
+/// Crates that must never appear in `license-core`'s dependency tree (ARCHITECTURE.md,
+/// license-core: the core knows no transport and no database).
 pub const CORE_FORBIDDEN: [&str; 5] = ["axum", "tonic", "hyper", "sea-orm", "sqlx"];
 
 /// The workspace root.

@@ -1,6 +1,6 @@
 //! The tonic server: every RPC decodes its request, asks the service, and encodes the answer
-//! or the failure (see [`crate::status`]). Health (`grpc.health.v1`) and reflection (v1) are
-//! served beside it.
+//! or the failure (see [`crate::status`]). Health (`grpc.health.v1`) and reflection (v1 and
+//! v1alpha) are served beside it.
 
 use std::future::Future;
 use std::sync::Arc;

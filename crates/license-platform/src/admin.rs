@@ -8,7 +8,7 @@ use license_core::ports::{
     Account, AuditQuery, CertTypeSettings, LicenseFilter, LicenseWrite, NewPush, OAuthClient,
     PortError,
 };
-use license_core::service::{Caller, CollectOperation, Page};
+use license_core::service::{Caller, CollectOperation, Page, new_request_id};
 use license_core::{
     CertIdentifier, CheckPolicy, Interface, License, LicenseState, ReturnCode, Role, ServiceError,
     Validity,
@@ -45,16 +45,10 @@ fn random_code(n: usize) -> String {
     out
 }
 
+/// A fault of an administration step as its answer ([`Fault::answer`]), under a request id
+/// of its own.
 pub(crate) fn fault_to_service(f: Fault) -> ServiceError {
-    match f {
-        Fault::Service(e) => e,
-        Fault::Port(PortError::Conflict(m)) => bad(format!("a key is already taken: {m}")),
-        Fault::Port(e) => {
-            let id = uuid::Uuid::new_v4().simple().to_string();
-            tracing::error!(request_id = %id, error = %e, "internal fault in administration");
-            ServiceError::new(ReturnCode::Other, format!("request id {id}"))
-        }
-    }
+    f.answer(&new_request_id(), "administration")
 }
 
 impl Platform {

@@ -256,13 +256,7 @@ impl Platform {
     /// Ends a call: maps faults to `99` (logged with the request id, never shown), commits the
     /// audit record, and only then lets the answer go.
     pub(crate) async fn finish<T>(&self, call: Call, result: Res<T>) -> Result<T, ServiceError> {
-        let result = result.map_err(|f| match f {
-            Fault::Service(e) => e,
-            Fault::Port(e) => {
-                tracing::error!(request_id = %call.request_id, interface = call.interface.label(), error = %e, "internal fault");
-                ServiceError::new(ReturnCode::Other, format!("request id {}", call.request_id))
-            }
-        });
+        let result = result.map_err(|f| f.answer(&call.request_id, call.interface.label()));
         let code = match &result {
             Ok(_) => ReturnCode::Success,
             Err(e) => e.code,

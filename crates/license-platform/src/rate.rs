@@ -1,4 +1,6 @@
-//! Per-account rate limits on holder searches (how personal data gets harvested).
+//! Fixed one-minute windows counted per key in this process: the per-account limit on holder
+//! searches (how personal data gets harvested) and the per-address throttle of the token
+//! endpoint.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

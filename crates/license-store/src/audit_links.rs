@@ -1,7 +1,7 @@
 //! How the audit log finds the events of one license without an index of its own.
 //!
 //! An index on the events' license column cost one random page write per event, the larger
-//! part of every audited call's commit (ARCHITECTURE.md, "The audit log's indexes"). The events
+//! part of every audited call's commit (docs/performance.md, "The audit log's indexes"). The events
 //! are indexed by holder code instead (in sorted runs, `audit_runs`), and a license's events
 //! are found through it:
 //!

@@ -3,7 +3,7 @@
 //! An ordinary index on the events' holder code takes every event to a random leaf page, and
 //! SQLite's write-ahead log writes each page a commit dirties in full: ~4–8 KB of log an
 //! event, which under sustained load bounds both the calls per second and the p99 (the log's
-//! checkpoints; ARCHITECTURE.md, "The audit log's indexes"). Here the events are appended
+//! checkpoints; docs/performance.md, "The audit log's indexes"). Here the events are appended
 //! without it, and a background task moves them into the index afterwards, in sorted runs:
 //!
 //! - **the tail**: events with an id above the watermark (`audit_index_state`), found by

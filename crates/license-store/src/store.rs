@@ -71,7 +71,7 @@ pub struct SeaStore {
 /// the mark every commit checkpoints in line (a stall of about 100 ms each on a large file) until
 /// it can. SQLite's default mark (1,000 frames) and our earlier one (16,000) were reached within
 /// seconds under load and gave 150 ms p99; at this one the log restarts in the pauses first. A
-/// benchmark of 40 s at full load stayed below it (the platform bench in ARCHITECTURE.md).
+/// benchmark of 40 s at full load stayed below it (the platform bench in docs/performance.md).
 const WAL_AUTOCHECKPOINT_PAGES: &str = "65536";
 /// Largest write-ahead log file kept on disk once the log starts over (512 MiB, twice the
 /// mark). The committing connection that starts the log over truncates it to this size, in
@@ -243,7 +243,7 @@ impl SeaStore {
         // connection empties its whole cache when it starts reading after another connection
         // wrote, which under the audit log's steady commits is before nearly every statement:
         // a larger cache only made each emptying dearer (8 MiB: 89-101 µs of CPU per look-up in
-        // the platform bench, 67-85 µs at 1 MiB; ARCHITECTURE.md).
+        // the platform bench, 67-85 µs at 1 MiB; docs/performance.md).
         let opts = options(max_connections, 1024);
         let db = Database::connect(opts).await?;
         if backend == Backend::Sqlite {
