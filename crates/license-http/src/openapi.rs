@@ -51,12 +51,57 @@ pub const DOCS_PATH: &str = "/docs";
         crate::collect::collect,
     ),
     components(schemas(admin::Failure, admin::AdminHead)),
+    modifiers(&AdminCommon),
     tags(
         (name = "admin", description = "Administration (our extension; `admin` role)"),
         (name = "province", description = "The province's collection interfaces, through which cities push licenses up (our extension; `sync` role; API.md §5)")
     )
 )]
 struct AdminDoc;
+
+/// What every admin operation shares, declared once here and added to each: the `admin` tag,
+/// bearer security, the `access_token` query parameter (unless its query type has its own)
+/// and the documented failures.
+struct AdminCommon;
+
+impl utoipa::Modify for AdminCommon {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::security::SecurityRequirement;
+        use utoipa::{IntoParams, IntoResponses};
+        let prefix = format!("{BASE_PATH}{}/", admin::ADMIN_PREFIX);
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with(&prefix) {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                op.tags = Some(vec!["admin".to_owned()]);
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                let has_token = params
+                    .iter()
+                    .any(|q| matches!(q, RefOr::T(q) if q.name == p::ACCESS_TOKEN));
+                if !has_token {
+                    let token = admin::TokenQuery::into_params(|| Some(ParameterIn::Query));
+                    params.extend(token.into_iter().map(RefOr::T));
+                }
+                for (status, answer) in admin::Failures::responses() {
+                    op.responses.responses.entry(status).or_insert(answer);
+                }
+            }
+        }
+    }
+}
 
 fn schema(v: Value) -> RefOr<Schema> {
     serde_json::from_value(v).expect("a valid schema literal")

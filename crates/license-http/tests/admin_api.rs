@@ -96,6 +96,24 @@ async fn administration_over_http() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["head"]["status"], "24");
 
+    // The token as the `access_token` query parameter, on a path with a query of its own as on
+    // one without (API.md §1: the parameter or the bearer header).
+    for path in ["/licenses?size=5", "/accounts", "/audit?size=5", "/outbox"] {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let r = admin
+            .http
+            .get(format!(
+                "{}{sep}access_token={}",
+                admin.url(path),
+                admin.token
+            ))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["head"]["status"], "0", "{path}: {v}");
+    }
+
     // Read back, search by holder and state.
     let (status, v) = admin.get(&format!("/licenses/{id}")).await;
     assert_eq!(

@@ -16,13 +16,9 @@ use super::*;
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/licenses",
-    tag = "admin",
-    params(TokenQuery),
     request_body = IssueLicenseBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        Failures,
     )
 )]
 pub async fn issue(
@@ -40,12 +36,9 @@ pub async fn issue(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/licenses",
-    tag = "admin",
     params(LicenseSearch),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<PageView<LicenseView>>),
-        Failures,
     )
 )]
 pub async fn search(
@@ -85,12 +78,9 @@ pub async fn search(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/licenses/{key}",
-    tag = "admin",
-    params(("key" = String, Path, description = "Identifier, file number or province identifier"), TokenQuery),
-    security(("bearer" = [])),
+    params(("key" = String, Path, description = "Identifier, file number or province identifier")),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        Failures,
     )
 )]
 pub async fn license(
@@ -105,13 +95,10 @@ pub async fn license(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/licenses/{key}/state",
-    tag = "admin",
-    params(("key" = String, Path, description = "Identifier, file number or province identifier"), TokenQuery),
+    params(("key" = String, Path, description = "Identifier, file number or province identifier")),
     request_body = StateChangeBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        Failures,
     )
 )]
 pub async fn change_state(
@@ -134,13 +121,10 @@ pub async fn change_state(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/licenses/{key}/reissue",
-    tag = "admin",
-    params(("key" = String, Path, description = "Identifier, file number or province identifier"), TokenQuery),
+    params(("key" = String, Path, description = "Identifier, file number or province identifier")),
     request_body = CorrectionBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<LicenseView>),
-        Failures,
     )
 )]
 pub async fn reissue(
@@ -166,13 +150,9 @@ pub async fn reissue(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/licenses/import",
-    tag = "admin",
-    params(TokenQuery),
     request_body(content = String, content_type = "text/plain", description = "JSON Lines: one license per line in the import format (any text content type)"),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<ImportView>),
-        Failures,
     )
 )]
 pub async fn import(
@@ -198,12 +178,8 @@ pub async fn import(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/accounts",
-    tag = "admin",
-    params(TokenQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Vec<AccountView>>),
-        Failures,
     )
 )]
 pub async fn accounts(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> Response {
@@ -216,13 +192,9 @@ pub async fn accounts(State(s): State<AppState>, AdminCaller(c): AdminCaller) ->
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/accounts",
-    tag = "admin",
-    params(TokenQuery),
     request_body = NewAccountBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<AccountView>),
-        Failures,
     )
 )]
 pub async fn create_account(
@@ -256,13 +228,10 @@ pub async fn create_account(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/accounts/{username}/password",
-    tag = "admin",
-    params(("username" = String, Path), TokenQuery),
+    params(("username" = String, Path)),
     request_body = PasswordBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        Failures,
     )
 )]
 pub async fn set_password(
@@ -280,13 +249,10 @@ pub async fn set_password(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/accounts/{username}/enabled",
-    tag = "admin",
-    params(("username" = String, Path), TokenQuery),
+    params(("username" = String, Path)),
     request_body = EnabledBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        Failures,
     )
 )]
 pub async fn set_enabled(
@@ -305,12 +271,8 @@ pub async fn set_enabled(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/clients",
-    tag = "admin",
-    params(TokenQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Vec<String>>),
-        Failures,
     )
 )]
 pub async fn clients(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> Response {
@@ -321,13 +283,9 @@ pub async fn clients(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> 
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/clients",
-    tag = "admin",
-    params(TokenQuery),
     request_body = NewClientBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        Failures,
     )
 )]
 pub async fn add_client(
@@ -344,12 +302,8 @@ pub async fn add_client(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/cert-types",
-    tag = "admin",
-    params(TokenQuery),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Vec<CertTypeSettingsView>>),
-        Failures,
     )
 )]
 pub async fn cert_types(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> Response {
@@ -364,13 +318,10 @@ pub async fn cert_types(State(s): State<AppState>, AdminCaller(c): AdminCaller) 
 #[utoipa::path(
     put,
     path = "/license-api-release/admin/cert-types/{code}",
-    tag = "admin",
-    params(("code" = String, Path, description = "21-character cert-type code"), TokenQuery),
+    params(("code" = String, Path, description = "21-character cert-type code")),
     request_body = CertTypeBody,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<Option<String>>),
-        Failures,
     )
 )]
 pub async fn set_cert_type(
@@ -393,12 +344,9 @@ pub async fn set_cert_type(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/audit",
-    tag = "admin",
     params(AuditSearch),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<PageView<AuditView>>),
-        Failures,
     )
 )]
 pub async fn audit(
@@ -440,12 +388,9 @@ pub async fn audit(
 #[utoipa::path(
     get,
     path = "/license-api-release/admin/outbox",
-    tag = "admin",
     params(OutboxSearch),
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Done", body = Answer<PageView<PushView>>),
-        Failures,
     )
 )]
 pub async fn outbox(
@@ -476,12 +421,9 @@ pub async fn outbox(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/outbox/{sequence}/retry",
-    tag = "admin",
-    params(("sequence" = u64, Path, description = "The push's sequence"), TokenQuery),
-    security(("bearer" = [])),
+    params(("sequence" = u64, Path, description = "The push's sequence")),
     responses(
         (status = 200, description = "Done"),
-        Failures,
     )
 )]
 pub async fn retry_push(

@@ -224,8 +224,6 @@ pub struct LicenseSearch {
     pub page: Option<u64>,
     /// Page size (default 20, at most 500).
     pub size: Option<u64>,
-    /// The access token (prefer `Authorization: Bearer`).
-    pub access_token: Option<String>,
 }
 
 pub(crate) fn paging(page: Option<u64>, size: Option<u64>) -> Result<(u64, u64), ServiceError> {
@@ -450,8 +448,6 @@ pub struct AuditSearch {
     pub page: Option<u64>,
     /// Page size (default 20, at most 500).
     pub size: Option<u64>,
-    /// The access token (prefer `Authorization: Bearer`).
-    pub access_token: Option<String>,
 }
 
 /// One audited call.
@@ -558,8 +554,6 @@ pub struct OutboxSearch {
     pub page: Option<u64>,
     /// Page size (default 20, at most 500).
     pub size: Option<u64>,
-    /// The access token (prefer `Authorization: Bearer`).
-    pub access_token: Option<String>,
 }
 
 /// One push of a city license to the province.
