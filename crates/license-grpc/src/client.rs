@@ -19,6 +19,7 @@ use crate::batched::{BatchedConnector, client_tls};
 use crate::convert::IntoCore;
 use crate::pb;
 use crate::pb::license_service_client::LicenseServiceClient;
+use crate::rpcs::share_rpcs;
 use crate::status::{from_status, token_error};
 
 type Rpc = LicenseServiceClient<Channel>;
@@ -128,185 +129,57 @@ impl GrpcClient {
     }
 }
 
-#[async_trait]
-impl LicenseService for GrpcClient {
-    async fn issue_token(
-        &self,
-        caller: &Caller,
-        grant: PasswordGrant,
-    ) -> Result<TokenGrant, TokenError> {
-        self.rpc
-            .clone()
-            .issue_token(request(caller, pb::PasswordGrant::from(grant)))
-            .await
-            .map(|r| r.into_inner().into())
-            .map_err(|s| token_error(&s))
-    }
+/// The trait's share methods, one per RPC of [`share_rpcs`], each made with
+/// [`GrpcClient::unary`].
+macro_rules! client_impl {
+    ($(($method:ident, $rpc:literal, $req:ident, $answer:ty, $reply:ident)),* $(,)?) => {
+        #[async_trait]
+        impl LicenseService for GrpcClient {
+            async fn issue_token(
+                &self,
+                caller: &Caller,
+                grant: PasswordGrant,
+            ) -> Result<TokenGrant, TokenError> {
+                self.rpc
+                    .clone()
+                    .issue_token(request(caller, pb::PasswordGrant::from(grant)))
+                    .await
+                    .map(|r| r.into_inner().into())
+                    .map_err(|s| token_error(&s))
+            }
 
-    async fn refresh_token(
-        &self,
-        caller: &Caller,
-        grant: RefreshGrant,
-    ) -> Result<TokenGrant, TokenError> {
-        self.rpc
-            .clone()
-            .refresh_token(request(caller, pb::RefreshGrant::from(grant)))
-            .await
-            .map(|r| r.into_inner().into())
-            .map_err(|s| token_error(&s))
-    }
+            async fn refresh_token(
+                &self,
+                caller: &Caller,
+                grant: RefreshGrant,
+            ) -> Result<TokenGrant, TokenError> {
+                self.rpc
+                    .clone()
+                    .refresh_token(request(caller, pb::RefreshGrant::from(grant)))
+                    .await
+                    .map(|r| r.into_inner().into())
+                    .map_err(|s| token_error(&s))
+            }
 
-    async fn share_download_url(
-        &self,
-        caller: &Caller,
-        req: DownloadUrlRequest,
-    ) -> ServiceResult<Answer<DownloadLinks>> {
-        self.unary(
-            caller,
-            pb::DownloadUrlRequest::from(req),
-            |mut c, r| async move { c.share_download_url(r).await },
-        )
-        .await
-    }
+            async fn collect(&self, caller: &Caller, req: CollectRequest) -> ServiceResult<String> {
+                self.unary(
+                    caller,
+                    pb::CollectRequest::from(req),
+                    |mut c, r| async move { c.collect(r).await },
+                )
+                .await
+            }
 
-    async fn query_cert_info(
-        &self,
-        caller: &Caller,
-        req: QueryCertInfoRequest,
-    ) -> ServiceResult<Answer<LicenseRecords>> {
-        self.unary(
-            caller,
-            pb::QueryCertInfoRequest::from(req),
-            |mut c, r| async move { c.query_cert_info(r).await },
-        )
-        .await
-    }
-
-    async fn verify_cert_info(
-        &self,
-        caller: &Caller,
-        req: VerifyInfoRequest,
-    ) -> ServiceResult<Answer<InfoVerification>> {
-        self.unary(
-            caller,
-            pb::VerifyInfoRequest::from(req),
-            |mut c, r| async move { c.verify_cert_info(r).await },
-        )
-        .await
-    }
-
-    async fn verify_cert_file(
-        &self,
-        caller: &Caller,
-        req: VerifyFileRequest,
-    ) -> ServiceResult<Answer<FileVerifyResult>> {
-        self.unary(
-            caller,
-            pb::VerifyFileRequest::from(req),
-            |mut c, r| async move { c.verify_cert_file(r).await },
-        )
-        .await
-    }
-
-    async fn query_by_qr_code(
-        &self,
-        caller: &Caller,
-        req: QrQueryRequest,
-    ) -> ServiceResult<Answer<QrRecords>> {
-        self.unary(
-            caller,
-            pb::QrQueryRequest::from(req),
-            |mut c, r| async move { c.query_by_qr_code(r).await },
-        )
-        .await
-    }
-
-    async fn query_by_holder(
-        &self,
-        caller: &Caller,
-        req: HolderQueryRequest,
-    ) -> ServiceResult<Answer<LicenseRecords>> {
-        self.unary(
-            caller,
-            pb::HolderQueryRequest::from(req),
-            |mut c, r| async move { c.query_by_holder(r).await },
-        )
-        .await
-    }
-
-    async fn download_urls_by_holder(
-        &self,
-        caller: &Caller,
-        req: HolderQueryRequest,
-    ) -> ServiceResult<Answer<DownloadLinks>> {
-        self.unary(
-            caller,
-            pb::HolderQueryRequest::from(req),
-            |mut c, r| async move { c.download_urls_by_holder(r).await },
-        )
-        .await
-    }
-
-    async fn download_file(
-        &self,
-        caller: &Caller,
-        req: DownloadFileRequest,
-    ) -> ServiceResult<Answer<DownloadedFile>> {
-        self.unary(
-            caller,
-            pb::DownloadFileRequest::from(req),
-            |mut c, r| async move { c.download_file(r).await },
-        )
-        .await
-    }
-
-    async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
-        self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
-            c.insert_to_province(r).await
-        })
-        .await
-    }
-
-    async fn collect(&self, caller: &Caller, req: CollectRequest) -> ServiceResult<String> {
-        self.unary(
-            caller,
-            pb::CollectRequest::from(req),
-            |mut c, r| async move { c.collect(r).await },
-        )
-        .await
-    }
-
-    async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
-        self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
-            c.update_to_province(r).await
-        })
-        .await
-    }
-
-    async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
-        self.unary(caller, pb::SyncRequest::from(req), |mut c, r| async move {
-            c.delete_to_province(r).await
-        })
-        .await
-    }
-
-    async fn sheng_shi_state(
-        &self,
-        caller: &Caller,
-        req: HolderQueryRequest,
-    ) -> ServiceResult<ShengShiState> {
-        self.unary(
-            caller,
-            pb::HolderQueryRequest::from(req),
-            |mut c, r| async move { c.sheng_shi_state(r).await },
-        )
-        .await
-    }
-
-    async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>> {
-        self.unary(caller, pb::PdfRequest::from(req), |mut c, r| async move {
-            c.download_pdf(r).await
-        })
-        .await
-    }
+            $(
+                async fn $method(&self, caller: &Caller, req: $req) -> ServiceResult<$answer> {
+                    self.unary(caller, pb::$req::from(req), |mut c, r| async move {
+                        c.$method(r).await
+                    })
+                    .await
+                }
+            )*
+        }
+    };
 }
+
+share_rpcs!(client_impl);

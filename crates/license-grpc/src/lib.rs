@@ -21,6 +21,7 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!("generated/license_descrip
 mod batched;
 mod client;
 mod convert;
+mod rpcs;
 mod server;
 pub mod status;
 

@@ -21,6 +21,7 @@ use tonic::{Request, Response, Status};
 use crate::batched::BatchedWrites;
 use crate::pb;
 use crate::pb::license_service_server::{LicenseService as Rpc, LicenseServiceServer};
+use crate::rpcs::share_rpcs;
 use crate::status::{to_status, token_status};
 
 /// The gRPC front of a node: the service every RPC asks.
@@ -160,184 +161,71 @@ impl GrpcFront {
     }
 }
 
-#[tonic::async_trait]
-impl Rpc for GrpcFront {
-    async fn issue_token(
-        &self,
-        req: Request<pb::PasswordGrant>,
-    ) -> Result<Response<pb::TokenGrant>, Status> {
-        self.token("IssueToken", req, |s, c, g| async move {
-            s.issue_token(&c, g).await
-        })
-        .await
-    }
-
-    async fn refresh_token(
-        &self,
-        req: Request<pb::RefreshGrant>,
-    ) -> Result<Response<pb::TokenGrant>, Status> {
-        self.token("RefreshToken", req, |s, c, g| async move {
-            s.refresh_token(&c, g).await
-        })
-        .await
-    }
-
-    async fn share_download_url(
-        &self,
-        req: Request<pb::DownloadUrlRequest>,
-    ) -> Result<Response<pb::DownloadLinksAnswer>, Status> {
-        self.share("ShareDownloadUrl", req, |s, c, r| async move {
-            s.share_download_url(&c, r).await
-        })
-        .await
-    }
-
-    async fn query_cert_info(
-        &self,
-        req: Request<pb::QueryCertInfoRequest>,
-    ) -> Result<Response<pb::LicenseRecordsAnswer>, Status> {
-        self.share("QueryCertInfo", req, |s, c, r| async move {
-            s.query_cert_info(&c, r).await
-        })
-        .await
-    }
-
-    async fn verify_cert_info(
-        &self,
-        req: Request<pb::VerifyInfoRequest>,
-    ) -> Result<Response<pb::InfoVerificationAnswer>, Status> {
-        self.share("VerifyCertInfo", req, |s, c, r| async move {
-            s.verify_cert_info(&c, r).await
-        })
-        .await
-    }
-
-    async fn verify_cert_file(
-        &self,
-        req: Request<pb::VerifyFileRequest>,
-    ) -> Result<Response<pb::FileVerificationAnswer>, Status> {
-        self.share("VerifyCertFile", req, |s, c, r| async move {
-            s.verify_cert_file(&c, r).await
-        })
-        .await
-    }
-
-    async fn query_by_qr_code(
-        &self,
-        req: Request<pb::QrQueryRequest>,
-    ) -> Result<Response<pb::QrRecordsAnswer>, Status> {
-        self.share("QueryByQrCode", req, |s, c, r| async move {
-            s.query_by_qr_code(&c, r).await
-        })
-        .await
-    }
-
-    async fn query_by_holder(
-        &self,
-        req: Request<pb::HolderQueryRequest>,
-    ) -> Result<Response<pb::LicenseRecordsAnswer>, Status> {
-        self.share("QueryByHolder", req, |s, c, r| async move {
-            s.query_by_holder(&c, r).await
-        })
-        .await
-    }
-
-    async fn download_urls_by_holder(
-        &self,
-        req: Request<pb::HolderQueryRequest>,
-    ) -> Result<Response<pb::DownloadLinksAnswer>, Status> {
-        self.share("DownloadUrlsByHolder", req, |s, c, r| async move {
-            s.download_urls_by_holder(&c, r).await
-        })
-        .await
-    }
-
-    async fn download_file(
-        &self,
-        req: Request<pb::DownloadFileRequest>,
-    ) -> Result<Response<pb::DownloadedFileAnswer>, Status> {
-        self.share("DownloadFile", req, |s, c, r| async move {
-            s.download_file(&c, r).await
-        })
-        .await
-    }
-
-    async fn insert_to_province(
-        &self,
-        req: Request<pb::SyncRequest>,
-    ) -> Result<Response<pb::InsertToProvinceReply>, Status> {
-        self.share("InsertToProvince", req, |s, c, r| async move {
-            s.insert_to_province(&c, r).await
-        })
-        .await
-    }
-
-    async fn update_to_province(
-        &self,
-        req: Request<pb::SyncRequest>,
-    ) -> Result<Response<pb::SyncReply>, Status> {
-        self.share("UpdateToProvince", req, |s, c, r| async move {
-            s.update_to_province(&c, r).await
-        })
-        .await
-    }
-
-    async fn delete_to_province(
-        &self,
-        req: Request<pb::SyncRequest>,
-    ) -> Result<Response<pb::SyncReply>, Status> {
-        self.share("DeleteToProvince", req, |s, c, r| async move {
-            s.delete_to_province(&c, r).await
-        })
-        .await
-    }
-
-    async fn collect(
-        &self,
-        req: Request<pb::CollectRequest>,
-    ) -> Result<Response<pb::CollectReply>, Status> {
-        let (metadata, extensions, message) = req.into_parts();
-        match license_core::service::CollectRequest::try_from(message) {
-            Ok(core) => {
-                let req = Request::from_parts(metadata, extensions, core);
-                self.share(
-                    "Collect",
-                    req,
-                    |s, c, r| async move { s.collect(&c, r).await },
-                )
+/// The server's RPCs: one per entry of [`share_rpcs`], each through [`GrpcFront::share`].
+macro_rules! server_impl {
+    ($(($method:ident, $rpc:literal, $req:ident, $answer:ty, $reply:ident)),* $(,)?) => {
+        #[tonic::async_trait]
+        impl Rpc for GrpcFront {
+            async fn issue_token(
+                &self,
+                req: Request<pb::PasswordGrant>,
+            ) -> Result<Response<pb::TokenGrant>, Status> {
+                self.token("IssueToken", req, |s, c, g| async move {
+                    s.issue_token(&c, g).await
+                })
                 .await
             }
-            Err(e) => {
-                let who = caller(
-                    &Request::from_parts(metadata, extensions, ()),
-                    &self.trusted,
-                );
-                log("Collect", &who, Instant::now(), e.code.code());
-                finish(&who, Err(to_status(&e)))
+
+            async fn refresh_token(
+                &self,
+                req: Request<pb::RefreshGrant>,
+            ) -> Result<Response<pb::TokenGrant>, Status> {
+                self.token("RefreshToken", req, |s, c, g| async move {
+                    s.refresh_token(&c, g).await
+                })
+                .await
             }
+
+            async fn collect(
+                &self,
+                req: Request<pb::CollectRequest>,
+            ) -> Result<Response<pb::CollectReply>, Status> {
+                let (metadata, extensions, message) = req.into_parts();
+                match license_core::service::CollectRequest::try_from(message) {
+                    Ok(core) => {
+                        let req = Request::from_parts(metadata, extensions, core);
+                        self.share(
+                            "Collect",
+                            req,
+                            |s, c, r| async move { s.collect(&c, r).await },
+                        )
+                        .await
+                    }
+                    Err(e) => {
+                        let who = caller(
+                            &Request::from_parts(metadata, extensions, ()),
+                            &self.trusted,
+                        );
+                        log("Collect", &who, Instant::now(), e.code.code());
+                        finish(&who, Err(to_status(&e)))
+                    }
+                }
+            }
+
+            $(
+                async fn $method(
+                    &self,
+                    req: Request<pb::$req>,
+                ) -> Result<Response<pb::$reply>, Status> {
+                    self.share($rpc, req, |s, c, r| async move { s.$method(&c, r).await })
+                        .await
+                }
+            )*
         }
-    }
-
-    async fn sheng_shi_state(
-        &self,
-        req: Request<pb::HolderQueryRequest>,
-    ) -> Result<Response<pb::ShengShiStateReply>, Status> {
-        self.share("ShengShiState", req, |s, c, r| async move {
-            s.sheng_shi_state(&c, r).await
-        })
-        .await
-    }
-
-    async fn download_pdf(
-        &self,
-        req: Request<pb::PdfRequest>,
-    ) -> Result<Response<pb::PdfReply>, Status> {
-        self.share("DownloadPdf", req, |s, c, r| async move {
-            s.download_pdf(&c, r).await
-        })
-        .await
-    }
+    };
 }
+
+share_rpcs!(server_impl);
 
 /// The fully qualified name of the service (what reflection lists).
 pub const SERVICE_NAME: &str = "license.v1.LicenseService";
