@@ -50,6 +50,17 @@ pub struct RawCallContext {
     pub district_level: Option<String>,
 }
 
+crate::named_params!(RawCallContext {
+    system_name: CERTIFICATE_SYSTEM_NAME,
+    call_category: CERTIFICATE_CALL_CATEGORY,
+    matter_name: CERTIFICATE_MATTER_NAME,
+    event_code: CERTIFICATE_EVENT_CODE,
+    copy_cause: CERTIFICATE_COPY_CAUSE,
+    call_district: CALL_DISTRICT,
+    call_department: CALL_DEPARTMENT,
+    district_level: DISTRICT_LEVEL,
+});
+
 /// A validated call context, recorded with every call in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallContext {
@@ -178,6 +189,19 @@ pub struct OperatorDetails {
     /// `operUserIp`.
     pub oper_user_ip: Option<String>,
 }
+
+crate::named_params!(OperatorDetails {
+    area_code: CLIENT_INFO_AREA_CODE,
+    dept_code: CLIENT_INFO_DEPT_CODE,
+    oper_name: CLIENT_INFO_OPER_NAME,
+    dept_name: DEPT_NAME,
+    whose: WHOSE,
+    category: CATEGORY,
+    license_type_code: LICENSE_TYPE_CODE,
+    oper_user_name: OPER_USER_NAME,
+    oper_time: OPER_TIME,
+    oper_user_ip: OPER_USER_IP,
+});
 
 impl OperatorDetails {
     /// Every field is at most [`MAX_TEXT_CHARS`] long, else `24` naming it: they are stored

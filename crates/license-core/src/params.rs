@@ -117,3 +117,39 @@ pub const CONTENT_TYPE_BASE64: &str = "base64";
 pub const FILE_TYPE_OFD: &str = "ofd";
 /// `fileType` of page images.
 pub const FILE_TYPE_PNG: &str = "png";
+
+/// A request whose parameters travel by name (the REST form, in either direction): each
+/// field's parameter is declared once, with [`named_params!`](crate::named_params), and read
+/// and written from that declaration.
+pub trait Named: Default {
+    /// Reads the request from a look-up by name; a field takes the first of its names that is
+    /// present.
+    fn read(get: &dyn Fn(&str) -> Option<String>) -> Self;
+    /// Gives every parameter that has a value, under its (first) name.
+    fn write(&self, put: &mut dyn FnMut(&'static str, &str));
+}
+
+/// Declares which parameter each field of a request carries (by the constants of this
+/// module, aliases after `|`), and which fields are themselves [`Named`] (after `;`):
+/// implements [`Named`] for the type.
+#[macro_export]
+macro_rules! named_params {
+    ($ty:ty { $($field:ident: $name:ident $(| $alias:ident)*),* $(,)? } $(; $($nested:ident),+)?) => {
+        impl $crate::params::Named for $ty {
+            fn read(get: &dyn Fn(&str) -> Option<String>) -> Self {
+                Self {
+                    $($field: get($crate::params::$name)
+                        $(.or_else(|| get($crate::params::$alias)))*,)*
+                    $($($nested: $crate::params::Named::read(get),)+)?
+                }
+            }
+
+            fn write(&self, put: &mut dyn FnMut(&'static str, &str)) {
+                $(if let Some(v) = &self.$field {
+                    put($crate::params::$name, v);
+                })*
+                $($($crate::params::Named::write(&self.$nested, put);)+)?
+            }
+        }
+    };
+}

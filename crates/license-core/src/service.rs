@@ -359,6 +359,11 @@ pub struct DownloadUrlRequest {
     pub context: RawCallContext,
 }
 
+crate::named_params!(DownloadUrlRequest {
+    certificate_id: CERTIFICATE_ID,
+    expiry_time: EXPIRY_TIME,
+}; context);
+
 /// ShareQueryCertInfo request (4.3.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryCertInfoRequest {
@@ -369,6 +374,11 @@ pub struct QueryCertInfoRequest {
     /// The call context.
     pub context: RawCallContext,
 }
+
+crate::named_params!(QueryCertInfoRequest {
+    certificate_id: CERTIFICATE_ID,
+    interface_type: INTERFACE_TYPE,
+}; context);
 
 /// ShareVerifyCertInfo request, information variant (4.3.4).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -387,6 +397,14 @@ pub struct VerifyInfoRequest {
     pub context: RawCallContext,
 }
 
+crate::named_params!(VerifyInfoRequest {
+    cert_type_code: CERT_TYPE_CODE,
+    certificate_data: CERTIFICATE_DATA,
+    use_for: USE_FOR,
+    holder_code: CERTIFICATE_HOLDER_CODE,
+    interface_type: INTERFACE_TYPE,
+}; context);
+
 /// ShareVerifyCertInfo request, file variant (4.3.5).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerifyFileRequest {
@@ -404,6 +422,14 @@ pub struct VerifyFileRequest {
     pub context: RawCallContext,
 }
 
+crate::named_params!(VerifyFileRequest {
+    cert_type_code: CERT_TYPE_CODE,
+    content_type: CONTENT_TYPE,
+    content: CONTENT,
+    use_cause: USE_CAUSE,
+    interface_type: INTERFACE_TYPE,
+}; context);
+
 /// ShareQueryCertInfoByQRcode request (4.3.6).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QrQueryRequest {
@@ -416,6 +442,11 @@ pub struct QrQueryRequest {
     /// Operator details.
     pub operator: OperatorDetails,
 }
+
+crate::named_params!(QrQueryRequest {
+    qr_value: QR_VALUE,
+    interface_type: INTERFACE_TYPE,
+}; context, operator);
 
 /// Holder search (4.3.7, 4.3.13) and holder download (4.3.8) request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -444,6 +475,18 @@ pub struct HolderQueryRequest {
     pub operator: OperatorDetails,
 }
 
+crate::named_params!(HolderQueryRequest {
+    holder_code: CERTIFICATE_HOLDER_CODE,
+    holder_code_type: CERTIFICATE_HOLDER_CODE_TYPE,
+    cert_type_code: CERT_TYPE_CODE,
+    certificate_number: CERTIFICATE_NUMBER,
+    certificate_type: CERTIFICATE_TYPE,
+    mode: MODE,
+    page: PAGE | PAGE_LOWER,
+    size: SIZE | SIZE_LOWER,
+    interface_type: INTERFACE_TYPE,
+}; context, operator);
+
 /// ShareDownloadFile request (4.3.9).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DownloadFileRequest {
@@ -459,6 +502,13 @@ pub struct DownloadFileRequest {
     pub context: RawCallContext,
 }
 
+crate::named_params!(DownloadFileRequest {
+    certificate_identifier: CERTIFICATE_IDENTIFIER,
+    copy_expiring_time: CERTIFICATE_COPY_EXPIRING_TIME,
+    interface_type: INTERFACE_TYPE,
+    file_type: FILE_TYPE,
+}; context);
+
 /// insertToProvince / updateToProvince / deleteToProvince request (4.3.10–4.3.12).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncRequest {
@@ -467,6 +517,11 @@ pub struct SyncRequest {
     /// `certIdentifier` (updateToProvince).
     pub cert_identifier: Option<String>,
 }
+
+crate::named_params!(SyncRequest {
+    file_number: FILE_NUMBER,
+    cert_identifier: CERT_IDENTIFIER,
+});
 
 /// What a city asks its province to do with one of its licenses (the province's collection
 /// interfaces, this project's extension of the API, API.md §5).
@@ -528,6 +583,10 @@ pub struct PdfRequest {
     /// `abstractCode`.
     pub abstract_code: Option<String>,
 }
+
+crate::named_params!(PdfRequest {
+    abstract_code: ABSTRACT_CODE
+});
 
 /// Result of a share call.
 pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -11,10 +11,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use base64::Engine;
 use chrono::NaiveDate;
-use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::interface::{BASE_PATH, SHARE_PREFIX, TOKEN_PATH, collect_path};
 use license_core::license::OPEN_ENDED;
 use license_core::params as p;
+use license_core::params::Named;
 use license_core::service::*;
 use license_core::upstream::{Credentials, OwnAccount};
 use license_core::{
@@ -236,56 +236,11 @@ fn links(library: Library, data: &Value) -> Result<DownloadLinks, ServiceError> 
 struct Form(Vec<(&'static str, String)>);
 
 impl Form {
-    fn put(&mut self, name: &'static str, v: &Option<String>) -> &mut Self {
-        if let Some(v) = v {
-            self.0.push((name, v.clone()));
-        }
-        self
-    }
-
-    fn context(&mut self, c: &RawCallContext) -> &mut Self {
-        self.put(p::CERTIFICATE_SYSTEM_NAME, &c.system_name)
-            .put(p::CERTIFICATE_CALL_CATEGORY, &c.call_category)
-            .put(p::CERTIFICATE_MATTER_NAME, &c.matter_name)
-            .put(p::CERTIFICATE_EVENT_CODE, &c.event_code)
-            .put(p::CERTIFICATE_COPY_CAUSE, &c.copy_cause)
-            .put(p::CALL_DISTRICT, &c.call_district)
-            .put(p::CALL_DEPARTMENT, &c.call_department)
-            .put(p::DISTRICT_LEVEL, &c.district_level)
-    }
-
-    fn operator(&mut self, o: &OperatorDetails) -> &mut Self {
-        self.put(p::CLIENT_INFO_AREA_CODE, &o.area_code)
-            .put(p::CLIENT_INFO_DEPT_CODE, &o.dept_code)
-            .put(p::CLIENT_INFO_OPER_NAME, &o.oper_name)
-            .put(p::DEPT_NAME, &o.dept_name)
-            .put(p::WHOSE, &o.whose)
-            .put(p::CATEGORY, &o.category)
-            .put(p::LICENSE_TYPE_CODE, &o.license_type_code)
-            .put(p::OPER_USER_NAME, &o.oper_user_name)
-            .put(p::OPER_TIME, &o.oper_time)
-            .put(p::OPER_USER_IP, &o.oper_user_ip)
-    }
-
-    fn sync(r: &SyncRequest) -> Form {
+    /// A request's parameters, as its declaration names them ([`Named`]).
+    fn of(req: &impl Named) -> Form {
         let mut f = Form::default();
-        f.put(p::FILE_NUMBER, &r.file_number)
-            .put(p::CERT_IDENTIFIER, &r.cert_identifier);
+        req.write(&mut |name, v| f.0.push((name, v.to_owned())));
         f
-    }
-
-    fn holder(&mut self, r: &HolderQueryRequest) -> &mut Self {
-        self.put(p::CERTIFICATE_HOLDER_CODE, &r.holder_code)
-            .put(p::CERTIFICATE_HOLDER_CODE_TYPE, &r.holder_code_type)
-            .put(p::CERT_TYPE_CODE, &r.cert_type_code)
-            .put(p::CERTIFICATE_NUMBER, &r.certificate_number)
-            .put(p::CERTIFICATE_TYPE, &r.certificate_type)
-            .put(p::MODE, &r.mode)
-            .put(p::PAGE, &r.page)
-            .put(p::SIZE, &r.size)
-            .put(p::INTERFACE_TYPE, &r.interface_type)
-            .context(&r.context)
-            .operator(&r.operator)
     }
 }
 
@@ -505,10 +460,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: DownloadUrlRequest,
     ) -> ServiceResult<Answer<DownloadLinks>> {
-        let mut f = Form::default();
-        f.put(p::CERTIFICATE_ID, &req.certificate_id)
-            .put(p::EXPIRY_TIME, &req.expiry_time)
-            .context(&req.context);
+        let f = Form::of(&req);
         let env = self.call(caller, Interface::ShareDownloadUrl, f).await?;
         let library = env.library()?;
         Ok(Answer {
@@ -522,10 +474,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: QueryCertInfoRequest,
     ) -> ServiceResult<Answer<LicenseRecords>> {
-        let mut f = Form::default();
-        f.put(p::CERTIFICATE_ID, &req.certificate_id)
-            .put(p::INTERFACE_TYPE, &req.interface_type)
-            .context(&req.context);
+        let f = Form::of(&req);
         let env = self.call(caller, Interface::ShareQueryCertInfo, f).await?;
         let library = env.library()?;
         Ok(Answer {
@@ -539,13 +488,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: VerifyInfoRequest,
     ) -> ServiceResult<Answer<InfoVerification>> {
-        let mut f = Form::default();
-        f.put(p::CERT_TYPE_CODE, &req.cert_type_code)
-            .put(p::CERTIFICATE_DATA, &req.certificate_data)
-            .put(p::USE_FOR, &req.use_for)
-            .put(p::CERTIFICATE_HOLDER_CODE, &req.holder_code)
-            .put(p::INTERFACE_TYPE, &req.interface_type)
-            .context(&req.context);
+        let f = Form::of(&req);
         let env = self.call(caller, Interface::ShareVerifyCertInfo, f).await?;
         let library = env.library()?;
         let data = match library {
@@ -573,13 +516,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: VerifyFileRequest,
     ) -> ServiceResult<Answer<FileVerifyResult>> {
-        let mut f = Form::default();
-        f.put(p::CERT_TYPE_CODE, &req.cert_type_code)
-            .put(p::CONTENT_TYPE, &req.content_type)
-            .put(p::CONTENT, &req.content)
-            .put(p::USE_CAUSE, &req.use_cause)
-            .put(p::INTERFACE_TYPE, &req.interface_type)
-            .context(&req.context);
+        let f = Form::of(&req);
         // The file variant shares the information variant's path (API.md §6).
         let env = self.call(caller, Interface::ShareVerifyCertFile, f).await?;
         let library = env.library()?;
@@ -597,11 +534,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: QrQueryRequest,
     ) -> ServiceResult<Answer<QrRecords>> {
-        let mut f = Form::default();
-        f.put(p::QR_VALUE, &req.qr_value)
-            .put(p::INTERFACE_TYPE, &req.interface_type)
-            .context(&req.context)
-            .operator(&req.operator);
+        let f = Form::of(&req);
         let env = self
             .call(caller, Interface::ShareQueryCertInfoByQRcode, f)
             .await?;
@@ -634,8 +567,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: HolderQueryRequest,
     ) -> ServiceResult<Answer<LicenseRecords>> {
-        let mut f = Form::default();
-        f.holder(&req);
+        let f = Form::of(&req);
         let env = self
             .call(caller, Interface::ShareQueryCertInfoByHo, f)
             .await?;
@@ -651,8 +583,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: HolderQueryRequest,
     ) -> ServiceResult<Answer<DownloadLinks>> {
-        let mut f = Form::default();
-        f.holder(&req);
+        let f = Form::of(&req);
         let env = self
             .call(caller, Interface::ShareDownloadUrlsByHolderCode, f)
             .await?;
@@ -668,12 +599,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: DownloadFileRequest,
     ) -> ServiceResult<Answer<DownloadedFile>> {
-        let mut f = Form::default();
-        f.put(p::CERTIFICATE_IDENTIFIER, &req.certificate_identifier)
-            .put(p::CERTIFICATE_COPY_EXPIRING_TIME, &req.copy_expiring_time)
-            .put(p::INTERFACE_TYPE, &req.interface_type)
-            .put(p::FILE_TYPE, &req.file_type)
-            .context(&req.context);
+        let f = Form::of(&req);
         let env = self.call(caller, Interface::ShareDownloadFile, f).await?;
         let library = env.library()?;
         let first = &env.data["dataList"][0];
@@ -698,7 +624,7 @@ impl LicenseService for RestClient {
 
     async fn insert_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<String> {
         let env = self
-            .call(caller, Interface::InsertToProvince, Form::sync(&req))
+            .call(caller, Interface::InsertToProvince, Form::of(&req))
             .await?;
         text(&env.data["dataList"][0], "certIdentifier")
     }
@@ -716,13 +642,13 @@ impl LicenseService for RestClient {
     }
 
     async fn update_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
-        self.call(caller, Interface::UpdateToProvince, Form::sync(&req))
+        self.call(caller, Interface::UpdateToProvince, Form::of(&req))
             .await?;
         Ok(())
     }
 
     async fn delete_to_province(&self, caller: &Caller, req: SyncRequest) -> ServiceResult<()> {
-        self.call(caller, Interface::DeleteToProvince, Form::sync(&req))
+        self.call(caller, Interface::DeleteToProvince, Form::of(&req))
             .await?;
         Ok(())
     }
@@ -732,8 +658,7 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: HolderQueryRequest,
     ) -> ServiceResult<ShengShiState> {
-        let mut f = Form::default();
-        f.holder(&req);
+        let f = Form::of(&req);
         let env = self.call(caller, Interface::ShengShiStateInfo, f).await?;
         let flag = |k: &str| env.head[k].as_str() == Some("1");
         let records = if env.data.is_null() {
@@ -754,8 +679,7 @@ impl LicenseService for RestClient {
     }
 
     async fn download_pdf(&self, caller: &Caller, req: PdfRequest) -> ServiceResult<Vec<u8>> {
-        let mut f = Form::default();
-        f.put(p::ABSTRACT_CODE, &req.abstract_code);
+        let f = Form::of(&req);
         let env = self.call(caller, Interface::DownloadPdfFile, f).await?;
         let s = env.data["dataList"][0]
             .as_str()

@@ -12,12 +12,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::interface::{
     BASE_PATH, CITY_DOWNLOAD_PATH, COLLECT_PREFIX, HOLDER_QUERY_ALIAS, PROVINCE_DOWNLOAD_PATH,
     REVOKE_PATH, SHARE_PREFIX, TOKEN_PATH, VERIFY_PAGE_PATH,
 };
 use license_core::params as p;
+use license_core::params::Named;
 use license_core::service::*;
 use license_core::{AdminService, Interface, LicenseService, ReturnCode, ServiceError};
 use serde::Serialize;
@@ -188,57 +188,6 @@ fn body_params(
     })
 }
 
-fn ctx(q: &Params) -> RawCallContext {
-    RawCallContext {
-        system_name: q.get(p::CERTIFICATE_SYSTEM_NAME),
-        call_category: q.get(p::CERTIFICATE_CALL_CATEGORY),
-        matter_name: q.get(p::CERTIFICATE_MATTER_NAME),
-        event_code: q.get(p::CERTIFICATE_EVENT_CODE),
-        copy_cause: q.get(p::CERTIFICATE_COPY_CAUSE),
-        call_district: q.get(p::CALL_DISTRICT),
-        call_department: q.get(p::CALL_DEPARTMENT),
-        district_level: q.get(p::DISTRICT_LEVEL),
-    }
-}
-
-fn operator(q: &Params) -> OperatorDetails {
-    OperatorDetails {
-        area_code: q.get(p::CLIENT_INFO_AREA_CODE),
-        dept_code: q.get(p::CLIENT_INFO_DEPT_CODE),
-        oper_name: q.get(p::CLIENT_INFO_OPER_NAME),
-        dept_name: q.get(p::DEPT_NAME),
-        whose: q.get(p::WHOSE),
-        category: q.get(p::CATEGORY),
-        license_type_code: q.get(p::LICENSE_TYPE_CODE),
-        oper_user_name: q.get(p::OPER_USER_NAME),
-        oper_time: q.get(p::OPER_TIME),
-        oper_user_ip: q.get(p::OPER_USER_IP),
-    }
-}
-
-fn holder(q: &Params) -> HolderQueryRequest {
-    HolderQueryRequest {
-        holder_code: q.get(p::CERTIFICATE_HOLDER_CODE),
-        holder_code_type: q.get(p::CERTIFICATE_HOLDER_CODE_TYPE),
-        cert_type_code: q.get(p::CERT_TYPE_CODE),
-        certificate_number: q.get(p::CERTIFICATE_NUMBER),
-        certificate_type: q.get(p::CERTIFICATE_TYPE),
-        mode: q.get(p::MODE),
-        page: q.first(&[p::PAGE, p::PAGE_LOWER]),
-        size: q.first(&[p::SIZE, p::SIZE_LOWER]),
-        interface_type: q.get(p::INTERFACE_TYPE),
-        context: ctx(q),
-        operator: operator(q),
-    }
-}
-
-fn sync(q: &Params) -> SyncRequest {
-    SyncRequest {
-        file_number: q.get(p::FILE_NUMBER),
-        cert_identifier: q.get(p::CERT_IDENTIFIER),
-    }
-}
-
 /// The envelope of a service result: `render` writes a success, [`envelope::failure`] the rest.
 fn answer<T>(r: ServiceResult<T>, render: impl FnOnce(&T) -> Response) -> Response {
     match r {
@@ -300,6 +249,7 @@ async fn share_named(
     };
     let caller = caller(&headers, peer, q.get(p::ACCESS_TOKEN));
     let svc = &s.service;
+    let get = |name: &str| q.get(name);
     // The two verification variants share a path; a `content` parameter means the file one.
     let iface = match named {
         Some(Interface::ShareVerifyCertInfo) if q.has(p::CONTENT) => {
@@ -309,110 +259,76 @@ async fn share_named(
     };
     let answered = match iface {
         Some(Interface::ShareDownloadUrl) => {
-            let req = DownloadUrlRequest {
-                certificate_id: q.get(p::CERTIFICATE_ID),
-                expiry_time: q.get(p::EXPIRY_TIME),
-                context: ctx(&q),
-            };
+            let req = DownloadUrlRequest::read(&get);
             answer(svc.share_download_url(&caller, req).await, |a| {
                 ok(envelope::links(a))
             })
         }
         Some(Interface::ShareQueryCertInfo) => {
-            let req = QueryCertInfoRequest {
-                certificate_id: q.get(p::CERTIFICATE_ID),
-                interface_type: q.get(p::INTERFACE_TYPE),
-                context: ctx(&q),
-            };
+            let req = QueryCertInfoRequest::read(&get);
             answer(svc.query_cert_info(&caller, req).await, |a| {
                 ok(envelope::records(a))
             })
         }
         Some(Interface::ShareVerifyCertFile) => {
-            let req = VerifyFileRequest {
-                cert_type_code: q.get(p::CERT_TYPE_CODE),
-                content_type: q.get(p::CONTENT_TYPE),
-                content: q.get(p::CONTENT),
-                use_cause: q.get(p::USE_CAUSE),
-                interface_type: q.get(p::INTERFACE_TYPE),
-                context: ctx(&q),
-            };
+            let req = VerifyFileRequest::read(&get);
             answer(svc.verify_cert_file(&caller, req).await, |a| {
                 ok(envelope::file_verification(a))
             })
         }
         Some(Interface::ShareVerifyCertInfo) => {
-            let req = VerifyInfoRequest {
-                cert_type_code: q.get(p::CERT_TYPE_CODE),
-                certificate_data: q.get(p::CERTIFICATE_DATA),
-                use_for: q.get(p::USE_FOR),
-                holder_code: q.get(p::CERTIFICATE_HOLDER_CODE),
-                interface_type: q.get(p::INTERFACE_TYPE),
-                context: ctx(&q),
-            };
+            let req = VerifyInfoRequest::read(&get);
             answer(svc.verify_cert_info(&caller, req).await, |a| {
                 ok(envelope::info_verification(a))
             })
         }
         Some(Interface::ShareQueryCertInfoByQRcode) => {
-            let req = QrQueryRequest {
-                qr_value: q.get(p::QR_VALUE),
-                interface_type: q.get(p::INTERFACE_TYPE),
-                context: ctx(&q),
-                operator: operator(&q),
-            };
+            let req = QrQueryRequest::read(&get);
             answer(svc.query_by_qr_code(&caller, req).await, |a| {
                 ok(envelope::qr(a))
             })
         }
-        Some(Interface::ShareQueryCertInfoByHo) => {
-            answer(svc.query_by_holder(&caller, holder(&q)).await, |a| {
-                ok(envelope::records(a))
-            })
-        }
+        Some(Interface::ShareQueryCertInfoByHo) => answer(
+            svc.query_by_holder(&caller, HolderQueryRequest::read(&get))
+                .await,
+            |a| ok(envelope::records(a)),
+        ),
         Some(Interface::ShareDownloadUrlsByHolderCode) => answer(
-            svc.download_urls_by_holder(&caller, holder(&q)).await,
+            svc.download_urls_by_holder(&caller, HolderQueryRequest::read(&get))
+                .await,
             |a| ok(envelope::links(a)),
         ),
         Some(Interface::ShareDownloadFile) => {
-            let req = DownloadFileRequest {
-                certificate_identifier: q.get(p::CERTIFICATE_IDENTIFIER),
-                copy_expiring_time: q.get(p::CERTIFICATE_COPY_EXPIRING_TIME),
-                interface_type: q.get(p::INTERFACE_TYPE),
-                file_type: q.get(p::FILE_TYPE),
-                context: ctx(&q),
-            };
+            let req = DownloadFileRequest::read(&get);
             answer(svc.download_file(&caller, req).await, |a| {
                 ok(envelope::downloaded_file(a))
             })
         }
         Some(Interface::InsertToProvince) => {
-            let req = sync(&q);
+            let req = SyncRequest::read(&get);
             answer(svc.insert_to_province(&caller, req).await, |id| {
                 ok(envelope::inserted(license_core::Library::Province, id))
             })
         }
         Some(Interface::UpdateToProvince) => {
-            let req = sync(&q);
+            let req = SyncRequest::read(&get);
             answer(svc.update_to_province(&caller, req).await, |_| {
                 ok(envelope::no_data(license_core::Library::Province))
             })
         }
         Some(Interface::DeleteToProvince) => {
-            let req = sync(&q);
+            let req = SyncRequest::read(&get);
             answer(svc.delete_to_province(&caller, req).await, |_| {
                 ok(envelope::no_data(license_core::Library::Province))
             })
         }
-        Some(Interface::ShengShiStateInfo) => {
-            answer(svc.sheng_shi_state(&caller, holder(&q)).await, |a| {
-                ok(envelope::sheng_shi(a))
-            })
-        }
+        Some(Interface::ShengShiStateInfo) => answer(
+            svc.sheng_shi_state(&caller, HolderQueryRequest::read(&get))
+                .await,
+            |a| ok(envelope::sheng_shi(a)),
+        ),
         Some(Interface::DownloadPdfFile) => {
-            let req = PdfRequest {
-                abstract_code: q.get(p::ABSTRACT_CODE),
-            };
+            let req = PdfRequest::read(&get);
             answer(svc.download_pdf(&caller, req).await, |b| {
                 ok(envelope::pdf(license_core::Library::City, b))
             })
