@@ -416,6 +416,25 @@ impl RestClient {
     }
 }
 
+impl RestClient {
+    /// A share call whose answer names its library: `req`'s form, then the envelope read by
+    /// `data` for that library.
+    async fn answered<T>(
+        &self,
+        caller: &Caller,
+        iface: Interface,
+        req: &(impl Named + Sync),
+        data: impl FnOnce(Library, &Envelope) -> ServiceResult<T> + Send,
+    ) -> ServiceResult<Answer<T>> {
+        let env = self.call(caller, iface, Form::of(req)).await?;
+        let library = env.library()?;
+        Ok(Answer {
+            library,
+            data: data(library, &env)?,
+        })
+    }
+}
+
 #[async_trait]
 impl LicenseService for RestClient {
     async fn issue_token(
@@ -460,13 +479,10 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: DownloadUrlRequest,
     ) -> ServiceResult<Answer<DownloadLinks>> {
-        let f = Form::of(&req);
-        let env = self.call(caller, Interface::ShareDownloadUrl, f).await?;
-        let library = env.library()?;
-        Ok(Answer {
-            library,
-            data: links(library, &env.data)?,
+        self.answered(caller, Interface::ShareDownloadUrl, &req, |l, e| {
+            links(l, &e.data)
         })
+        .await
     }
 
     async fn query_cert_info(
@@ -474,13 +490,10 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: QueryCertInfoRequest,
     ) -> ServiceResult<Answer<LicenseRecords>> {
-        let f = Form::of(&req);
-        let env = self.call(caller, Interface::ShareQueryCertInfo, f).await?;
-        let library = env.library()?;
-        Ok(Answer {
-            library,
-            data: records(library, &env.data)?,
+        self.answered(caller, Interface::ShareQueryCertInfo, &req, |l, e| {
+            records(l, &e.data)
         })
+        .await
     }
 
     async fn verify_cert_info(
@@ -488,27 +501,31 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: VerifyInfoRequest,
     ) -> ServiceResult<Answer<InfoVerification>> {
-        let f = Form::of(&req);
-        let env = self.call(caller, Interface::ShareVerifyCertInfo, f).await?;
-        let library = env.library()?;
-        let data = match library {
-            Library::Province => {
-                let first = &env.data["dataList"][0];
-                let code = first["result"].as_u64().ok_or_else(|| garbled("result"))?;
-                Shaped::Province(
-                    u8::try_from(code)
-                        .ok()
-                        .and_then(InfoVerifyResult::from_code)
-                        .ok_or_else(|| garbled("result"))?,
-                )
-            }
-            Library::City => Shaped::City(match env.data["verifyResult"].as_str() {
-                Some("true") => true,
-                Some("false") => false,
-                _ => return Err(garbled("verifyResult")),
-            }),
-        };
-        Ok(Answer { library, data })
+        self.answered(
+            caller,
+            Interface::ShareVerifyCertInfo,
+            &req,
+            |library, e| {
+                Ok(match library {
+                    Library::Province => {
+                        let first = &e.data["dataList"][0];
+                        let code = first["result"].as_u64().ok_or_else(|| garbled("result"))?;
+                        Shaped::Province(
+                            u8::try_from(code)
+                                .ok()
+                                .and_then(InfoVerifyResult::from_code)
+                                .ok_or_else(|| garbled("result"))?,
+                        )
+                    }
+                    Library::City => Shaped::City(match e.data["verifyResult"].as_str() {
+                        Some("true") => true,
+                        Some("false") => false,
+                        _ => return Err(garbled("verifyResult")),
+                    }),
+                })
+            },
+        )
+        .await
     }
 
     async fn verify_cert_file(
@@ -516,17 +533,15 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: VerifyFileRequest,
     ) -> ServiceResult<Answer<FileVerifyResult>> {
-        let f = Form::of(&req);
         // The file variant shares the information variant's path (API.md §6).
-        let env = self.call(caller, Interface::ShareVerifyCertFile, f).await?;
-        let library = env.library()?;
-        let code = text(&env.data, "result")?;
-        let data = code
-            .parse()
-            .ok()
-            .and_then(FileVerifyResult::from_code)
-            .ok_or_else(|| garbled("result"))?;
-        Ok(Answer { library, data })
+        self.answered(caller, Interface::ShareVerifyCertFile, &req, |_, e| {
+            text(&e.data, "result")?
+                .parse()
+                .ok()
+                .and_then(FileVerifyResult::from_code)
+                .ok_or_else(|| garbled("result"))
+        })
+        .await
     }
 
     async fn query_by_qr_code(
@@ -534,32 +549,34 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: QrQueryRequest,
     ) -> ServiceResult<Answer<QrRecords>> {
-        let f = Form::of(&req);
-        let env = self
-            .call(caller, Interface::ShareQueryCertInfoByQRcode, f)
-            .await?;
-        let library = env.library()?;
-        let data = match library {
-            Library::Province => Shaped::Province(page(&env.data, province_face)?),
-            Library::City => {
-                let d = &env.data;
-                Shaped::City(QrCityRecord {
-                    img_sign_fileid: text(d, "img_sign_fileid")?,
-                    license_name: text(d, "license_name")?,
-                    file_number: text(d, "fileNumber")?,
-                    issue_unitname: text(d, "issue_unitname")?,
-                    valid_time_begin: iso_date(d, "valid_time_begin")?,
-                    holder: text(d, "holder")?,
-                    license_state: status(d, "license_state")?,
-                    valid_time_end: end_date(d, "valid_time_end", iso_date)?,
-                    license_id: text(d, "licenseId")?,
-                    abstract_code: text(d, "abstractCode")?,
-                    license_number: text(d, "license_number")?,
-                    elapsed_ms: env.head["time"].as_u64().unwrap_or(0),
+        self.answered(
+            caller,
+            Interface::ShareQueryCertInfoByQRcode,
+            &req,
+            |library, e| {
+                Ok(match library {
+                    Library::Province => Shaped::Province(page(&e.data, province_face)?),
+                    Library::City => {
+                        let d = &e.data;
+                        Shaped::City(QrCityRecord {
+                            img_sign_fileid: text(d, "img_sign_fileid")?,
+                            license_name: text(d, "license_name")?,
+                            file_number: text(d, "fileNumber")?,
+                            issue_unitname: text(d, "issue_unitname")?,
+                            valid_time_begin: iso_date(d, "valid_time_begin")?,
+                            holder: text(d, "holder")?,
+                            license_state: status(d, "license_state")?,
+                            valid_time_end: end_date(d, "valid_time_end", iso_date)?,
+                            license_id: text(d, "licenseId")?,
+                            abstract_code: text(d, "abstractCode")?,
+                            license_number: text(d, "license_number")?,
+                            elapsed_ms: e.head["time"].as_u64().unwrap_or(0),
+                        })
+                    }
                 })
-            }
-        };
-        Ok(Answer { library, data })
+            },
+        )
+        .await
     }
 
     async fn query_by_holder(
@@ -567,15 +584,10 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: HolderQueryRequest,
     ) -> ServiceResult<Answer<LicenseRecords>> {
-        let f = Form::of(&req);
-        let env = self
-            .call(caller, Interface::ShareQueryCertInfoByHo, f)
-            .await?;
-        let library = env.library()?;
-        Ok(Answer {
-            library,
-            data: records(library, &env.data)?,
+        self.answered(caller, Interface::ShareQueryCertInfoByHo, &req, |l, e| {
+            records(l, &e.data)
         })
+        .await
     }
 
     async fn download_urls_by_holder(
@@ -583,15 +595,13 @@ impl LicenseService for RestClient {
         caller: &Caller,
         req: HolderQueryRequest,
     ) -> ServiceResult<Answer<DownloadLinks>> {
-        let f = Form::of(&req);
-        let env = self
-            .call(caller, Interface::ShareDownloadUrlsByHolderCode, f)
-            .await?;
-        let library = env.library()?;
-        Ok(Answer {
-            library,
-            data: links(library, &env.data)?,
-        })
+        self.answered(
+            caller,
+            Interface::ShareDownloadUrlsByHolderCode,
+            &req,
+            |l, e| links(l, &e.data),
+        )
+        .await
     }
 
     async fn download_file(
