@@ -5,25 +5,25 @@
 //! forwarding) uses the client's own account, logging in with the password grant and refreshing
 //! the token itself. A transport failure or a timeout answers return code `1`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use base64::Engine;
-use chrono::NaiveDate;
 use license_core::interface::{BASE_PATH, SHARE_PREFIX, TOKEN_PATH, collect_path};
-use license_core::license::OPEN_ENDED;
 use license_core::params as p;
 use license_core::params::Named;
 use license_core::service::*;
 use license_core::upstream::{Credentials, OwnAccount};
 use license_core::{
-    FileVerifyResult, InfoVerifyResult, Interface, Library, LicenseService, LicenseStatus,
-    ReturnCode, ServiceError,
+    FileVerifyResult, InfoVerifyResult, Interface, Library, LicenseService, ReturnCode,
+    ServiceError,
 };
 use serde_json::Value;
 
 use crate::routes::REQUEST_ID;
+
+mod parse;
+
+use parse::*;
 
 /// Where and as whom the client calls.
 #[derive(Debug, Clone)]
@@ -65,170 +65,6 @@ fn unreachable(e: &reqwest::Error, timeout: Duration) -> ServiceError {
         "the node's answer could not be read".to_owned()
     };
     ServiceError::new(ReturnCode::UpstreamUnreachable, detail)
-}
-
-fn garbled(what: &str) -> ServiceError {
-    ServiceError::new(
-        ReturnCode::UpstreamUnreachable,
-        format!("the node's answer is not in the contract's shape: {what}"),
-    )
-}
-
-/// A token request that never reached an answer.
-fn unavailable_grant(e: ServiceError) -> TokenError {
-    TokenError {
-        kind: OAuthErrorKind::TemporarilyUnavailable,
-        description: e.detail.unwrap_or_else(|| e.code.message().to_owned()),
-    }
-}
-
-/// The `ServiceError` an envelope's failure head and data stand for (inverse of
-/// [`envelope::failure`](crate::envelope::failure)).
-fn envelope_error(head: &Value, data: &Value, retry_after: Option<u32>) -> ServiceError {
-    let code = head["status"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .and_then(ReturnCode::from_code)
-        .unwrap_or(ReturnCode::Other);
-    let detail = data
-        .as_str()
-        .filter(|d| !d.is_empty() && *d != code.message())
-        .map(str::to_owned);
-    ServiceError {
-        code,
-        detail,
-        retry_after_secs: retry_after,
-    }
-}
-
-fn library(head: &Value) -> Result<Library, ServiceError> {
-    match head["type"].as_str() {
-        Some("1") => Ok(Library::Province),
-        Some("2") => Ok(Library::City),
-        _ => Err(garbled("head.type")),
-    }
-}
-
-fn text(v: &Value, key: &str) -> Result<String, ServiceError> {
-    match &v[key] {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        _ => Err(garbled(key)),
-    }
-}
-
-fn city_date(v: &Value, key: &str) -> Result<NaiveDate, ServiceError> {
-    NaiveDate::parse_from_str(&text(v, key)?, "%Y年%m月%d日").map_err(|_| garbled(key))
-}
-
-fn iso_date(v: &Value, key: &str) -> Result<NaiveDate, ServiceError> {
-    NaiveDate::parse_from_str(&text(v, key)?, "%Y-%m-%d").map_err(|_| garbled(key))
-}
-
-fn end_date(
-    v: &Value,
-    key: &str,
-    parse: fn(&Value, &str) -> Result<NaiveDate, ServiceError>,
-) -> Result<Option<NaiveDate>, ServiceError> {
-    if text(v, key)? == OPEN_ENDED {
-        Ok(None)
-    } else {
-        parse(v, key).map(Some)
-    }
-}
-
-fn status(v: &Value, key: &str) -> Result<LicenseStatus, ServiceError> {
-    LicenseStatus::from_label(&text(v, key)?).ok_or_else(|| garbled(key))
-}
-
-fn page<T>(
-    data: &Value,
-    item: impl Fn(&Value) -> Result<T, ServiceError>,
-) -> Result<Page<T>, ServiceError> {
-    let total = data["total"].as_u64().ok_or_else(|| garbled("total"))?;
-    let items = data["dataList"]
-        .as_array()
-        .ok_or_else(|| garbled("dataList"))?
-        .iter()
-        .map(item)
-        .collect::<Result<_, _>>()?;
-    Ok(Page { total, items })
-}
-
-fn province_face(v: &Value) -> Result<ProvinceFace, ServiceError> {
-    let obj = v.as_object().ok_or_else(|| garbled("face"))?;
-    let mut fields = BTreeMap::new();
-    let mut cert_identifier = None;
-    for (k, val) in obj {
-        let s = match val {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        if k == "cert_identifier" {
-            cert_identifier = Some(s);
-        } else {
-            fields.insert(k.clone(), s);
-        }
-    }
-    Ok(ProvinceFace {
-        cert_identifier: cert_identifier.ok_or_else(|| garbled("cert_identifier"))?,
-        fields,
-    })
-}
-
-fn city_record(v: &Value) -> Result<CityRecord, ServiceError> {
-    Ok(CityRecord {
-        holder: text(v, "certificateHolder")?,
-        validate_start: city_date(v, "certificateValidateStart")?,
-        validate_end: end_date(v, "certificateValidateEnd", city_date)?,
-        issue_dept: text(v, "issueDept")?,
-        certificate_id: text(v, "certificateID")?,
-        certificate_name: text(v, "certificateName")?,
-        holder_type: text(v, "certificateHolderType")?,
-        certificate_number: text(v, "certificateNumber")?,
-        issue_dept_code: text(v, "issueDeptCode")?,
-        holder_code: text(v, "certificateHolderCode")?,
-        issue_date: city_date(v, "issueDate")?,
-        digital_sign: text(v, "digitalSign")?,
-        certificate_type: text(v, "certificateType")?,
-        state: status(v, "certificateState")?,
-    })
-}
-
-fn b64(s: &str) -> Result<Vec<u8>, ServiceError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map_err(|_| garbled("base64 content"))
-}
-
-fn records(library: Library, data: &Value) -> Result<LicenseRecords, ServiceError> {
-    Ok(match library {
-        Library::Province => Shaped::Province(page(data, province_face)?),
-        Library::City => Shaped::City(page(data, city_record)?),
-    })
-}
-
-fn links(library: Library, data: &Value) -> Result<DownloadLinks, ServiceError> {
-    Ok(match library {
-        Library::Province => Shaped::Province(page(data, |v| {
-            Ok(ProvinceLink {
-                cert_identifier: text(v, "certIdentifier")?,
-                content_type: text(v, "contentType")?,
-                url: text(v, "content")?,
-            })
-        })?),
-        Library::City => Shaped::City(page(data, |v| {
-            Ok(CityLink {
-                issue_dept: text(v, "issueDept")?,
-                certificate_number: text(v, "certificateNumber")?,
-                file_url: text(v, "fileUrl")?,
-                issue_date: city_date(v, "issueDate")?,
-                file_format: text(v, "fileFormat")?,
-                certificate_type: text(v, "certificateType")?,
-            })
-        })?),
-    })
 }
 
 /// Form parameters of one call: only the values present, as they were given.
@@ -700,6 +536,9 @@ impl LicenseService for RestClient {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+    use license_core::LicenseStatus;
+
     use super::*;
     use crate::envelope;
 
