@@ -4,10 +4,12 @@
 //! [`admin_status`].
 
 mod handlers;
+mod records;
 mod views;
 mod wire;
 
 pub use handlers::*;
+pub use records::*;
 pub use views::*;
 pub use wire::*;
 
