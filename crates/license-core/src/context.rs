@@ -29,37 +29,27 @@ impl CallCategory {
     }
 }
 
-/// The call context as it arrived: every field optional and unchecked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawCallContext {
-    /// `certificateSystemName`.
-    pub system_name: Option<String>,
-    /// `certificateCallCategory`.
-    pub call_category: Option<String>,
-    /// `certificateMatterName`.
-    pub matter_name: Option<String>,
-    /// `certificateEventCode`.
-    pub event_code: Option<String>,
-    /// `certificateCopyCause`.
-    pub copy_cause: Option<String>,
-    /// `callDistrict`.
-    pub call_district: Option<String>,
-    /// `callDepartment`.
-    pub call_department: Option<String>,
-    /// `districtLevel`.
-    pub district_level: Option<String>,
+crate::request! {
+    /// The call context as it arrived: every field optional and unchecked.
+    RawCallContext {
+        /// `certificateSystemName`.
+        system_name: CERTIFICATE_SYSTEM_NAME,
+        /// `certificateCallCategory`.
+        call_category: CERTIFICATE_CALL_CATEGORY,
+        /// `certificateMatterName`.
+        matter_name: CERTIFICATE_MATTER_NAME,
+        /// `certificateEventCode`.
+        event_code: CERTIFICATE_EVENT_CODE,
+        /// `certificateCopyCause`.
+        copy_cause: CERTIFICATE_COPY_CAUSE,
+        /// `callDistrict`.
+        call_district: CALL_DISTRICT,
+        /// `callDepartment`.
+        call_department: CALL_DEPARTMENT,
+        /// `districtLevel`.
+        district_level: DISTRICT_LEVEL,
+    }
 }
-
-crate::named_params!(RawCallContext {
-    system_name: CERTIFICATE_SYSTEM_NAME,
-    call_category: CERTIFICATE_CALL_CATEGORY,
-    matter_name: CERTIFICATE_MATTER_NAME,
-    event_code: CERTIFICATE_EVENT_CODE,
-    copy_cause: CERTIFICATE_COPY_CAUSE,
-    call_district: CALL_DISTRICT,
-    call_department: CALL_DEPARTMENT,
-    district_level: DISTRICT_LEVEL,
-});
 
 /// A validated call context, recorded with every call in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,43 +155,31 @@ impl CallContext {
     }
 }
 
-/// Operator details (all optional, all recorded; API.md §3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OperatorDetails {
-    /// `clientInfo_areaCode`.
-    pub area_code: Option<String>,
-    /// `clientInfo_deptCode`.
-    pub dept_code: Option<String>,
-    /// `clientInfo_operName`.
-    pub oper_name: Option<String>,
-    /// `deptName`.
-    pub dept_name: Option<String>,
-    /// `whose`: 0 person, 1 legal person.
-    pub whose: Option<String>,
-    /// `category`: 1 license, 0 approval document.
-    pub category: Option<String>,
-    /// `licenseTypeCode`.
-    pub license_type_code: Option<String>,
-    /// `operUserName`.
-    pub oper_user_name: Option<String>,
-    /// `operTime`.
-    pub oper_time: Option<String>,
-    /// `operUserIp`.
-    pub oper_user_ip: Option<String>,
+crate::request! {
+    /// Operator details (all optional, all recorded; API.md §3).
+    OperatorDetails {
+        /// `clientInfo_areaCode`.
+        area_code: CLIENT_INFO_AREA_CODE,
+        /// `clientInfo_deptCode`.
+        dept_code: CLIENT_INFO_DEPT_CODE,
+        /// `clientInfo_operName`.
+        oper_name: CLIENT_INFO_OPER_NAME,
+        /// `deptName`.
+        dept_name: DEPT_NAME,
+        /// `whose`: 0 person, 1 legal person.
+        whose: WHOSE,
+        /// `category`: 1 license, 0 approval document.
+        category: CATEGORY,
+        /// `licenseTypeCode`.
+        license_type_code: LICENSE_TYPE_CODE,
+        /// `operUserName`.
+        oper_user_name: OPER_USER_NAME,
+        /// `operTime`.
+        oper_time: OPER_TIME,
+        /// `operUserIp`.
+        oper_user_ip: OPER_USER_IP,
+    }
 }
-
-crate::named_params!(OperatorDetails {
-    area_code: CLIENT_INFO_AREA_CODE,
-    dept_code: CLIENT_INFO_DEPT_CODE,
-    oper_name: CLIENT_INFO_OPER_NAME,
-    dept_name: DEPT_NAME,
-    whose: WHOSE,
-    category: CATEGORY,
-    license_type_code: LICENSE_TYPE_CODE,
-    oper_user_name: OPER_USER_NAME,
-    oper_time: OPER_TIME,
-    oper_user_ip: OPER_USER_IP,
-});
 
 impl OperatorDetails {
     /// Every field is at most [`MAX_TEXT_CHARS`] long, else `24` naming it: they are stored

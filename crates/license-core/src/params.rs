@@ -119,8 +119,8 @@ pub const FILE_TYPE_OFD: &str = "ofd";
 pub const FILE_TYPE_PNG: &str = "png";
 
 /// A request whose parameters travel by name (the REST form, in either direction): each
-/// field's parameter is declared once, with [`named_params!`](crate::named_params), and read
-/// and written from that declaration.
+/// field's parameter is declared once, with [`request!`](crate::request), and read and written
+/// from that declaration.
 pub trait Named: Default {
     /// Reads the request from a look-up by name; a field takes the first of its names that is
     /// present.
@@ -129,27 +129,80 @@ pub trait Named: Default {
     fn write(&self, put: &mut dyn FnMut(&'static str, &str));
 }
 
-/// Declares which parameter each field of a request carries (by the constants of this
-/// module, aliases after `|`), and which fields are themselves [`Named`] (after `;`):
-/// implements [`Named`] for the type.
+/// Declares a request: its fields (raw `Option<String>`s, each with the parameter that carries
+/// it, aliases after `|`) and the [`Named`] parts it holds (the call context, operator details),
+/// once — the struct and its [`Named`] implementation both follow from it.
 #[macro_export]
-macro_rules! named_params {
-    ($ty:ty { $($field:ident: $name:ident $(| $alias:ident)*),* $(,)? } $(; $($nested:ident),+)?) => {
-        impl $crate::params::Named for $ty {
+macro_rules! request {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $($(#[$fmeta:meta])* $field:ident: $param:ident $(| $alias:ident)*),* $(,)?
+        }
+        $($(#[$nmeta:meta])* $nested:ident: $nty:ty),* $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: Option<String>,)*
+            $($(#[$nmeta])* pub $nested: $nty,)*
+        }
+
+        impl $crate::params::Named for $name {
             fn read(get: &dyn Fn(&str) -> Option<String>) -> Self {
                 Self {
-                    $($field: get($crate::params::$name)
+                    $($field: get($crate::params::$param)
                         $(.or_else(|| get($crate::params::$alias)))*,)*
-                    $($($nested: $crate::params::Named::read(get),)+)?
+                    $($nested: $crate::params::Named::read(get),)*
                 }
             }
 
             fn write(&self, put: &mut dyn FnMut(&'static str, &str)) {
                 $(if let Some(v) = &self.$field {
-                    put($crate::params::$name, v);
+                    put($crate::params::$param, v);
                 })*
-                $($($crate::params::Named::write(&self.$nested, put);)+)?
+                $($crate::params::Named::write(&self.$nested, put);)*
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::service::HolderQueryRequest;
+
+    /// A request is read by its declared names (an alias when the first name is absent) and
+    /// written under the first name, nested parts included: what one side writes, the other
+    /// reads back whole.
+    #[test]
+    fn a_request_reads_and_writes_its_declared_parameters() {
+        let given: BTreeMap<&str, &str> = [
+            (CERTIFICATE_HOLDER_CODE, "11010519491231002X"),
+            (PAGE_LOWER, "2"),
+            (CERTIFICATE_SYSTEM_NAME, "办事大厅"),
+            (OPER_USER_NAME, "张三"),
+        ]
+        .into();
+        let req = HolderQueryRequest::read(&|n| given.get(n).map(|v| (*v).to_owned()));
+        assert_eq!(req.holder_code.as_deref(), Some("11010519491231002X"));
+        assert_eq!(req.page.as_deref(), Some("2"), "read through the alias");
+        assert_eq!(req.context.system_name.as_deref(), Some("办事大厅"));
+        assert_eq!(req.operator.oper_user_name.as_deref(), Some("张三"));
+        assert_eq!(req.size, None);
+        let mut written = BTreeMap::new();
+        req.write(&mut |n, v| {
+            written.insert(n, v.to_owned());
+        });
+        assert_eq!(
+            written.get(PAGE).map(String::as_str),
+            Some("2"),
+            "written as Page"
+        );
+        assert_eq!(written.len(), 4, "{written:?}");
+        let back = HolderQueryRequest::read(&|n| written.get(n).cloned());
+        assert_eq!(back, req);
+    }
 }

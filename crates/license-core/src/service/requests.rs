@@ -1,182 +1,135 @@
 //! What the share interfaces take: raw parameters as they arrived, each field's parameter
-//! declared once with [`named_params!`](crate::named_params).
+//! declared once with [`request!`](crate::request).
 
 use crate::context::{OperatorDetails, RawCallContext};
 
-/// ShareDownloadUrl request (4.3.2).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DownloadUrlRequest {
-    /// `certificateID`: identifier, file number or province identifier.
-    pub certificate_id: Option<String>,
-    /// `expiryTime`, `yyyy-MM-dd`.
-    pub expiry_time: Option<String>,
+crate::request! {
+    /// ShareDownloadUrl request (4.3.2).
+    DownloadUrlRequest {
+        /// `certificateID`: identifier, file number or province identifier.
+        certificate_id: CERTIFICATE_ID,
+        /// `expiryTime`, `yyyy-MM-dd`.
+        expiry_time: EXPIRY_TIME,
+    }
     /// The call context.
-    pub context: RawCallContext,
+    context: RawCallContext,
 }
 
-crate::named_params!(DownloadUrlRequest {
-    certificate_id: CERTIFICATE_ID,
-    expiry_time: EXPIRY_TIME,
-}; context);
-
-/// ShareQueryCertInfo request (4.3.3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueryCertInfoRequest {
-    /// `certificateID`.
-    pub certificate_id: Option<String>,
-    /// `interfaceType`.
-    pub interface_type: Option<String>,
+crate::request! {
+    /// ShareQueryCertInfo request (4.3.3).
+    QueryCertInfoRequest {
+        /// `certificateID`.
+        certificate_id: CERTIFICATE_ID,
+        /// `interfaceType`.
+        interface_type: INTERFACE_TYPE,
+    }
     /// The call context.
-    pub context: RawCallContext,
+    context: RawCallContext,
 }
 
-crate::named_params!(QueryCertInfoRequest {
-    certificate_id: CERTIFICATE_ID,
-    interface_type: INTERFACE_TYPE,
-}; context);
-
-/// ShareVerifyCertInfo request, information variant (4.3.4).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VerifyInfoRequest {
-    /// `certTypeCode`.
-    pub cert_type_code: Option<String>,
-    /// `certificateData`: a JSON object of fields to compare.
-    pub certificate_data: Option<String>,
-    /// `useFor`.
-    pub use_for: Option<String>,
-    /// `certificateHolderCode`.
-    pub holder_code: Option<String>,
-    /// `interfaceType`.
-    pub interface_type: Option<String>,
+crate::request! {
+    /// ShareVerifyCertInfo request, information variant (4.3.4).
+    VerifyInfoRequest {
+        /// `certTypeCode`.
+        cert_type_code: CERT_TYPE_CODE,
+        /// `certificateData`: a JSON object of fields to compare.
+        certificate_data: CERTIFICATE_DATA,
+        /// `useFor`.
+        use_for: USE_FOR,
+        /// `certificateHolderCode`.
+        holder_code: CERTIFICATE_HOLDER_CODE,
+        /// `interfaceType`.
+        interface_type: INTERFACE_TYPE,
+    }
     /// `callDistrict`, `callDepartment`, `districtLevel` (the rest of the context is unused).
-    pub context: RawCallContext,
+    context: RawCallContext,
 }
 
-crate::named_params!(VerifyInfoRequest {
-    cert_type_code: CERT_TYPE_CODE,
-    certificate_data: CERTIFICATE_DATA,
-    use_for: USE_FOR,
-    holder_code: CERTIFICATE_HOLDER_CODE,
-    interface_type: INTERFACE_TYPE,
-}; context);
-
-/// ShareVerifyCertInfo request, file variant (4.3.5).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VerifyFileRequest {
-    /// `certTypeCode`.
-    pub cert_type_code: Option<String>,
-    /// `contentType`: must be `base64`.
-    pub content_type: Option<String>,
-    /// `content`: the OFD file, base64.
-    pub content: Option<String>,
-    /// `useCause`.
-    pub use_cause: Option<String>,
-    /// `interfaceType`.
-    pub interface_type: Option<String>,
+crate::request! {
+    /// ShareVerifyCertInfo request, file variant (4.3.5).
+    VerifyFileRequest {
+        /// `certTypeCode`.
+        cert_type_code: CERT_TYPE_CODE,
+        /// `contentType`: must be `base64`.
+        content_type: CONTENT_TYPE,
+        /// `content`: the OFD file, base64.
+        content: CONTENT,
+        /// `useCause`.
+        use_cause: USE_CAUSE,
+        /// `interfaceType`.
+        interface_type: INTERFACE_TYPE,
+    }
     /// `callDistrict`, `callDepartment`, `districtLevel`.
-    pub context: RawCallContext,
+    context: RawCallContext,
 }
 
-crate::named_params!(VerifyFileRequest {
-    cert_type_code: CERT_TYPE_CODE,
-    content_type: CONTENT_TYPE,
-    content: CONTENT,
-    use_cause: USE_CAUSE,
-    interface_type: INTERFACE_TYPE,
-}; context);
-
-/// ShareQueryCertInfoByQRcode request (4.3.6).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QrQueryRequest {
-    /// `qrValue`: the full URL or its last path segment.
-    pub qr_value: Option<String>,
-    /// `interfaceType`.
-    pub interface_type: Option<String>,
+crate::request! {
+    /// ShareQueryCertInfoByQRcode request (4.3.6).
+    QrQueryRequest {
+        /// `qrValue`: the full URL or its last path segment.
+        qr_value: QR_VALUE,
+        /// `interfaceType`.
+        interface_type: INTERFACE_TYPE,
+    }
     /// The call context.
-    pub context: RawCallContext,
+    context: RawCallContext,
     /// Operator details.
-    pub operator: OperatorDetails,
+    operator: OperatorDetails,
 }
 
-crate::named_params!(QrQueryRequest {
-    qr_value: QR_VALUE,
-    interface_type: INTERFACE_TYPE,
-}; context, operator);
-
-/// Holder search (4.3.7, 4.3.13) and holder download (4.3.8) request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HolderQueryRequest {
-    /// `certificateHolderCode`.
-    pub holder_code: Option<String>,
-    /// `certificateHolderCodeType`.
-    pub holder_code_type: Option<String>,
-    /// `certTypeCode`.
-    pub cert_type_code: Option<String>,
-    /// `certificateNumber` filter.
-    pub certificate_number: Option<String>,
-    /// `certificateType` filter.
-    pub certificate_type: Option<String>,
-    /// `Mode` (accepted, ignored).
-    pub mode: Option<String>,
-    /// `Page` / `page`.
-    pub page: Option<String>,
-    /// `Size` / `size`.
-    pub size: Option<String>,
-    /// `interfaceType`.
-    pub interface_type: Option<String>,
+crate::request! {
+    /// Holder search (4.3.7, 4.3.13) and holder download (4.3.8) request.
+    HolderQueryRequest {
+        /// `certificateHolderCode`.
+        holder_code: CERTIFICATE_HOLDER_CODE,
+        /// `certificateHolderCodeType`.
+        holder_code_type: CERTIFICATE_HOLDER_CODE_TYPE,
+        /// `certTypeCode`.
+        cert_type_code: CERT_TYPE_CODE,
+        /// `certificateNumber` filter.
+        certificate_number: CERTIFICATE_NUMBER,
+        /// `certificateType` filter.
+        certificate_type: CERTIFICATE_TYPE,
+        /// `Mode` (accepted, ignored).
+        mode: MODE,
+        /// `Page` / `page`.
+        page: PAGE | PAGE_LOWER,
+        /// `Size` / `size`.
+        size: SIZE | SIZE_LOWER,
+        /// `interfaceType`.
+        interface_type: INTERFACE_TYPE,
+    }
     /// The call context.
-    pub context: RawCallContext,
+    context: RawCallContext,
     /// Operator details.
-    pub operator: OperatorDetails,
+    operator: OperatorDetails,
 }
 
-crate::named_params!(HolderQueryRequest {
-    holder_code: CERTIFICATE_HOLDER_CODE,
-    holder_code_type: CERTIFICATE_HOLDER_CODE_TYPE,
-    cert_type_code: CERT_TYPE_CODE,
-    certificate_number: CERTIFICATE_NUMBER,
-    certificate_type: CERTIFICATE_TYPE,
-    mode: MODE,
-    page: PAGE | PAGE_LOWER,
-    size: SIZE | SIZE_LOWER,
-    interface_type: INTERFACE_TYPE,
-}; context, operator);
-
-/// ShareDownloadFile request (4.3.9).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DownloadFileRequest {
-    /// `certificateIdentifier`.
-    pub certificate_identifier: Option<String>,
-    /// `certificateCopyExpiringTime`, `yyyy-MM-dd`.
-    pub copy_expiring_time: Option<String>,
-    /// `interfaceType`.
-    pub interface_type: Option<String>,
-    /// `fileType`: `ofd` (default) or `png`.
-    pub file_type: Option<String>,
+crate::request! {
+    /// ShareDownloadFile request (4.3.9).
+    DownloadFileRequest {
+        /// `certificateIdentifier`.
+        certificate_identifier: CERTIFICATE_IDENTIFIER,
+        /// `certificateCopyExpiringTime`, `yyyy-MM-dd`.
+        copy_expiring_time: CERTIFICATE_COPY_EXPIRING_TIME,
+        /// `interfaceType`.
+        interface_type: INTERFACE_TYPE,
+        /// `fileType`: `ofd` (default) or `png`.
+        file_type: FILE_TYPE,
+    }
     /// The call context.
-    pub context: RawCallContext,
+    context: RawCallContext,
 }
 
-crate::named_params!(DownloadFileRequest {
-    certificate_identifier: CERTIFICATE_IDENTIFIER,
-    copy_expiring_time: CERTIFICATE_COPY_EXPIRING_TIME,
-    interface_type: INTERFACE_TYPE,
-    file_type: FILE_TYPE,
-}; context);
-
-/// insertToProvince / updateToProvince / deleteToProvince request (4.3.10–4.3.12).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncRequest {
-    /// `fileNumber`.
-    pub file_number: Option<String>,
-    /// `certIdentifier` (updateToProvince).
-    pub cert_identifier: Option<String>,
+crate::request! {
+    /// insertToProvince / updateToProvince / deleteToProvince request (4.3.10–4.3.12).
+    SyncRequest {
+        /// `fileNumber`.
+        file_number: FILE_NUMBER,
+        /// `certIdentifier` (updateToProvince).
+        cert_identifier: CERT_IDENTIFIER,
+    }
 }
-
-crate::named_params!(SyncRequest {
-    file_number: FILE_NUMBER,
-    cert_identifier: CERT_IDENTIFIER,
-});
 
 /// What a city asks its province to do with one of its licenses (the province's collection
 /// interfaces, this project's extension of the API, API.md §5).
@@ -232,13 +185,10 @@ pub struct CollectRequest {
     pub reason: Option<String>,
 }
 
-/// downloadPdfFile request (4.3.14).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PdfRequest {
-    /// `abstractCode`.
-    pub abstract_code: Option<String>,
+crate::request! {
+    /// downloadPdfFile request (4.3.14).
+    PdfRequest {
+        /// `abstractCode`.
+        abstract_code: ABSTRACT_CODE,
+    }
 }
-
-crate::named_params!(PdfRequest {
-    abstract_code: ABSTRACT_CODE
-});
