@@ -66,6 +66,18 @@ fn demo_serves_the_flow() {
         }
     }
     let addr = addr.expect("the demo prints its address");
+    // `licensed healthcheck` against the serving node: ready.
+    let check = Command::new(BIN)
+        .arg("healthcheck")
+        .env("LICENSED_HTTP_ADDR", &addr)
+        .env(
+            "LICENSED_DATA_DIR",
+            std::env::temp_dir().join("healthcheck-unused"),
+        )
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ready");
     let identifier = identifier.expect("the demo prints an identifier");
     assert!(
         http(

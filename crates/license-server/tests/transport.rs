@@ -107,6 +107,26 @@ async fn tls_on_both_listeners_and_https_upstreams_over_both_transports() {
         .unwrap();
     assert_eq!(granted.status(), 200);
     assert!(granted.text().await.unwrap().contains("access_token"));
+    // `licensed healthcheck` asks the TLS listener it is configured with; a closed port is a
+    // failure.
+    let check = |addr: &str| {
+        let mut c = pnode.command();
+        for (k, v) in pki.env() {
+            c.env(k, v);
+        }
+        c.env("LICENSED_HTTP_ADDR", addr)
+            .arg("healthcheck")
+            .output()
+            .unwrap()
+    };
+    let ok = check(&https);
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "ready");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    assert!(!check(&closed).status.success());
     // Without the CA the certificate is not trusted; plain HTTP on the TLS port gets no answer.
     let untrusted = reqwest::Client::new()
         .get(format!("https://{https}/healthz"))
