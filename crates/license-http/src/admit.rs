@@ -1,9 +1,11 @@
 //! Admission before a large body: on the routes where files arrive, a caller whose token —
 //! given in the query or as `Authorization: Bearer` — is not live is held to the small body
-//! limit, so a stranger cannot make the node read 20 MiB before it is refused. The call then
-//! runs as usual and is answered and audited by its handler (a small body with a live token in
-//! it, which the contract lets win over the query's, still works). A token that arrives only
-//! in the body cannot be checked before the body is read.
+//! limit, so a caller naming a dead token cannot make the node read 20 MiB before it is
+//! refused. The call then runs as usual and is answered and audited by its handler (a small
+//! body with a live token in it, which the contract lets win over the query's, still works).
+//! A token that arrives only in the body — which the contract allows (API.md §1) — cannot be
+//! checked before the body is read: such a request is read up to the file limit, bounded by
+//! the body timeout and the connection cap.
 
 use std::sync::Arc;
 
@@ -29,9 +31,11 @@ pub struct Admission {
 /// The token a request carries outside its body: the `access_token` query parameter, else
 /// the bearer token (the parameter wins, as in [`crate::routes`]'s caller).
 fn outside_token(req: &Request) -> Option<String> {
+    // The last of repeated parameters, as the parameters are merged for the handler.
     let query = req.uri().query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == ACCESS_TOKEN)
+            .filter(|(k, _)| k == ACCESS_TOKEN)
+            .last()
             .map(|(_, v)| v.into_owned())
     });
     query.or_else(|| {

@@ -43,10 +43,14 @@ fn random_code(n: usize) -> String {
     out
 }
 
-/// A fault of an administration step as its answer ([`Fault::answer`]), under a request id
-/// of its own.
+/// A fault of an administration step as its answer: a key already taken is the
+/// administrator's input, `24` — without the database's words, which may quote the value;
+/// anything else as [`Fault::answer`], under a request id of its own.
 pub(crate) fn fault_to_service(f: Fault) -> ServiceError {
-    f.answer(&new_request_id(), "administration")
+    match f {
+        Fault::Port(PortError::Conflict(_)) => bad("a key is already taken: such a record exists"),
+        f => f.answer(&new_request_id(), "administration"),
+    }
 }
 
 impl Platform {

@@ -41,18 +41,13 @@ pub(crate) fn fail<T>(code: ReturnCode, detail: impl Into<String>) -> Res<T> {
 
 impl Fault {
     /// The caller's answer to a fault — the platform's one mapping: a business answer as it
-    /// is; a key already taken, `24`, without the database's words (they may quote the
-    /// value); any other fault below the rules, `99` with the request id, under which it is
-    /// logged (API.md §1: never leak internals).
-    pub(crate) fn answer(self, request_id: &str, during: &str) -> ServiceError {
+    /// is; any fault below the rules, `99` with the request id, under which it is logged with
+    /// the interface it happened in (API.md §1: never leak internals).
+    pub(crate) fn answer(self, request_id: &str, interface: &str) -> ServiceError {
         match self {
             Fault::Service(e) => e,
-            Fault::Port(PortError::Conflict(_)) => ServiceError::new(
-                ReturnCode::Unparseable,
-                "a key is already taken: such a record exists",
-            ),
             Fault::Port(e) => {
-                tracing::error!(request_id, during, error = %e, "internal fault");
+                tracing::error!(request_id, interface, error = %e, "internal fault");
                 ServiceError::new(ReturnCode::Other, format!("request id {request_id}"))
             }
         }

@@ -185,18 +185,12 @@ pub async fn write_transaction(db: &DatabaseConnection) -> Result<DatabaseTransa
 }
 
 /// Whether a database error is one a retry of the same statement may not meet again: a
-/// deadlock or a serialization failure (the database rolled the statement back) or a lock
-/// wait that timed out.
+/// deadlock or a serialization failure (the database rolled the statement back at once).
 pub(crate) fn transient(e: &DbErr) -> bool {
     let text = e.to_string().to_lowercase();
-    [
-        "deadlock",
-        "could not serialize",
-        "lock wait timeout",
-        "database is locked",
-    ]
-    .iter()
-    .any(|t| text.contains(t))
+    ["deadlock", "could not serialize", "database is locked"]
+        .iter()
+        .any(|t| text.contains(t))
 }
 
 /// Maps a database error to a port error; unique violations are conflicts.

@@ -80,8 +80,8 @@ pub trait RateBudget: Send + Sync {
     /// Claims up to `want` calls of `account`'s budget of `limit` calls in the minute `window`
     /// (minutes since the epoch): the count is raised atomically by what is granted — `want`,
     /// fewer when less is left, `0` when the budget is spent.
-    /// The node that opens an account's window forgets the account's earlier ones, so the
-    /// table holds at most a window or two per account.
+    /// The node that opens an account's window forgets the account's windows before the
+    /// previous one, so the table holds at most a few windows per account.
     async fn claim(&self, account: &str, window: i64, want: u32, limit: u32) -> PortResult<u32>;
 }
 

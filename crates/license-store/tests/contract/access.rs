@@ -187,8 +187,14 @@ pub(super) async fn rate_budget(s: &SeaStore) {
     );
     assert_eq!(
         windows("scraper").await,
-        1,
-        "the earlier minute is forgotten"
+        2,
+        "the last minute stays: a node whose clock lags may still claim in it"
+    );
+    assert_eq!(s.claim("scraper", 102, 7, 50).await.unwrap(), 7);
+    assert_eq!(
+        windows("scraper").await,
+        2,
+        "minutes before the last are forgotten"
     );
     assert_eq!(windows("other").await, 1, "another account's minute stays");
 }
