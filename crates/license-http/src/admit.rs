@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use license_core::params::ACCESS_TOKEN;
 use license_core::service::NodeService;
 
-use crate::params::bearer;
+use crate::params::Params;
+use crate::routes::request_token;
 
 /// What the admission middleware needs: the node that knows tokens and the small limit.
 #[derive(Clone)]
@@ -28,23 +28,13 @@ pub struct Admission {
     pub small_limit: usize,
 }
 
-/// The token a request carries outside its body: the `access_token` query parameter, else
-/// the bearer token (the parameter wins, as in [`crate::routes`]'s caller).
+/// The token a request carries outside its body: the `access_token` query parameter (read as
+/// the handler merges parameters), else the bearer token.
 fn outside_token(req: &Request) -> Option<String> {
-    // The last of repeated parameters, as the parameters are merged for the handler.
-    let query = req.uri().query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .filter(|(k, _)| k == ACCESS_TOKEN)
-            .last()
-            .map(|(_, v)| v.into_owned())
-    });
-    query.or_else(|| {
-        bearer(
-            req.headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok()),
-        )
-    })
+    let query = Params::merge(req.uri().query(), None, &[])
+        .ok()
+        .and_then(|q| q.get(ACCESS_TOKEN));
+    request_token(req.headers(), query)
 }
 
 /// The middleware: a request with a dead token outside its body reads at most

@@ -103,16 +103,21 @@ pub(crate) fn tagged(mut r: Response, interface: Interface) -> Response {
 /// `Authorization: Bearer`, the client address ([`crate::peer`]), the request id.
 pub(crate) fn caller(headers: &HeaderMap, peer: ClientAddr, token_param: Option<String>) -> Caller {
     Caller {
-        token: token_param.or_else(|| {
-            bearer(
-                headers
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok()),
-            )
-        }),
+        token: request_token(headers, token_param),
         client_addr: peer.recorded(),
         request_id: request_id(headers),
     }
+}
+
+/// A request's token: the `access_token` parameter when given, else `Authorization: Bearer`.
+pub(crate) fn request_token(headers: &HeaderMap, token_param: Option<String>) -> Option<String> {
+    token_param.or_else(|| {
+        bearer(
+            headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+        )
+    })
 }
 
 /// The request id the [`observe`](crate::metrics::observe) middleware put on the request.
