@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use base64::Engine;
 use chrono::{Duration, Utc};
 use sm2::SecretKey;
 use sm2::dsa::SigningKey;
@@ -36,41 +35,22 @@ impl std::fmt::Debug for NodeKey {
     }
 }
 
-/// PEM-encodes DER under a label.
+/// PEM-encodes DER under a label (RFC 7468).
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut s = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        s.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        s.push('\n');
-    }
-    s.push_str(&format!("-----END {label}-----\n"));
-    s
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
+        .expect("a label of ASCII letters and spaces encodes")
 }
 
-/// Every PEM block with this label in `text`, decoded.
-pub fn pem_decode_all(label: &str, text: &str) -> Result<Vec<Vec<u8>>, FileError> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(&begin) {
-        let after = &rest[start + begin.len()..];
-        let stop = after
-            .find(&end)
-            .ok_or_else(|| FileError::Key(format!("unterminated {label} PEM block")))?;
-        let body: String = after[..stop]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        out.push(
-            base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .map_err(|_| FileError::Key(format!("{label} PEM block is not base64")))?,
-        );
-        rest = &after[stop + end.len()..];
-    }
-    Ok(out)
+/// Every certificate in a PEM text, as DER.
+pub fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, FileError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    CertificateDer::pem_slice_iter(text.as_bytes())
+        .map(|c| {
+            c.map(|c| c.to_vec())
+                .map_err(|e| FileError::Key(format!("certificate PEM: {e}")))
+        })
+        .collect()
 }
 
 impl NodeKey {
@@ -128,7 +108,7 @@ impl NodeKey {
             .map_err(|_| FileError::Key("the private key is not a PKCS#8 SM2 key".into()))?;
         let cert_der = match cert_pem {
             Some(pem) => Some(
-                pem_decode_all("CERTIFICATE", pem)?
+                pem_certificates(pem)?
                     .into_iter()
                     .next()
                     .ok_or_else(|| FileError::Key("no certificate in the PEM".into()))?,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cert::{self, CertInfo};
 use crate::error::FileError;
-use crate::keys::pem_decode_all;
+use crate::keys::pem_certificates;
 
 /// Certificates whose signatures (and whose issued certificates' signatures) the node trusts.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +32,7 @@ impl TrustStore {
 
     /// Adds every certificate in a PEM text.
     pub fn add_pem(&mut self, pem: &str) -> Result<usize, FileError> {
-        let certs = pem_decode_all("CERTIFICATE", pem)?;
+        let certs = pem_certificates(pem)?;
         for c in &certs {
             self.add(c)?;
         }

@@ -3,8 +3,7 @@
 //! bearer tokens. The grants themselves are in `service.rs`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Instant;
+use std::sync::{LazyLock, Mutex};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -128,45 +127,6 @@ pub struct Session {
     pub token: StoredToken,
     /// The account.
     pub account: Account,
-}
-
-/// Resolved tokens remembered for a short time, so hot paths skip two queries.
-#[derive(Debug, Default)]
-pub struct SessionCache {
-    entries: Mutex<HashMap<String, (Instant, Arc<Session>)>>,
-}
-
-impl SessionCache {
-    /// A remembered session, if younger than `ttl`.
-    pub fn get(&self, digest: &str, ttl: std::time::Duration) -> Option<Arc<Session>> {
-        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(digest)
-            .filter(|(at, _)| at.elapsed() < ttl)
-            .map(|(_, s)| s.clone())
-    }
-
-    /// Remembers a session.
-    pub fn put(&self, digest: String, session: Arc<Session>) {
-        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 50_000 {
-            map.clear();
-        }
-        map.insert(digest, (Instant::now(), session));
-    }
-
-    /// Forgets every session of an account (disabled, or its tokens revoked).
-    pub fn forget_account(&self, username: &str) {
-        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (_, s)| s.account.username != username);
-    }
-
-    /// Forgets one token.
-    pub fn forget(&self, digest: &str) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(digest);
-    }
 }
 
 #[cfg(test)]

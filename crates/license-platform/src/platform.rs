@@ -19,7 +19,8 @@ use license_core::{
 use license_dict::{call_districts, cert_types};
 
 use crate::audit::{AuditTask, AuditWriter};
-use crate::auth::{Session, SessionCache, UnknownLogins, digest};
+use crate::auth::{Session, UnknownLogins, digest};
+use crate::cache::TtlCache;
 use crate::config::PlatformConfig;
 use crate::fault::{Fault, Res, fail};
 use crate::rate::RateLimiter;
@@ -103,7 +104,8 @@ pub struct Platform {
     pub(crate) ports: Ports,
     pub(crate) config: PlatformConfig,
     pub(crate) audit: AuditWriter,
-    pub(crate) sessions: SessionCache,
+    /// Resolved tokens by digest, remembered for `token_cache_ttl` (hot paths skip two queries).
+    pub(crate) sessions: TtlCache<Arc<Session>>,
     pub(crate) rate: RateLimiter,
     /// Token requests per client address.
     pub(crate) token_throttle: RateLimiter,
@@ -115,11 +117,9 @@ pub struct Platform {
     /// Deliveries of the outbox in progress.
     pub(crate) deliveries: crate::federation::Deliveries,
     /// Licenses read by key, remembered for `license_cache_ttl`.
-    pub(crate) license_cache: crate::cache::TtlCache<Option<Arc<License>>>,
+    pub(crate) license_cache: TtlCache<Option<Arc<License>>>,
     /// Cert-type settings remembered for `token_cache_ttl` (hot paths and imports).
-    pub(crate) type_cache: std::sync::Mutex<
-        std::collections::HashMap<String, (Instant, Option<license_core::ports::CertTypeSettings>)>,
-    >,
+    pub(crate) type_cache: TtlCache<Option<license_core::ports::CertTypeSettings>>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -185,20 +185,21 @@ impl Platform {
     /// after dropping the platform).
     pub fn new(ports: Ports, config: PlatformConfig) -> (Self, AuditTask) {
         let (audit, task) = AuditWriter::start(ports.audit.clone(), config.audit_batch);
+        let (token_ttl, license_ttl) = (config.token_cache_ttl, config.license_cache_ttl);
         (
             Platform {
                 ports,
                 config,
                 audit,
-                sessions: SessionCache::default(),
+                sessions: TtlCache::new(token_ttl),
                 rate: RateLimiter::default(),
                 token_throttle: RateLimiter::default(),
                 budgets: Default::default(),
                 unknown_logins: UnknownLogins::default(),
                 upstream: None,
                 deliveries: Default::default(),
-                type_cache: Default::default(),
-                license_cache: Default::default(),
+                type_cache: TtlCache::new(token_ttl),
+                license_cache: TtlCache::new(license_ttl),
             },
             task,
         )
@@ -289,7 +290,7 @@ impl Platform {
 
     /// The session of a token's digest: from the cache, else from the store (then cached).
     async fn session(&self, key: &str) -> Res<Arc<Session>> {
-        if let Some(s) = self.sessions.get(key, self.config.token_cache_ttl) {
+        if let Some(s) = self.sessions.get(key) {
             return Ok(s);
         }
         let Some(stored) = self.ports.tokens.find_by_access(key).await? else {
@@ -310,6 +311,13 @@ impl Platform {
         });
         self.sessions.put(key.to_owned(), s.clone());
         Ok(s)
+    }
+
+    /// Forgets every remembered session of an account (disabled, or its tokens revoked).
+    pub(crate) fn forget_sessions_of(&self, username: &str) {
+        let username = username.to_owned();
+        self.sessions
+            .forget_if(move |s| s.account.username == username);
     }
 
     /// Refuses a session whose token has expired (forgotten by the cache then) or whose
@@ -443,7 +451,7 @@ impl Platform {
     /// The license with this key (any of the three), remembered briefly.
     pub(crate) async fn license_by_key(&self, key: &str) -> Res<Option<Arc<License>>> {
         let key = key.trim();
-        if let Some(hit) = self.license_cache.get(key, self.config.license_cache_ttl) {
+        if let Some(hit) = self.license_cache.get(key) {
             return Ok(hit);
         }
         let found = self.ports.licenses.find_by_key(key).await?.map(Arc::new);
@@ -462,21 +470,11 @@ impl Platform {
         &self,
         code: &str,
     ) -> Res<Option<license_core::ports::CertTypeSettings>> {
-        let ttl = self.config.token_cache_ttl;
-        if let Some((at, s)) = self
-            .type_cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(code)
-            && at.elapsed() < ttl
-        {
-            return Ok(s.clone());
+        if let Some(s) = self.type_cache.get(code) {
+            return Ok(s);
         }
         let s = self.ports.cert_types.get(code).await?;
-        self.type_cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(code.to_owned(), (Instant::now(), s.clone()));
+        self.type_cache.put(code.to_owned(), s.clone());
         Ok(s)
     }
 

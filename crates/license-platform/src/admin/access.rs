@@ -94,7 +94,7 @@ impl Platform {
             .revoke_account(&account.username)
             .await
             .map_err(port)?;
-        self.sessions.forget_account(&account.username);
+        self.forget_sessions_of(&account.username);
         self.ports
             .logins
             .clear(&account.username)
@@ -127,7 +127,7 @@ impl Platform {
                 .revoke_account(username)
                 .await
                 .map_err(|e| fault_to_service(e.into()))?;
-            self.sessions.forget_account(username);
+            self.forget_sessions_of(username);
         }
         Ok(())
     }
@@ -146,7 +146,7 @@ impl Platform {
                 format!("no account {}", account.username),
             ));
         }
-        self.sessions.forget_account(&account.username);
+        self.forget_sessions_of(&account.username);
         Ok(())
     }
 
@@ -207,10 +207,7 @@ impl Platform {
             .put(&s)
             .await
             .map_err(|e| fault_to_service(e.into()))?;
-        self.type_cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(code);
+        self.type_cache.forget(code);
         Ok(())
     }
 }

@@ -125,17 +125,13 @@ impl Platform {
         Ok(outcome)
     }
 
-    /// The wait before attempt `attempts + 1`: doubling from the base up to the maximum, then
-    /// a random half of it dropped (jitter, so cities do not retry in step).
+    /// The wait before attempt `attempts + 1`: doubling from the base up to the maximum, with
+    /// a random part added (jitter, so cities do not retry in step).
     pub(crate) fn backoff(&self, attempts: u32) -> chrono::Duration {
-        let base = self.config.outbox_retry_base.as_millis() as u64;
-        let max = self.config.outbox_retry_max.as_millis() as u64;
-        let full = base
-            .saturating_mul(1u64 << attempts.saturating_sub(1).min(20))
-            .min(max)
-            .max(1);
-        let random = (uuid::Uuid::new_v4().as_u128() as u64) % (full / 2 + 1);
-        chrono::Duration::milliseconds(i64::try_from(full - random).unwrap_or(i64::MAX))
+        let wait = retry_delays(self.config.outbox_retry_base, self.config.outbox_retry_max)
+            .nth(attempts.saturating_sub(1) as usize)
+            .unwrap_or(self.config.outbox_retry_max);
+        chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
     }
 
     /// Delivers one license's pending pushes in sequence order, stopping at the first that
@@ -331,5 +327,39 @@ impl Platform {
         }
         self.deliveries.wake.notify_one();
         Ok(())
+    }
+}
+
+/// The delays of successive retries: from `base`, doubling up to `max`, each with up to as much
+/// again added at random.
+fn retry_delays(
+    base: std::time::Duration,
+    max: std::time::Duration,
+) -> impl Iterator<Item = std::time::Duration> {
+    use backon::BackoffBuilder;
+    backon::ExponentialBuilder::default()
+        .with_min_delay(base.max(std::time::Duration::from_millis(1)))
+        .with_max_delay(max)
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn retry_delays_double_up_to_the_maximum_with_jitter() {
+        let (base, max) = (Duration::from_millis(500), Duration::from_secs(60));
+        for _ in 0..50 {
+            let d: Vec<Duration> = super::retry_delays(base, max).take(12).collect();
+            assert_eq!(d.len(), 12, "the delays never run out");
+            for (i, wait) in d.iter().enumerate() {
+                let plain = (base * 2u32.pow(i as u32)).min(max);
+                assert!(*wait >= plain && *wait <= plain * 2, "retry {i}: {wait:?}");
+            }
+        }
     }
 }
