@@ -1,6 +1,7 @@
 //! The public verification page a license's QR value points to (API.md §7): Chinese, readable
 //! on a phone, personal data masked.
 
+use askama::Template;
 use chrono::{DateTime, FixedOffset, Utc};
 use license_core::LicenseStatus;
 use license_core::license::OPEN_ENDED;
@@ -29,13 +30,6 @@ pub fn mask_code(code: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The pages' one style sheet, inline (its hash is in the pages' Content-Security-Policy).
 pub const STYLE: &str = "body{margin:0;font-family:-apple-system,'PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;background:#f3f5f8;color:#1a1a1a}\
 main{max-width:560px;margin:0 auto;padding:20px 16px}\
@@ -48,50 +42,59 @@ dt{color:#666}dd{margin:0;word-break:break-all}\
 footer{text-align:center;color:#888;font-size:13px;margin-top:16px}.d{white-space:nowrap}\
 .hint{text-align:center;color:#666}";
 
-fn shell(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
-        esc(title)
-    )
+/// The page of a license (`templates/verification.html`).
+#[derive(Template)]
+#[template(path = "verification.html")]
+struct VerificationPage<'a> {
+    class: &'static str,
+    state: &'static str,
+    name: &'a str,
+    holder: String,
+    holder_code: String,
+    issue_dept: &'a str,
+    valid_from: String,
+    valid_to: String,
+    checked_at: String,
+}
+
+/// The page for no license (`templates/not_found.html`).
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage;
+
+/// A page as HTML (rendering into a string fails only when a value's `Display` does, which
+/// none of these do).
+fn render(page: &impl Template) -> String {
+    page.render().unwrap_or_default()
 }
 
 /// The page for a license.
 pub fn verification(v: &VerificationView, checked_at: DateTime<Utc>) -> String {
-    let class = match v.status {
-        LicenseStatus::Valid => "ok",
-        LicenseStatus::Revoked | LicenseStatus::Expired => "bad",
-        LicenseStatus::Suspended | LicenseStatus::NotActivated => "warn",
-    };
-    let end = v.valid_to.map_or_else(
-        || OPEN_ENDED.to_owned(),
-        |d| d.format("%Y年%m月%d日").to_string(),
-    );
+    let day = |d: chrono::NaiveDate| d.format("%Y年%m月%d日").to_string();
     let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let body = format!(
-        "<h1>电子证照核验</h1><div class=\"card\"><div class=\"state {class}\">{}</div><dl>\
-<dt>证照名称</dt><dd>{}</dd><dt>持证主体</dt><dd>{}</dd><dt>主体代码</dt><dd>{}</dd>\
-<dt>颁发机构</dt><dd>{}</dd><dt>有效期限</dt><dd><span class=\"d\">{}</span> 至 <span class=\"d\">{}</span></dd></dl></div>\
-<footer>核验时间：{}（北京时间）</footer>",
-        v.status.label(),
-        esc(&v.certificate_name),
-        esc(&mask_name(&v.holder)),
-        esc(&mask_code(&v.holder_code)),
-        esc(&v.issue_dept),
-        v.valid_from.format("%Y年%m月%d日"),
-        end,
-        checked_at
+    render(&VerificationPage {
+        class: match v.status {
+            LicenseStatus::Valid => "ok",
+            LicenseStatus::Revoked | LicenseStatus::Expired => "bad",
+            LicenseStatus::Suspended | LicenseStatus::NotActivated => "warn",
+        },
+        state: v.status.label(),
+        name: &v.certificate_name,
+        holder: mask_name(&v.holder),
+        holder_code: mask_code(&v.holder_code),
+        issue_dept: &v.issue_dept,
+        valid_from: day(v.valid_from),
+        valid_to: v.valid_to.map_or_else(|| OPEN_ENDED.to_owned(), day),
+        checked_at: checked_at
             .with_timezone(&beijing)
-            .format("%Y-%m-%d %H:%M:%S"),
-    );
-    shell("电子证照核验", &body)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+    })
 }
 
 /// The page for an unknown or malformed token.
 pub fn not_found() -> String {
-    shell(
-        "未找到证照",
-        "<h1>电子证照核验</h1><div class=\"card\"><div class=\"state bad\">未找到该电子证照</div><p class=\"hint\">二维码无效或证照不存在，请核对后重试。</p></div>",
-    )
+    render(&NotFoundPage)
 }
 
 #[cfg(test)]
@@ -122,6 +125,10 @@ mod tests {
         assert!(html.contains("张*") && !html.contains("张三"));
         assert!(html.contains("3704**********1234") && !html.contains("198001011"));
         assert!(html.contains("已废止") && html.contains("长期"));
-        assert!(html.contains("&lt;b&gt;"));
+        assert!(
+            !html.contains("<b>") && html.contains("&#60;b&#62;证"),
+            "escaped: {html}"
+        );
+        assert!(not_found().contains("未找到该电子证照"));
     }
 }
