@@ -15,6 +15,7 @@ pub mod page;
 pub mod params;
 pub mod peer;
 pub mod routes;
+pub mod trace;
 
 pub use client::{RestClient, RestClientConfig};
 pub use metrics::Metrics;

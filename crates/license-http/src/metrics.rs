@@ -1,5 +1,5 @@
-//! Request metrics in the Prometheus (OpenMetrics) text format at `/metrics`, and one structured
-//! log line per request: requests and latency by interface and return code.
+//! Request metrics in the Prometheus (OpenMetrics) text format at `/metrics`: requests and
+//! latency by interface and return code.
 //!
 //! Handlers tag their response with the [`Interface`] answered and the envelope's
 //! [`ReturnCode`] (response extensions); the [`observe`] middleware times every request, reads
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{self as http, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use license_core::{Interface, ReturnCode};
@@ -19,8 +19,6 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::routes::REQUEST_ID;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CallLabels {
@@ -103,54 +101,29 @@ impl Metrics {
     }
 }
 
-/// A request id a client sent that we keep: short printable ASCII. Anything else is replaced,
-/// so that ids in logs, audit records and responses always agree.
-fn acceptable_id(v: &HeaderValue) -> bool {
-    license_core::service::acceptable_request_id(v.as_bytes())
+/// What a response answered: the interface its handler tagged (if any) and its return code
+/// (the envelope's, else the HTTP status).
+pub(crate) fn outcome<B>(response: &http::Response<B>) -> (Option<&'static str>, String) {
+    let interface = response.extensions().get::<Interface>().map(|i| i.label());
+    let code = response.extensions().get::<ReturnCode>().map_or_else(
+        || response.status().as_u16().to_string(),
+        |c| c.code().to_string(),
+    );
+    (interface, code)
 }
 
-/// Middleware: gives the request an id (`x-request-id`: the client's when acceptable, else a
-/// new one) and returns it on the response, times the request, records its outcome and writes
-/// one log line (route template, never the query string: it may carry `access_token`).
-pub async fn observe(
-    State(metrics): State<Arc<Metrics>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// Middleware: times every request and records its outcome under the interface answered, or
+/// the route template when none was.
+pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    if !req.headers().get(REQUEST_ID).is_some_and(acceptable_id) {
-        let fresh = license_core::service::new_request_id();
-        if let Ok(v) = HeaderValue::from_str(&fresh) {
-            req.headers_mut().insert(REQUEST_ID, v);
-        }
-    }
-    let id_header = req.headers().get(REQUEST_ID).cloned();
-    let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let request_id = req
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let mut response = next.run(req).await;
-    if let Some(v) = id_header {
-        response.headers_mut().insert(REQUEST_ID, v);
-    }
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    let interface = response
-        .extensions()
-        .get::<Interface>()
-        .map_or(route.as_str(), |i| i.label());
-    let code = response
-        .extensions()
-        .get::<ReturnCode>()
-        .map_or_else(|| status.to_string(), |c| c.code().to_string());
-    metrics.record(interface, &code, elapsed.as_secs_f64());
+    let response = next.run(req).await;
+    let (interface, code) = outcome(&response);
+    let interface = interface.unwrap_or(&route);
+    metrics.record(interface, &code, started.elapsed().as_secs_f64());
     // Only a refusal for a rate limit carries a retry hint.
     if response.headers().contains_key(header::RETRY_AFTER) {
         metrics
@@ -160,16 +133,6 @@ pub async fn observe(
             })
             .inc();
     }
-    tracing::info!(
-        request_id = %request_id,
-        method = %method,
-        route = %route,
-        interface,
-        code = %code,
-        status,
-        latency_us = elapsed.as_micros() as u64,
-        "request"
-    );
     response
 }
 

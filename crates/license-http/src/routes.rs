@@ -164,14 +164,15 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
     } else {
         router.merge(ops_routes())
     };
-    router
+    let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             observe,
-        ))
+        ));
+    crate::trace::layers(router)
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(options.trusted_proxies),
             crate::peer::resolve,
