@@ -7,9 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Demo, enc, http, post_form};
-
-const BIN: &str = env!("CARGO_BIN_EXE_licensed");
+use common::{API, BIN, Demo, TOKEN_PATH, call, context, enc, get, post_form};
 
 #[test]
 fn id_check_exit_codes() {
@@ -79,171 +77,120 @@ fn demo_serves_the_flow() {
     assert!(check.status.success(), "{check:?}");
     assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ready");
     let identifier = identifier.expect("the demo prints an identifier");
-    assert!(
-        http(
-            &addr,
-            &format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-        )
-        .starts_with("HTTP/1.1 200")
-    );
-    assert!(
-        http(
-            &addr,
-            &format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
-        )
-        .starts_with("HTTP/1.1 200")
-    );
+    assert_eq!(get(&addr, "/healthz").status, 200);
+    assert_eq!(get(&addr, "/readyz").status, 200);
 
     let token_resp = post_form(
         &addr,
-        "/license-api-release/oauth/token",
+        TOKEN_PATH,
         None,
         "grant_type=password&scope=read%20write&client_id=demo-client&client_secret=demo-secret&username=demo&password=demo-password",
     );
-    assert!(token_resp.starts_with("HTTP/1.1 200"), "{token_resp}");
-    let token = token_resp
-        .split("\"access_token\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    assert_eq!(token_resp.status, 200, "{token_resp}");
+    let token = token_resp.field("access_token").expect("a token");
     let bad = post_form(
         &addr,
-        "/license-api-release/oauth/token",
+        TOKEN_PATH,
         None,
         "grant_type=password&client_id=demo-client&client_secret=demo-secret&username=demo&password=wrong",
     );
     assert!(
-        bad.starts_with("HTTP/1.1 400") && bad.contains("invalid_grant"),
+        bad.status == 400 && bad.text().contains("invalid_grant"),
         "{bad}"
     );
 
-    let ctx = format!(
-        "certificateSystemName={}&certificateCallCategory=0&certificateMatterName={}&certificateEventCode=E1&certificateCopyCause={}",
-        enc("测试系统"),
-        enc("测试事项"),
-        enc("端到端测试")
-    );
-    let q = post_form(
-        &addr,
-        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
+    let ctx = context("测试系统", "测试事项", "端到端测试");
+    let share = |name: &str, token: Option<&str>, form: &str| {
+        post_form(&addr, &format!("{API}/{name}"), token, form)
+    };
+    let query = format!("certificateID={}&{ctx}", enc(&identifier));
+    let q = share(
+        "ShareQueryCertInfo",
         Some(&token),
-        &format!("certificateID={}&interfaceType=1&{ctx}", enc(&identifier)),
+        &format!("{query}&interfaceType=1"),
     );
-    assert!(q.starts_with("HTTP/1.1 200"), "{q}");
-    assert!(q.contains("application/json;charset=UTF-8"));
+    assert_eq!(q.status, 200, "{q}");
+    assert_eq!(
+        q.header("content-type"),
+        Some("application/json;charset=UTF-8")
+    );
+    let v = q.json();
     assert!(
-        q.contains("\"status\":\"0\"") && q.contains("\"type\":\"2\"") && q.contains("正常有效"),
+        v["head"]["status"] == "0" && v["head"]["type"] == "2" && q.text().contains("正常有效"),
         "{q}"
     );
     // The demo's province: the same license from the province library (interfaceType=0), in
     // the province shape; shengShiStateInfo finds it in both libraries.
-    let up = post_form(
-        &addr,
-        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
+    let up = share(
+        "ShareQueryCertInfo",
         Some(&token),
-        &format!("certificateID={}&interfaceType=0&{ctx}", enc(&identifier)),
+        &format!("{query}&interfaceType=0"),
     );
     assert!(
-        up.contains("\"status\":\"0\"")
-            && up.contains("\"type\":\"1\"")
-            && up.contains("cert_identifier"),
+        up.status_code() == "0"
+            && up.json()["head"]["type"] == "1"
+            && up.text().contains("cert_identifier"),
         "{up}"
     );
-    let holder = up
-        .split("\"certno\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    let both = post_form(
-        &addr,
-        "/license-api-release/m/v/license/external/api/shengShiStateInfo",
+    let holder = up.field("certno").expect("the holder's code");
+    let both = share(
+        "shengShiStateInfo",
         Some(&token),
         &format!(
             "certificateHolderCode={holder}&certificateHolderCodeType=111&certTypeCode=11100000000013127D001&{ctx}"
         ),
     );
     assert!(
-        both.contains("\"shengIsExists\":\"1\"") && both.contains("\"shiIsExists\":\"1\""),
+        both.field("shengIsExists").as_deref() == Some("1")
+            && both.field("shiIsExists").as_deref() == Some("1"),
         "{both}"
     );
-    let missing = post_form(
-        &addr,
-        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
+    let missing = share(
+        "ShareQueryCertInfo",
         Some(&token),
         &format!("interfaceType=1&{ctx}"),
     );
     assert!(
-        missing.contains("\"status\":\"12\"") && missing.contains("certificateID"),
+        missing.status_code() == "12" && missing.text().contains("certificateID"),
         "{missing}"
     );
-    let no_token = post_form(
-        &addr,
-        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
-        None,
-        "certificateID=x",
-    );
+    let no_token = share("ShareQueryCertInfo", None, "certificateID=x");
     assert!(
-        no_token.starts_with("HTTP/1.1 200") && no_token.contains("\"status\":\"11\""),
+        no_token.status == 200 && no_token.status_code() == "11",
         "{no_token}"
     );
-    let bad_json = http(
+    let bad_json = call(
+        "POST",
         &addr,
-        &format!(
-            "POST /license-api-release/m/v/license/external/api/ShareQueryCertInfo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{{oops"
-        ),
+        &format!("{API}/ShareQueryCertInfo"),
+        &[("Content-Type", "application/json")],
+        Some(b"{oops"),
     );
     assert!(
-        bad_json.starts_with("HTTP/1.1 400") && bad_json.contains("\"status\":\"24\""),
+        bad_json.status == 400 && bad_json.status_code() == "24",
         "{bad_json}"
     );
-    let unknown = http(
-        &addr,
-        &format!("GET /nope HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    );
-    assert!(unknown.starts_with("HTTP/1.1 404"));
+    let unknown = get(&addr, "/nope");
+    assert_eq!(unknown.status, 404);
 
-    let links = post_form(
-        &addr,
-        "/license-api-release/m/v/license/external/api/ShareDownloadUrl",
-        Some(&token),
-        &format!("certificateID={}&{ctx}", enc(&identifier)),
-    );
-    let url = links
-        .split("\"fileUrl\":\"")
-        .nth(1)
-        .expect("a link")
-        .split('"')
-        .next()
-        .unwrap();
+    let links = share("ShareDownloadUrl", Some(&token), &query);
+    let url = links.field("fileUrl").expect("a link");
     let path = url.split(&addr).nth(1).unwrap();
-    let file = http(
-        &addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    );
+    let file = get(&addr, path);
+    assert_eq!(file.status, 200, "{file}");
     assert!(
-        file.starts_with("HTTP/1.1 200"),
-        "{}",
-        &file[..200.min(file.len())]
+        file.header("content-type")
+            .is_some_and(|t| t.starts_with("application/ofd")),
+        "{file}"
     );
-    assert!(file.contains("content-type: application/ofd"));
-    let disposition = file
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-        .unwrap();
+    let disposition = file.header("content-disposition").unwrap();
     assert_eq!(disposition.matches("filename=").count(), 1);
     assert!(disposition.trim_end().ends_with(".ofd"), "{disposition}");
-    let gone = http(
+    let gone = get(
         &addr,
-        &format!(
-            "GET /license-api-release/elssp/v1/download_national?fileId=unknown HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        ),
+        "/license-api-release/elssp/v1/download_national?fileId=unknown",
     );
-    assert!(gone.starts_with("HTTP/1.1 404") && gone.contains("\"status\":\"10\""));
+    assert!(gone.status == 404 && gone.status_code() == "10", "{gone}");
 
     // Every response carries a request id; an acceptable one from the client is kept.
     for r in [
@@ -256,20 +203,18 @@ fn demo_serves_the_flow() {
         &gone,
         &token_resp,
     ] {
-        assert!(r.contains("x-request-id: "), "{}", &r[..200.min(r.len())]);
+        assert!(r.header("x-request-id").is_some(), "{r}");
     }
-    let echoed = http(
+    let echoed = call(
+        "GET",
         &addr,
-        &format!(
-            "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nX-Request-Id: trace-42\r\nConnection: close\r\n\r\n"
-        ),
+        "/healthz",
+        &[("X-Request-Id", "trace-42")],
+        None,
     );
-    assert!(echoed.contains("x-request-id: trace-42"), "{echoed}");
+    assert_eq!(echoed.header("x-request-id"), Some("trace-42"));
     // Metrics by interface and return code.
-    let metrics = http(
-        &addr,
-        &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    );
+    let metrics = get(&addr, "/metrics").text();
     for needle in [
         r#"licensed_requests_total{interface="ShareQueryCertInfo",code="0"} 2"#,
         r#"licensed_requests_total{interface="shengShiStateInfo",code="0"} 1"#,

@@ -7,13 +7,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Demo;
+use common::Node;
 use license_core::LicenseService;
 use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
@@ -23,50 +21,6 @@ use license_grpc::{GrpcClient, GrpcClientConfig};
 use license_http::{RestClient, RestClientConfig};
 use license_platform::{AuditTask, Platform, PlatformConfig, Ports};
 use license_store::{LocalFileStore, SeaStore};
-
-const BIN: &str = env!("CARGO_BIN_EXE_licensed");
-
-/// The running binary and where it listens.
-struct Served {
-    _child: Demo,
-    http: String,
-    grpc: String,
-}
-
-fn start(dir: &Path, database_url: Option<&str>) -> Served {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("serve")
-        .env("LICENSED_DATA_DIR", dir)
-        .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
-        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
-        .env("LICENSED_LOG", "warn")
-        .env_remove("LICENSED_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(url) = database_url {
-        cmd.env("LICENSED_DATABASE_URL", url);
-    }
-    let mut child = Demo(cmd.spawn().unwrap());
-    let stdout = child.0.stdout.take().unwrap();
-    let (mut http, mut grpc) = (None, None);
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(a) = line.strip_prefix("licensed listening on ") {
-            http = Some(a.trim().to_owned());
-        }
-        if let Some(a) = line.strip_prefix("licensed gRPC on ") {
-            grpc = Some(a.trim().to_owned());
-        }
-        if http.is_some() && grpc.is_some() {
-            break;
-        }
-    }
-    Served {
-        _child: child,
-        http: http.expect("licensed prints its HTTP address"),
-        grpc: grpc.expect("licensed prints its gRPC address"),
-    }
-}
 
 /// The same node in process: the binary's database, files and key (it made them at start).
 async fn in_process(
@@ -113,16 +67,22 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
         std::process::id(),
         chrono::Utc::now().timestamp_millis() % 1_000_000
     );
-    let dir = std::env::temp_dir().join(format!("conformance-{run_id}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let served = start(&dir, database_url);
-    let (platform, audit) = in_process(&dir, database_url, &served.http).await;
+    // The node as configured by default: the suite tests the budgets too.
+    let node = Node {
+        database_url: database_url.map(str::to_owned),
+        budgets_off: false,
+        ..Node::sqlite(&format!("conformance-{run_id}"), "city")
+    };
+    let served = node.start();
+    let base = format!("http://{}", served.http);
+    let dir = node.dir.as_path();
+    let (platform, audit) = in_process(dir, database_url, &base).await;
     let seed = u64::from(std::process::id()) * 1_000
         + (chrono::Utc::now().timestamp_millis() as u64 % 1_000);
-    let world = license_conformance::seed(&platform, &served.http, seed).await;
+    let world = license_conformance::seed(&platform, &base, seed).await;
 
     let rest = RestClient::new(RestClientConfig {
-        base_url: served.http.clone(),
+        base_url: base.clone(),
         credentials: no_account(),
         timeout: Duration::from_secs(60),
         ca_pem: None,
@@ -163,7 +123,7 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
     );
     drop(platform);
     audit.finish().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

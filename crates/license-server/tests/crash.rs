@@ -5,113 +5,24 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Demo, enc, field, post_form, try_http};
+use common::{API, Node, context, get, get_json, post_form, token, try_post_form};
 
-const BIN: &str = env!("CARGO_BIN_EXE_licensed");
-
-fn cli(dir: &Path, args: &[&str], stdin: Option<&str>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("LICENSED_DATA_DIR", dir)
-        .env("LICENSED_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    assert!(child.wait().unwrap().success(), "licensed {args:?}");
-}
-
-/// Starts `licensed serve` on a free port; its address.
-fn serve(dir: &Path) -> (Demo, String) {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        // A load of one account from one address: the budgets are not what is tested here.
-        .env("LICENSED_RATE_LIMIT_PER_MINUTE", "0")
-        .env("LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE", "0")
-        .env("LICENSED_DATA_DIR", dir)
-        .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
-        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
-        .env("LICENSED_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join("server.log"))
-                .unwrap(),
-        )
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let server = Demo(child);
-    let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("licensed listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (server, addr)
-}
-
-fn token(addr: &str) -> String {
-    let r = post_form(
-        addr,
-        "/license-api-release/oauth/token",
-        None,
-        "grant_type=password&client_id=crash-client&client_secret=crash-secret&username=crash&password=crash-password",
-    );
-    field(&r, "access_token").unwrap_or_else(|| panic!("{r}"))
-}
-
-fn request(addr: &str, token: &str, id: &str, name: &str, body: &str) -> String {
-    format!(
-        "POST /license-api-release/m/v/license/external/api/{name} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nX-Request-Id: {id}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("licensed-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+/// The test account and its client.
+const USER: &str = "crash";
+const CLIENT: &str = "crash-client";
 
 /// The certificate numbers every node here holds.
 const NUMBERS: [&str; 4] = ["C-1", "C-2", "C-3", "C-4"];
 
-/// A data directory with the test account, client and the licenses of [`NUMBERS`].
-fn provisioned(name: &str) -> PathBuf {
-    let dir = temp_dir(name);
-    cli(
-        &dir,
-        &[
-            "account",
-            "add",
-            "crash",
-            "--roles",
-            "search,info,download,verify,admin",
-            "--password-stdin",
-        ],
-        Some("crash-password\n"),
-    );
-    cli(
-        &dir,
-        &["client", "add", "crash-client", "--secret", "crash-secret"],
-        None,
-    );
+/// A node with the test account, client and the licenses of [`NUMBERS`].
+fn provisioned(name: &str) -> Node {
+    let node = Node::sqlite(name, "city");
+    node.provision(USER, CLIENT, "search,info,download,verify,admin");
     let jsonl: String = NUMBERS
         .iter()
         .map(|n| {
@@ -120,30 +31,15 @@ fn provisioned(name: &str) -> PathBuf {
             ) + "\n"
         })
         .collect();
-    std::fs::write(dir.join("licenses.jsonl"), jsonl).unwrap();
-    cli(
-        &dir,
-        &[
-            "license",
-            "import",
-            dir.join("licenses.jsonl").to_str().unwrap(),
-        ],
-        None,
-    );
-
-    dir
+    node.import(&jsonl);
+    node
 }
 
 /// The context every call here gives.
 fn holder_form() -> String {
-    let ctx = format!(
-        "certificateSystemName={}&certificateCallCategory=0&certificateMatterName={}&certificateEventCode=E1&certificateCopyCause={}&interfaceType=1",
-        enc("崩溃测试"),
-        enc("崩溃测试事项"),
-        enc("崩溃安全测试")
-    );
+    let ctx = context("崩溃测试", "崩溃测试事项", "崩溃安全测试");
     format!(
-        "certificateHolderCode=11010519491231002X&certificateHolderCodeType=111&certTypeCode=11100000000013127D001&{ctx}"
+        "certificateHolderCode=11010519491231002X&certificateHolderCodeType=111&certTypeCode=11100000000013127D001&{ctx}&interfaceType=1"
     )
 }
 
@@ -182,13 +78,14 @@ impl Load {
                         } else {
                             "ShareQueryCertInfoByHo"
                         };
-                        let Some(r) = try_http(&addr, &request(&addr, &t, &id, name, &holder))
-                        else {
+                        let path = format!("{API}/{name}");
+                        let more = [("X-Request-Id", id.as_str())];
+                        let Ok(r) = try_post_form(&addr, &path, Some(&t), &more, &holder) else {
                             continue;
                         };
-                        assert!(r.contains("\"status\":\"0\""), "{r}");
+                        assert_eq!(r.status_code(), "0", "{r}");
                         answered.lock().unwrap().push(id);
-                        if let Some(url) = field(&r, "fileUrl") {
+                        if let Some(url) = r.field("fileUrl") {
                             links.lock().unwrap().push(url);
                         }
                     }
@@ -226,18 +123,17 @@ impl Load {
 
 /// Every answered call has its audit record on the node at `addr`; the request ids audited.
 fn assert_audited(addr: &str, answered: &[String]) -> HashSet<String> {
-    let t = token(addr);
+    let t = token(addr, USER, CLIENT);
     let mut audited = HashSet::new();
     for page in 1.. {
-        let r = common::http(
+        let r = get_json(
             addr,
-            &format!(
-                "GET /license-api-release/admin/audit?size=500&page={page} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {t}\r\n\r\n"
-            ),
+            &format!("/license-api-release/admin/audit?size=500&page={page}"),
+            &t,
         );
         let before = audited.len();
-        for part in r.split("\"requestId\":\"").skip(1) {
-            audited.insert(part.split('"').next().unwrap().to_owned());
+        for e in r["data"]["items"].as_array().into_iter().flatten() {
+            audited.insert(e["requestId"].as_str().unwrap().to_owned());
         }
         if audited.len() == before {
             break;
@@ -259,44 +155,45 @@ fn assert_audited(addr: &str, answered: &[String]) -> HashSet<String> {
 
 #[test]
 fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
-    let dir = provisioned("kill");
-    let (mut server, addr) = serve(&dir);
-    let load = Load::start(&addr, &token(&addr));
+    let node = provisioned("kill");
+    let server = node.start();
+    let addr = server.http.clone();
+    let load = Load::start(&addr, &token(&addr, USER, CLIENT));
     // Let the load run, then kill the server without warning.
     load.until_answered(60);
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
+    server.kill();
     let (answered, links) = load.stop();
     assert!(answered.len() >= 60, "load ran: {} answers", answered.len());
 
     // Restart on the same data: every answered call is in the audit log.
-    let (_server, addr) = serve(&dir);
-    assert_audited(&addr, &answered);
-    let t = token(&addr);
+    let server = node.start();
+    let addr = server.http.as_str();
+    assert_audited(addr, &answered);
+    let t = token(addr, USER, CLIENT);
 
     // Every link handed out serves a whole OFD that the node verifies.
     assert!(!links.is_empty());
     for url in links.iter().rev().take(12) {
         let path = url.split(&addr_of(url)).nth(1).unwrap().to_owned();
-        let r = common::http(
-            &addr,
-            &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        let r = get(addr, &path);
+        assert_eq!(r.status, 200, "{r}");
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("application/ofd"))
         );
-        assert!(r.starts_with("HTTP/1.1 200"), "{}", &r[..r.len().min(300)]);
-        assert!(r.contains("application/ofd"));
     }
     // Every license still answers.
     let holder = holder_form();
     for n in NUMBERS {
         let r = post_form(
-            &addr,
-            "/license-api-release/m/v/license/external/api/ShareQueryCertInfoByHo",
+            addr,
+            &format!("{API}/ShareQueryCertInfoByHo"),
             Some(&t),
             &format!("{holder}&certificateNumber={n}"),
         );
-        assert!(r.contains("\"status\":\"0\"") && r.contains(n), "{r}");
+        assert!(r.status_code() == "0" && r.text().contains(n), "{r}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&node.dir);
 }
 
 /// A graceful stop (SIGTERM, as systemd and container runtimes send) mid-load: the node stops
@@ -304,16 +201,17 @@ fn sigkill_mid_load_loses_no_audit_record_and_no_file() {
 /// database file with its write-ahead log copied in — nothing for the next start to recover.
 #[test]
 fn sigterm_mid_load_answers_audits_and_leaves_a_checkpointed_database() {
-    let dir = provisioned("term");
-    let (mut server, addr) = serve(&dir);
-    let load = Load::start(&addr, &token(&addr));
+    let node = provisioned("term");
+    let mut server = node.start();
+    let addr = server.http.clone();
+    let load = Load::start(&addr, &token(&addr, USER, CLIENT));
     load.until_answered(60);
-    let pid = server.0.id().to_string();
+    let pid = server.child.0.id().to_string();
     let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(sent.success());
     let started = Instant::now();
     let status = loop {
-        if let Some(s) = server.0.try_wait().unwrap() {
+        if let Some(s) = server.child.0.try_wait().unwrap() {
             break s;
         }
         assert!(
@@ -324,21 +222,17 @@ fn sigterm_mid_load_answers_audits_and_leaves_a_checkpointed_database() {
     };
     assert!(status.success(), "exit after SIGTERM: {status:?}");
     assert!(
-        try_http(
-            &addr,
-            &format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n")
-        )
-        .is_none(),
+        common::send("GET", &addr, "/healthz", &[], None).is_err(),
         "stopped taking calls"
     );
     let (answered, _) = load.stop();
     assert!(answered.len() >= 60, "load ran: {} answers", answered.len());
-    let wal = dir.join("licensed.sqlite3-wal");
+    let wal = node.dir.join("licensed.sqlite3-wal");
     let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
     assert_eq!(left, 0, "{} holds {left} bytes", wal.display());
 
-    let (_server, addr) = serve(&dir);
-    let audited = assert_audited(&addr, &answered);
+    let server = node.start();
+    let audited = assert_audited(&server.http, &answered);
     // The calls in flight at the signal were finished: a call whose audit record was
     // committed (just before its answer leaves) got its whole answer. A SIGKILL breaks this;
     // a graceful stop that dropped open connections would too.
@@ -351,7 +245,7 @@ fn sigterm_mid_load_answers_audits_and_leaves_a_checkpointed_database() {
         dropped.is_empty(),
         "audited but never answered (dropped in flight): {dropped:?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&node.dir);
 }
 
 /// `host:port` of a URL.

@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::nodes::{
-    API, Node, body, holder_call, licenses, outbox_count, own_database, token, upstream_env,
+use common::{
+    API, Node, holder_call, licenses, outbox_count, own_database, post_form, token, try_post_form,
+    upstream_env,
 };
-use common::{post_form, try_http};
 use license_platform::sample::{SAMPLE_TYPES, citizen_id, import_line};
 
 /// Licenses each fault test pushes.
@@ -58,16 +58,12 @@ fn holder_query(addr: &str, token: &str, holder: &str, interface_type: &str) -> 
         SAMPLE_TYPES[0],
         interface_type,
     )
+    .text()
 }
 
 /// A sync call; its envelope.
 fn sync_call(addr: &str, token: &str, name: &str, form: &str) -> serde_json::Value {
-    body(&post_form(
-        addr,
-        &format!("{API}/{name}"),
-        Some(token),
-        form,
-    ))
+    post_form(addr, &format!("{API}/{name}"), Some(token), form).json()
 }
 
 fn status(v: &serde_json::Value) -> &str {
@@ -200,7 +196,8 @@ async fn routing(dbs: &Dbs) {
                 &who,
                 SAMPLE_TYPES[0],
                 interface_type,
-            );
+            )
+            .text();
             assert!(
                 both.contains("\"status\":\"0\"")
                     && both.contains(&format!("\"shengIsExists\":\"{province}\""))
@@ -246,7 +243,8 @@ async fn routing(dbs: &Dbs) {
             &citizen_id(sample / 3),
             SAMPLE_TYPES[0],
             "1",
-        );
+        )
+        .text();
         assert!(
             both.contains("\"shengIsExists\":\"1\"") && both.contains("\"shiIsExists\":\"1\""),
             "{transport}: {both}"
@@ -405,14 +403,11 @@ async fn city_killed(dbs: &Dbs) {
                 let mut got = Vec::new();
                 for i in (w..files.len()).step_by(3) {
                     let form = format!("fileNumber={}", files[i]);
-                    let request = format!(
-                        "POST {API}/insertToProvince HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {t}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
-                        form.len()
-                    );
-                    let Some(r) = try_http(&addr, &request) else {
+                    let path = format!("{API}/insertToProvince");
+                    let Ok(r) = try_post_form(&addr, &path, Some(&t), &[], &form) else {
                         break;
                     };
-                    let v = body(&r);
+                    let v = r.json();
                     got.push((i, status(&v).to_owned()));
                     answered.fetch_add(1, Ordering::SeqCst);
                 }

@@ -10,13 +10,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::Stdio;
-
-use common::nodes::{
-    API, Node, PASSWORD, SECRET, body, get_json, holder_call, own_database, token,
+use common::{
+    API, Node, PASSWORD, Reply, SECRET, TOKEN_PATH, enc, get, get_json, holder_call, own_database,
+    post_form, post_json, token, try_post_form,
 };
-use common::{enc, http, post_form};
 use license_platform::sample::{SAMPLE_TYPES, citizen_id, import_line};
 use serde_json::Value;
 
@@ -27,13 +24,15 @@ fn login(addr: &str, client: &str, user: &str, password: &str, forwarded_for: &s
         enc(user),
         enc(password)
     );
-    http(
-        addr,
-        &format!(
-            "POST /license-api-release/oauth/token HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-Forwarded-For: {forwarded_for}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
+    let forwarded = [("X-Forwarded-For", forwarded_for)];
+    let more: &[(&str, &str)] = if forwarded_for.is_empty() {
+        &[]
+    } else {
+        &forwarded
+    };
+    try_post_form(addr, TOKEN_PATH, None, more, &body)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
 }
 
 fn status(v: &Value) -> String {
@@ -48,16 +47,6 @@ fn audit(addr: &str, admin: &str, query: &str) -> Vec<Value> {
     );
     assert_eq!(status(&v), "0", "{v}");
     v["data"]["items"].as_array().unwrap().clone()
-}
-
-fn post_json(addr: &str, path: &str, token: &str, json: &str) -> Value {
-    body(&http(
-        addr,
-        &format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
-            json.len()
-        ),
-    ))
 }
 
 async fn hostile(label: &str, base: Option<String>) {
@@ -91,14 +80,15 @@ async fn hostile(label: &str, base: Option<String>) {
                 s.spawn(|| {
                     (0..25)
                         .map(|_| {
-                            status(&body(&holder_call(
+                            holder_call(
                                 &addr,
                                 "ShareQueryCertInfoByHo",
                                 &hall,
                                 &holder,
                                 SAMPLE_TYPES[0],
                                 "1",
-                            )))
+                            )
+                            .status_code()
                         })
                         .collect::<Vec<_>>()
                 })
@@ -181,7 +171,7 @@ async fn hostile(label: &str, base: Option<String>) {
     assert_eq!(status(&v), "0", "{v}");
     assert_eq!(v["data"]["rateLimitPerMinute"], 30, "{v}");
     let scraper = token(&addr, "scraper", "hall-client");
-    let calls: Vec<String> = (0..35)
+    let calls: Vec<Reply> = (0..35)
         .map(|_| {
             holder_call(
                 &addr,
@@ -193,18 +183,11 @@ async fn hostile(label: &str, base: Option<String>) {
             )
         })
         .collect();
-    let refused: Vec<&String> = calls.iter().filter(|r| status(&body(r)) == "99").collect();
+    let refused: Vec<&Reply> = calls.iter().filter(|r| r.status_code() == "99").collect();
     assert_eq!(refused.len(), 5, "{label}: 30 of 35 within the budget");
-    assert!(
-        refused[0].to_ascii_lowercase().contains("retry-after:"),
-        "{}",
-        refused[0]
-    );
-    assert!(refused[0].contains("rate limit exceeded"));
-    let metrics = http(
-        &addr,
-        &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    );
+    assert!(refused[0].header("retry-after").is_some(), "{}", refused[0]);
+    assert!(refused[0].text().contains("rate limit exceeded"));
+    let metrics = get(&addr, "/metrics").text();
     assert!(
         metrics.contains("licensed_rate_limited_total{interface=\"ShareQueryCertInfoByHo\"} 5"),
         "{label}: {metrics}"
@@ -212,14 +195,15 @@ async fn hostile(label: &str, base: Option<String>) {
 
     // 10. Revocation (RFC 7009): the token stops working at once; unknown tokens are no error.
     let query = |t: &str| {
-        status(&body(&holder_call(
+        holder_call(
             &addr,
             "ShareQueryCertInfoByHo",
             t,
             &holder,
             SAMPLE_TYPES[0],
             "1",
-        )))
+        )
+        .status_code()
     };
     assert_eq!(query(&hall), "0");
     let revoke = |t: &str| {
@@ -231,16 +215,16 @@ async fn hostile(label: &str, base: Option<String>) {
         )
     };
     let r = revoke(&hall);
-    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert_eq!(r.status, 200, "{r}");
     assert_eq!(query(&hall), "11", "{label}: a revoked token is refused");
-    assert!(revoke("no-such-token").starts_with("HTTP/1.1 200"));
+    assert_eq!(revoke("no-such-token").status, 200);
     let wrong_client = post_form(
         &addr,
         "/license-api-release/oauth/revoke",
         None,
         "client_id=hall-client&client_secret=nope&token=x",
     );
-    assert!(wrong_client.starts_with("HTTP/1.1 401"), "{wrong_client}");
+    assert_eq!(wrong_client.status, 401, "{wrong_client}");
 
     // 10. A password change through the admin API ends every token of the account at once.
     let root2 = token(&addr, "root", "root-client");
@@ -256,7 +240,10 @@ async fn hostile(label: &str, base: Option<String>) {
     let old = login(&addr, "root-client", "root", PASSWORD, "");
     assert!(old.contains("invalid_grant"), "{old}");
     let fresh = login(&addr, "root-client", "root", "a-new-long-password", "");
-    let admin = common::field(&fresh, "access_token").unwrap_or_else(|| panic!("{fresh}"));
+    let admin = serde_json::from_str::<Value>(&fresh).unwrap()["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{fresh}"))
+        .to_owned();
 
     // 9. The command line's account, client and import actions are in the audit log.
     let cli: Vec<String> = audit(&addr, &admin, "interface=admin")
@@ -287,20 +274,11 @@ async fn hostile(label: &str, base: Option<String>) {
         "{label}: {cli:?}"
     );
     // The CLI's password change, on a node that serves meanwhile.
-    let mut passwd = node
-        .command()
-        .args(["account", "passwd", "hall", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    passwd
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"another-long-password\n")
-        .unwrap();
-    assert!(passwd.wait().unwrap().success());
+    let passwd = node.run(
+        &["account", "passwd", "hall", "--password-stdin"],
+        "another-long-password\n",
+    );
+    assert!(passwd.status.success(), "{passwd:?}");
     let cli_passwd = audit(&addr, &admin, "interface=admin")
         .iter()
         .any(|e| e["context"]["certificateMatterName"] == "account passwd hall");
@@ -323,14 +301,9 @@ async fn hostile(label: &str, base: Option<String>) {
         verified.iter().any(|e| e["purpose"] == "核验办事材料"),
         "{label}: {verified:?}"
     );
-    let page = http(
-        &addr,
-        &format!(
-            "GET /license-api-release/verify/nosuchtoken HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        ),
-    );
-    assert!(page.starts_with("HTTP/1.1 404"), "{page}");
-    assert!(page.contains("Content-Security-Policy") || page.contains("content-security-policy"));
+    let page = get(&addr, "/license-api-release/verify/nosuchtoken");
+    assert_eq!(page.status, 404, "{page}");
+    assert!(page.header("content-security-policy").is_some());
     let visits = audit(&addr, &admin, "interface=verify");
     assert!(
         visits.iter().any(|e| e["code"] == "10"),

@@ -9,25 +9,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::nodes::{Node, PASSWORD, SECRET, holder_call, token, upstream_env};
 use common::tls::{TestPki, path};
-use common::{http, try_http};
+use common::{Node, PASSWORD, SECRET, get, holder_call, send, token, upstream_env};
 use license_core::LicenseService;
 use license_core::service::{Caller, PasswordGrant};
 use license_core::upstream::Credentials;
 use license_grpc::{GrpcClient, GrpcClientConfig};
 use license_platform::sample::{SAMPLE_TYPES, citizen_id, import_line};
-
-fn get(addr: &str, path: &str) -> String {
-    http(
-        addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    )
-}
-
-fn status_line(response: &str) -> &str {
-    response.lines().next().unwrap_or("")
-}
 
 /// A gRPC client of the province with the city's account.
 fn grpc_client(url: &str, ca_pem: Option<Vec<u8>>) -> GrpcClient {
@@ -133,11 +121,8 @@ async fn tls_on_both_listeners_and_https_upstreams_over_both_transports() {
         .send()
         .await;
     assert!(untrusted.is_err(), "{untrusted:?}");
-    let plain = try_http(
-        &https,
-        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
-    assert!(plain.is_none(), "{plain:?}");
+    let plain = send("GET", &https, "/healthz", &[], None);
+    assert!(plain.is_err(), "{plain:?}");
 
     // gRPC over TLS, with the CA; without it the call fails.
     let ca = std::fs::read(&pki.ca).unwrap();
@@ -170,7 +155,8 @@ async fn tls_on_both_listeners_and_https_upstreams_over_both_transports() {
             &holder,
             SAMPLE_TYPES[0],
             "0",
-        );
+        )
+        .text();
         assert!(
             forwarded.contains("\"status\":\"0\"")
                 && forwarded.contains("\"type\":\"1\"")
@@ -194,7 +180,7 @@ async fn tls_on_both_listeners_and_https_upstreams_over_both_transports() {
         SAMPLE_TYPES[0],
         "0",
     );
-    assert!(refused.contains("\"status\":\"1\""), "{refused}");
+    assert_eq!(refused.status_code(), "1", "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,7 +284,7 @@ async fn slow_clients_are_cut_off_by_the_header_and_body_timeouts() {
         "closed after {after:?}"
     );
     // A prompt client is served as before.
-    assert!(status_line(&get(&served.http, "/healthz")).contains("200"));
+    assert_eq!(get(&served.http, "/healthz").status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,20 +333,14 @@ async fn admin_addr_takes_metrics_and_the_api_documents_off_the_main_listener() 
         .strip_prefix("licensed admin on http://")
         .unwrap_or_else(|| panic!("{lines:?}"));
     for path in ["/metrics", "/license-api-release/openapi.json"] {
-        assert!(
-            status_line(&get(admin, path)).contains("200"),
-            "{path} on the admin listener"
-        );
-        assert!(
-            status_line(&get(main, path)).contains("404"),
-            "{path} on the main listener"
-        );
+        assert_eq!(get(admin, path).status, 200, "{path} on the admin listener");
+        assert_eq!(get(main, path).status, 404, "{path} on the main listener");
     }
     let docs = get(admin, "/license-api-release/docs/");
-    assert!(status_line(&docs).contains("200"), "{docs}");
-    assert!(status_line(&get(main, "/healthz")).contains("200"));
-    assert!(status_line(&get(main, "/readyz")).contains("200"));
-    assert!(status_line(&get(admin, "/healthz")).contains("404"));
+    assert_eq!(docs.status, 200, "{docs}");
+    assert_eq!(get(main, "/healthz").status, 200);
+    assert_eq!(get(main, "/readyz").status, 200);
+    assert_eq!(get(admin, "/healthz").status, 404);
     // The public gRPC listener serves no reflection then.
     use tonic_reflection::pb::v1::{
         ServerReflectionRequest, server_reflection_client::ServerReflectionClient,

@@ -1,83 +1,131 @@
-//! Helpers for tests that drive the real binary over HTTP (plain HTTP/1.1 on loopback).
+//! The one fixture of the end-to-end suites: the real `licensed` binary on a data directory
+//! (and, when asked, a database) of its own, provisioned through its CLI, served on
+//! `127.0.0.1:0` ([`node`]), and called over HTTP ([`http`]) with the contract's helpers here.
 
 #![allow(dead_code)]
 
-pub mod nodes;
+pub mod http;
+pub mod node;
 pub mod tls;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::process::Child;
-use std::time::Duration;
+pub use http::*;
+pub use node::*;
 
-/// A child process killed on drop.
-pub struct Demo(pub Child);
+use serde_json::Value;
 
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Where the share interfaces live.
+pub const API: &str = "/license-api-release/m/v/license/external/api";
+/// The token endpoint.
+pub const TOKEN_PATH: &str = "/license-api-release/oauth/token";
+/// The password of every test account.
+pub const PASSWORD: &str = "federation-password";
+/// The secret of every test client.
+pub const SECRET: &str = "federation-secret";
+
+/// The city side of a `[province]` table, as environment.
+pub fn upstream_env(url: &str, transport: &str, timeout_ms: u64) -> Vec<(&'static str, String)> {
+    vec![
+        ("LICENSED_PROVINCE_URL", url.to_owned()),
+        ("LICENSED_PROVINCE_TRANSPORT", transport.to_owned()),
+        ("LICENSED_PROVINCE_CLIENT_ID", "zaozhuang-client".to_owned()),
+        ("LICENSED_PROVINCE_CLIENT_SECRET", SECRET.to_owned()),
+        ("LICENSED_PROVINCE_USERNAME", "zaozhuang".to_owned()),
+        ("LICENSED_PROVINCE_PASSWORD", PASSWORD.to_owned()),
+        ("LICENSED_PROVINCE_TIMEOUT_MS", timeout_ms.to_string()),
+    ]
 }
 
-/// One request on a fresh connection; the whole response as text.
-pub fn http(addr: &str, request: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A form POST, with a Bearer token when given.
-pub fn post_form(addr: &str, path: &str, auth: Option<&str>, body: &str) -> String {
-    let auth = auth
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    http(
+/// A password-grant token request.
+pub fn login(addr: &str, user: &str, client: &str) -> Reply {
+    post_form(
         addr,
+        TOKEN_PATH,
+        None,
         &format!(
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
+            "grant_type=password&client_id={client}&client_secret={SECRET}&username={user}&password={PASSWORD}"
         ),
     )
 }
 
-/// Percent-encodes a form value.
-pub fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+/// A password-grant access token.
+pub fn token(addr: &str, user: &str, client: &str) -> String {
+    let r = login(addr, user, client);
+    r.field("access_token").unwrap_or_else(|| panic!("{r}"))
 }
 
-/// One request that may fail (the server may be gone): the response when one came back whole.
-pub fn try_http(addr: &str, request: &str) -> Option<String> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    s.write_all(request.as_bytes()).ok()?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).ok()?;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    // Whole: a status line, and a body of the length the headers announce.
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let len: usize = head.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case("content-length")
-            .then(|| v.trim().parse().ok())
-            .flatten()
-    })?;
-    (text.starts_with("HTTP/1.1 ") && body.len() == len).then_some(text)
+/// The call context of a share form (API.md §4.3.7): system, category 0, matter, event E1,
+/// cause.
+pub fn context(system: &str, matter: &str, cause: &str) -> String {
+    format!(
+        "certificateSystemName={}&certificateCallCategory=0&certificateMatterName={}&certificateEventCode=E1&certificateCopyCause={}",
+        enc(system),
+        enc(matter),
+        enc(cause)
+    )
 }
 
-/// The value of a JSON string field in a response (first occurrence).
-pub fn field(response: &str, name: &str) -> Option<String> {
-    let rest = response.split(&format!("\"{name}\":\"")).nth(1)?;
-    Some(rest.split('"').next()?.to_owned())
+/// A holder-code call (4.3.7 parameters) on a share interface.
+pub fn holder_call(
+    addr: &str,
+    name: &str,
+    token: &str,
+    holder: &str,
+    cert_type: &str,
+    interface_type: &str,
+) -> Reply {
+    let ctx = context("市级办事大厅", "跨库查询", "联调测试");
+    post_form(
+        addr,
+        &format!("{API}/{name}"),
+        Some(token),
+        &format!(
+            "certificateHolderCode={holder}&certificateHolderCodeType=111&certTypeCode={cert_type}&interfaceType={interface_type}&{ctx}"
+        ),
+    )
+}
+
+/// Every license of a node (admin API), as JSON objects.
+pub fn licenses(addr: &str, admin_token: &str) -> Vec<Value> {
+    let v = get_json(
+        addr,
+        "/license-api-release/admin/licenses?size=500",
+        admin_token,
+    );
+    assert_eq!(v["head"]["status"], "0", "{v}");
+    v["data"]["items"].as_array().unwrap().clone()
+}
+
+/// How many pushes of a city's outbox are in a state.
+pub fn outbox_count(addr: &str, admin_token: &str, state: &str) -> u64 {
+    let v = get_json(
+        addr,
+        &format!("/license-api-release/admin/outbox?state={state}&size=1"),
+        admin_token,
+    );
+    assert_eq!(v["head"]["status"], "0", "{v}");
+    v["data"]["total"].as_u64().unwrap()
+}
+
+/// A database of its own for a node, beside the one a test URL names (created when missing):
+/// `…/test` → `…/test_<suffix>`.
+pub async fn own_database(url: &str, suffix: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let (base, name) = url.rsplit_once('/').unwrap();
+    let name = name.split('?').next().unwrap();
+    let db = format!("{name}_{}", suffix.replace('-', "_"));
+    let store = license_store::SeaStore::connect(url, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let sql = if url.starts_with("postgres") {
+        format!("CREATE DATABASE {db}")
+    } else {
+        format!("CREATE DATABASE IF NOT EXISTS {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    };
+    // PostgreSQL has no IF NOT EXISTS for databases: "already exists" is fine.
+    if let Err(e) = store.connection().execute_unprepared(&sql).await
+        && !e.to_string().contains("already exists")
+    {
+        panic!("{sql}: {e}");
+    }
+    format!("{base}/{db}")
 }
