@@ -7,50 +7,23 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::Node;
 use license_core::LicenseService;
-use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
-use license_core::ports::SystemClock;
 use license_core::upstream::Credentials;
-use license_file::OfdEngine;
 use license_grpc::{GrpcClient, GrpcClientConfig};
 use license_http::{RestClient, RestClientConfig};
-use license_platform::{AuditTask, Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
 
-/// The same node in process: the binary's database, files and key (it made them at start).
-async fn in_process(
-    dir: &Path,
-    database_url: Option<&str>,
-    base: &str,
-) -> (Arc<Platform>, AuditTask) {
-    let store = match database_url {
-        Some(url) => SeaStore::connect(url, 8).await.unwrap(),
-        None => SeaStore::sqlite_in(dir).await.unwrap(),
+/// The same node in process, built by the binary's own constructor from the same settings:
+/// the binary's database, files and key (it made them at start).
+async fn in_process(node: &Node, base: &str) -> license_server::node::Node {
+    let settings = license_server::settings::Settings {
+        data_dir: node.dir.clone(),
+        database_url: node.database_url.clone(),
+        ..Default::default()
     };
-    let engine = OfdEngine::for_node(
-        &dir.join("keys"),
-        format!("{base}{BASE_PATH}{VERIFY_PAGE_PATH}"),
-    )
-    .unwrap();
-    let ports = Ports::from_store(
-        Arc::new(store),
-        Arc::new(LocalFileStore::new(dir.join("files")).unwrap()),
-        Arc::new(engine),
-        Arc::new(SystemClock),
-    );
-    let (p, audit) = Platform::new(
-        ports,
-        PlatformConfig {
-            public_url: base.to_owned(),
-            ..PlatformConfig::default()
-        },
-    );
-    (Arc::new(p), audit)
+    license_server::node::build(&settings, base).await.unwrap()
 }
 
 fn no_account() -> Credentials {
@@ -75,8 +48,8 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
     };
     let served = node.start();
     let base = format!("http://{}", served.http);
-    let dir = node.dir.as_path();
-    let (platform, audit) = in_process(dir, database_url, &base).await;
+    let wired = in_process(&node, &base).await;
+    let platform = wired.platform.clone();
     let seed = u64::from(std::process::id()) * 1_000
         + (chrono::Utc::now().timestamp_millis() as u64 % 1_000);
     let world = license_conformance::seed(&platform, &base, seed).await;
@@ -105,6 +78,13 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
         let who = license_conformance::principals(&platform, &format!("{run_id}-{way}")).await;
         transcripts.push((way, license_conformance::run(svc, &world, &who, way).await));
     }
+    // `CONFORMANCE_TRANSCRIPTS=DIR` keeps each way's transcript, to compare two builds.
+    if let Ok(dir) = std::env::var("CONFORMANCE_TRANSCRIPTS") {
+        for (way, t) in &transcripts {
+            let file = format!("{dir}/{label}-{way}.txt");
+            std::fs::write(file, t.lines.join("\n") + "\n").unwrap();
+        }
+    }
     let (first_way, first) = &transcripts[0];
     for (way, t) in &transcripts[1..] {
         for (i, (a, b)) in first.lines.iter().zip(&t.lines).enumerate() {
@@ -122,8 +102,8 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
         first.lines.len()
     );
     drop(platform);
-    audit.finish().await;
-    let _ = std::fs::remove_dir_all(dir);
+    wired.finish().await;
+    let _ = std::fs::remove_dir_all(&node.dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
