@@ -61,9 +61,10 @@ fn holder_query(addr: &str, token: &str, holder: &str, interface_type: &str) -> 
     .text()
 }
 
-/// A sync call; its envelope.
-fn sync_call(addr: &str, token: &str, name: &str, form: &str) -> serde_json::Value {
-    post_form(addr, &format!("{API}/{name}"), Some(token), form).json()
+/// A sync call on one file number, with more of the form when given; its envelope.
+fn sync_call(addr: &str, token: &str, name: &str, file: &str, more: &str) -> serde_json::Value {
+    let form = format!("fileNumber={file}{more}");
+    post_form(addr, &format!("{API}/{name}"), Some(token), &form).json()
 }
 
 fn status(v: &serde_json::Value) -> &str {
@@ -213,26 +214,17 @@ async fn routing(dbs: &Dbs) {
         // The city pushes its license up over this transport; then both libraries hold it.
         let number = format!("N{sample:09}");
         let file_number = file_numbers(&c.http, &t)[&number].clone();
-        let pushed = sync_call(
-            &c.http,
-            &t,
-            "insertToProvince",
-            &format!("fileNumber={file_number}"),
-        );
+        let pushed = sync_call(&c.http, &t, "insertToProvince", &file_number, "");
         assert_eq!(status(&pushed), "0", "{transport}: {pushed}");
         let id = province_id(&pushed);
-        let again = sync_call(
-            &c.http,
-            &t,
-            "insertToProvince",
-            &format!("fileNumber={file_number}"),
-        );
+        let again = sync_call(&c.http, &t, "insertToProvince", &file_number, "");
         assert_eq!(province_id(&again), id, "{transport}: idempotent");
         let updated = sync_call(
             &c.http,
             &t,
             "updateToProvince",
-            &format!("fileNumber={file_number}&certIdentifier={id}"),
+            &file_number,
+            &format!("&certIdentifier={id}"),
         );
         assert_eq!(status(&updated), "0", "{transport}: {updated}");
         assert!(updated["data"].is_null(), "{updated}");
@@ -249,12 +241,7 @@ async fn routing(dbs: &Dbs) {
             both.contains("\"shengIsExists\":\"1\"") && both.contains("\"shiIsExists\":\"1\""),
             "{transport}: {both}"
         );
-        let deleted = sync_call(
-            &c.http,
-            &t,
-            "deleteToProvince",
-            &format!("fileNumber={file_number}"),
-        );
+        let deleted = sync_call(&c.http, &t, "deleteToProvince", &file_number, "");
         assert_eq!(status(&deleted), "0", "{transport}: {deleted}");
         let library = province_library(&p.http, &padmin);
         assert_eq!(
@@ -277,14 +264,7 @@ async fn province_killed(dbs: &Dbs) {
     let t = token(&c.http, "hall", "hall-client");
     let files: Vec<String> = file_numbers(&c.http, &t).into_values().collect();
     assert_eq!(files.len() as u64, N);
-    let push = |i: usize| {
-        sync_call(
-            &c.http,
-            &t,
-            "insertToProvince",
-            &format!("fileNumber={}", files[i]),
-        )
-    };
+    let push = |i: usize| sync_call(&c.http, &t, "insertToProvince", &files[i], "");
 
     // A third goes up while the province is there; one of them is revoked there.
     let third = files.len() / 3;
@@ -294,12 +274,7 @@ async fn province_killed(dbs: &Dbs) {
         assert_eq!(status(&v), "0", "{v}");
         ids.insert(i, province_id(&v));
     }
-    let v = sync_call(
-        &c.http,
-        &t,
-        "deleteToProvince",
-        &format!("fileNumber={}", files[0]),
-    );
+    let v = sync_call(&c.http, &t, "deleteToProvince", &files[0], "");
     assert_eq!(status(&v), "0", "{v}");
 
     // The province is killed. Queries answer 1 promptly; pushes answer 1, queued.
@@ -322,18 +297,14 @@ async fn province_killed(dbs: &Dbs) {
         }
     }
     // Changes to licenses already up queue behind nothing and wait too.
-    let v = sync_call(
-        &c.http,
-        &t,
-        "deleteToProvince",
-        &format!("fileNumber={}", files[1]),
-    );
+    let v = sync_call(&c.http, &t, "deleteToProvince", &files[1], "");
     assert_eq!(status(&v), "1", "{v}");
     let v = sync_call(
         &c.http,
         &t,
         "updateToProvince",
-        &format!("fileNumber={}&certIdentifier={}", files[2], ids[&2]),
+        &files[2],
+        &format!("&certIdentifier={}", ids[&2]),
     );
     assert_eq!(status(&v), "1", "{v}");
     assert_eq!(
@@ -367,12 +338,7 @@ async fn province_killed(dbs: &Dbs) {
     }
     // Asked again, every push answers the identifier the province holds.
     for (i, file) in files.iter().enumerate() {
-        let v = sync_call(
-            &c.http,
-            &t,
-            "insertToProvince",
-            &format!("fileNumber={file}"),
-        );
+        let v = sync_call(&c.http, &t, "insertToProvince", file, "");
         assert_eq!(status(&v), "0", "{v}");
         let id = province_id(&v);
         if let Some(before) = ids.get(&i) {
@@ -446,12 +412,7 @@ async fn city_killed(dbs: &Dbs) {
     }
     // Every license pushed again: answered, none twice at the province.
     for file in files.iter() {
-        let v = sync_call(
-            &c.http,
-            &t,
-            "insertToProvince",
-            &format!("fileNumber={file}"),
-        );
+        let v = sync_call(&c.http, &t, "insertToProvince", file, "");
         assert_eq!(status(&v), "0", "{v}");
     }
     let library = province_library(&p.http, &padmin);

@@ -80,66 +80,32 @@ pub(super) async fn tokens_and_licenses(f: &Fixture) -> (String, String, Issued)
     shared_budget(f).await;
 
     // Refresh rotates both tokens.
-    let refreshed = p
-        .refresh_token(
-            &Caller::default(),
-            RefreshGrant {
-                client_id: Some("xxxx-oauth".into()),
-                client_secret: Some("xxxx-mobile".into()),
-                scope: None,
-                refresh_token: Some(grant.refresh_token.clone()),
-            },
-        )
-        .await
-        .unwrap();
-    let again = p
-        .refresh_token(
-            &Caller::default(),
-            RefreshGrant {
-                client_id: Some("xxxx-oauth".into()),
-                client_secret: Some("xxxx-mobile".into()),
-                scope: None,
-                refresh_token: Some(grant.refresh_token.clone()),
-            },
-        )
-        .await
-        .unwrap_err();
+    let refresh = || {
+        let again = RefreshGrant {
+            client_id: Some("xxxx-oauth".into()),
+            client_secret: Some("xxxx-mobile".into()),
+            scope: None,
+            refresh_token: Some(grant.refresh_token.clone()),
+        };
+        async move { p.refresh_token(&Caller::default(), again).await }
+    };
+    let refreshed = refresh().await.unwrap();
+    let again = refresh().await.unwrap_err();
     assert_eq!(again.kind, OAuthErrorKind::InvalidGrant);
     let token = refreshed.access_token;
 
     // --- licenses -----------------------------------------------------------------------
-    let valid = p
-        .issue_license(&new_license(TYPE_ID, "V-1", "2024-01-01", None, "valid"))
+    let issue = |number: &str, from: &str, to: Option<&str>, state: &str| {
+        let l = new_license(TYPE_ID, number, from, to, state);
+        async move { p.issue_license(&l).await }
+    };
+    let valid = issue("V-1", "2024-01-01", None, "valid").await.unwrap();
+    let expired = issue("E-1", "2020-01-01", Some("2025-12-31"), "valid")
         .await
         .unwrap();
-    let expired = p
-        .issue_license(&new_license(
-            TYPE_ID,
-            "E-1",
-            "2020-01-01",
-            Some("2025-12-31"),
-            "valid",
-        ))
-        .await
-        .unwrap();
-    let revoked = p
-        .issue_license(&new_license(TYPE_ID, "R-1", "2021-01-01", None, "revoked"))
-        .await
-        .unwrap();
-    let suspended = p
-        .issue_license(&new_license(
-            TYPE_ID,
-            "S-1",
-            "2022-01-01",
-            None,
-            "suspended",
-        ))
-        .await
-        .unwrap();
-    let pending = p
-        .issue_license(&new_license(TYPE_ID, "P-1", "2023-01-01", None, "pending"))
-        .await
-        .unwrap();
+    let revoked = issue("R-1", "2021-01-01", None, "revoked").await.unwrap();
+    let suspended = issue("S-1", "2022-01-01", None, "suspended").await.unwrap();
+    let pending = issue("P-1", "2023-01-01", None, "pending").await.unwrap();
     assert_eq!(
         valid.identifier.scheme(),
         license_core::CheckScheme::Standard
