@@ -98,20 +98,25 @@ async fn administration_over_http() {
 
     // The token as the `access_token` query parameter, on a path with a query of its own as on
     // one without (API.md §1: the parameter or the bearer header).
-    for path in ["/licenses?size=5", "/accounts", "/audit?size=5", "/outbox"] {
+    // The listings also read `accessToken`, the name their documentation once gave.
+    let paths = ["/licenses?size=5", "/accounts", "/audit?size=5", "/outbox"];
+    for (path, name) in paths.iter().map(|p| (p, "access_token")).chain(
+        [
+            ("/licenses?size=5", "accessToken"),
+            ("/audit", "accessToken"),
+        ]
+        .iter()
+        .map(|(p, n)| (p, *n)),
+    ) {
         let sep = if path.contains('?') { '&' } else { '?' };
         let r = admin
             .http
-            .get(format!(
-                "{}{sep}access_token={}",
-                admin.url(path),
-                admin.token
-            ))
+            .get(format!("{}{sep}{name}={}", admin.url(path), admin.token))
             .send()
             .await
             .unwrap();
         let v: Value = r.json().await.unwrap();
-        assert_eq!(v["head"]["status"], "0", "{path}: {v}");
+        assert_eq!(v["head"]["status"], "0", "{path} {name}: {v}");
     }
 
     // Read back, search by holder and state.

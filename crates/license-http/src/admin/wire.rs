@@ -173,7 +173,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Adm
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TokenQuery {
-    /// The access token (prefer `Authorization: Bearer`).
+    /// The access token (prefer `Authorization: Bearer`). `accessToken`, which the license,
+    /// audit and outbox listings once documented, is read as well.
+    #[serde(alias = "accessToken")]
     pub access_token: Option<String>,
 }
 
