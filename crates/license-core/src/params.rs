@@ -127,6 +127,9 @@ pub trait Named: Default {
     fn read(get: &dyn Fn(&str) -> Option<String>) -> Self;
     /// Gives every parameter that has a value, under its (first) name.
     fn write(&self, put: &mut dyn FnMut(&'static str, &str));
+    /// Gives the (first) name of every parameter the request reads, nested parts included, in
+    /// declaration order.
+    fn names(out: &mut dyn FnMut(&'static str));
 }
 
 /// Declares a request: its fields (raw `Option<String>`s, each with the parameter that carries
@@ -162,6 +165,11 @@ macro_rules! request {
                     put($crate::params::$param, v);
                 })*
                 $($crate::params::Named::write(&self.$nested, put);)*
+            }
+
+            fn names(out: &mut dyn FnMut(&'static str)) {
+                $(out($crate::params::$param);)*
+                $(<$nty as $crate::params::Named>::names(out);)*
             }
         }
     };
@@ -204,5 +212,13 @@ mod tests {
         assert_eq!(written.len(), 4, "{written:?}");
         let back = HolderQueryRequest::read(&|n| written.get(n).cloned());
         assert_eq!(back, req);
+        let mut names = Vec::new();
+        HolderQueryRequest::names(&mut |n| names.push(n));
+        assert_eq!(names[0], CERTIFICATE_HOLDER_CODE);
+        assert!(
+            names.contains(&PAGE) && !names.contains(&PAGE_LOWER),
+            "first names only"
+        );
+        assert!(names.contains(&CERTIFICATE_SYSTEM_NAME) && names.contains(&OPER_USER_NAME));
     }
 }

@@ -1,6 +1,6 @@
 //! Authentication helpers: secrets hashed and checked off the async workers, the token and
-//! grant digests, the lock-out of names that are no account, and the short memory of resolved
-//! bearer tokens. The grants themselves are in `service.rs`.
+//! grant digests, and the lock-out of names that are no account. The grants themselves are in
+//! `service.rs`; resolved tokens are remembered in `Platform::sessions` (`cache.rs`).
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};

@@ -37,8 +37,13 @@ enum Command {
     Serve,
     /// Starts a seeded demo node in a fresh directory and prints ready-to-paste commands.
     Demo,
-    /// Brings the database schema up to date.
-    Migrate,
+    /// Brings the database schema up to date (under a database lock), or with `--status`
+    /// lists every migration and whether it is applied.
+    Migrate {
+        /// List the migrations and whether each is applied; change nothing.
+        #[arg(long)]
+        status: bool,
+    },
     /// Parses and validates a GB/T 36904 identifier (exit 1 when invalid).
     Id {
         #[command(subcommand)]
@@ -152,7 +157,7 @@ pub fn run() -> ExitCode {
         match cli.command {
             Command::Serve => node::serve(opts).await,
             Command::Demo => demo::run(opts).await,
-            Command::Migrate => node::migrate(&opts).await,
+            Command::Migrate { status } => node::migrate(&opts, status).await,
             Command::Account { command } => cli::account(&opts, command).await,
             Command::Client { command } => cli::client(&opts, command).await,
             Command::License { command } => cli::license(&opts, command).await,

@@ -8,7 +8,7 @@ use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
 use license_file::OfdEngine;
 use license_platform::{AuditTask, Lockout, Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
+use license_store::{LocalFileStore, Schema, SeaStore};
 
 use crate::Settings;
 use crate::settings::ProvinceSettings;
@@ -106,15 +106,33 @@ fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
     })
 }
 
-async fn store(opts: &Settings) -> Result<SeaStore, String> {
+/// The database URL of the settings: `database_url`, else SQLite in the data directory.
+fn database_url(opts: &Settings) -> Result<String, String> {
     match &opts.database_url {
-        Some(url) => SeaStore::connect(url, opts.database_max_connections)
-            .await
-            .map_err(|e| e.to_string()),
-        None => SeaStore::sqlite_in(&opts.data_dir)
-            .await
-            .map_err(|e| e.to_string()),
+        Some(url) => Ok(url.clone()),
+        None => SeaStore::sqlite_url(&opts.data_dir).map_err(|e| e.to_string()),
     }
+}
+
+/// Opens the store; migrates first when `migrate_on_start` (or `schema` says so).
+async fn open_store(opts: &Settings, schema: Schema) -> Result<SeaStore, String> {
+    let pool = if opts.database_url.is_some() {
+        opts.database_max_connections
+    } else {
+        SeaStore::SQLITE_POOL
+    };
+    SeaStore::open(&database_url(opts)?, pool, schema)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn store(opts: &Settings) -> Result<SeaStore, String> {
+    let schema = if opts.migrate_on_start {
+        Schema::Migrate
+    } else {
+        Schema::Require
+    };
+    open_store(opts, schema).await
 }
 
 /// `https` when the listeners serve TLS, else `http`.
@@ -430,9 +448,34 @@ pub async fn serve(opts: Settings) -> Result<(), String> {
     serve_on(listeners, node).await
 }
 
-/// `licensed migrate`.
-pub async fn migrate(opts: &Settings) -> Result<(), String> {
-    store(opts).await?;
+/// `licensed migrate`: brings the schema up to date (under the database lock), whatever
+/// `migrate_on_start` says; with `status`, lists every migration and whether it is applied.
+pub async fn migrate(opts: &Settings, status: bool) -> Result<(), String> {
+    if status {
+        let all = SeaStore::migration_status(&database_url(opts)?)
+            .await
+            .map_err(|e| e.to_string())?;
+        let pending = all.iter().filter(|(_, applied)| !applied).count();
+        for (name, applied) in &all {
+            println!("{} {name}", if *applied { "applied" } else { "pending" });
+        }
+        println!(
+            "{} of {} applied; {}",
+            all.len() - pending,
+            all.len(),
+            if pending == 0 {
+                "the schema is up to date".to_owned()
+            } else {
+                format!("{pending} pending: run `licensed migrate`")
+            }
+        );
+        return Ok(());
+    }
+    open_store(opts, Schema::Migrate)
+        .await?
+        .close()
+        .await
+        .map_err(|e| e.to_string())?;
     println!("database schema is up to date");
     Ok(())
 }

@@ -111,6 +111,10 @@ pub struct Settings {
     pub download_url_ttl_secs: i64,
     /// Whether a download link works once only.
     pub single_use_links: bool,
+    /// Whether the node (and every subcommand but `migrate`) brings the database schema up to
+    /// date when it opens the database; `false` for rolling upgrades, where `licensed migrate`
+    /// runs first and a node refuses to start on a schema behind its build.
+    pub migrate_on_start: bool,
     /// Holder searches per minute per account (accounts may say otherwise).
     pub holder_search_per_minute: u32,
     /// Largest request body, bytes, except where files arrive (413 past it).
@@ -170,6 +174,7 @@ impl Default for Settings {
             token_ttl_secs: 43_200,
             download_url_ttl_secs: 600,
             single_use_links: false,
+            migrate_on_start: true,
             holder_search_per_minute: 600,
             body_limit_bytes: license_http::DEFAULT_BODY_LIMIT,
             file_body_limit_bytes: license_http::DEFAULT_FILE_BODY_LIMIT,

@@ -228,3 +228,45 @@ fn demo_serves_the_flow() {
         assert!(metrics.contains(needle), "{needle} missing in\n{metrics}");
     }
 }
+
+/// Rolling upgrades: with `migrate_on_start = false` nothing migrates but `licensed migrate`,
+/// a command on a schema behind the build refuses naming what is pending, and
+/// `licensed migrate --status` lists every migration and whether it is applied.
+#[test]
+fn migrate_on_start_off_leaves_the_schema_to_licensed_migrate() {
+    let node = common::Node::sqlite("no-migrate", "city");
+    let run = |args: &[&str]| {
+        let out = node
+            .command()
+            .env("LICENSED_MIGRATE_ON_START", "false")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, said) = run(&["client", "add", "c", "--secret", "s"]);
+    assert!(
+        !ok && said.contains("licensed migrate") && said.contains("pending"),
+        "{said}"
+    );
+    let (ok, said) = run(&["migrate", "--status"]);
+    assert!(
+        ok && said.contains("pending m2026") && !said.contains("applied m2026"),
+        "{said}"
+    );
+    assert!(said.contains("0 of "), "{said}");
+    let (ok, said) = run(&["migrate"]);
+    assert!(ok, "{said}");
+    let (ok, said) = run(&["migrate", "--status"]);
+    assert!(
+        ok && !said.contains("pending m2026") && said.contains("up to date"),
+        "{said}"
+    );
+    let (ok, said) = run(&["client", "add", "c", "--secret", "s"]);
+    assert!(ok, "{said}");
+    let _ = std::fs::remove_dir_all(&node.dir);
+}

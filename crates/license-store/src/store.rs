@@ -6,7 +6,7 @@ use std::time::Duration;
 use license_core::ports::PortError;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqlErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqlErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
@@ -48,6 +48,82 @@ pub enum StoreError {
     /// Connecting or migrating failed.
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    /// The schema is behind this build and the store was opened without migrating.
+    #[error(
+        "the database schema is behind this build ({} migration(s) pending: {}); run `licensed migrate`",
+        .0.len(),
+        .0.join(", ")
+    )]
+    Outdated(Vec<String>),
+}
+
+/// What opening a store does about the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Brings it up to date, under a database lock (nodes starting together take turns).
+    Migrate,
+    /// Requires it up to date and changes nothing (rolling upgrades: `licensed migrate` first).
+    Require,
+}
+
+/// The key of the PostgreSQL advisory lock and the name of the MariaDB/MySQL lock that
+/// migrations hold.
+const MIGRATION_LOCK_KEY: i64 = 0x6c69_6365_6e73_6564; // "licensed"
+const MIGRATION_LOCK_NAME: &str = "licensed.migrate";
+/// How long a node waits for another's migrations, in seconds (MariaDB/MySQL).
+const MIGRATION_LOCK_WAIT_SECS: u32 = 600;
+
+/// Runs the migrations on a database server under a lock held by a connection of its own
+/// (`locker`, a pool of one), so that nodes starting together run them one after another and
+/// the later ones find nothing to do. A node that dies holding the lock releases it with its
+/// connection.
+async fn migrate_locked(
+    db: &DatabaseConnection,
+    locker: &DatabaseConnection,
+    backend: Backend,
+) -> Result<(), DbErr> {
+    let sql = |s: String| Statement::from_string(locker.get_database_backend(), s);
+    match backend {
+        Backend::Postgres => {
+            locker
+                .execute_raw(sql(format!(
+                    "SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"
+                )))
+                .await?;
+        }
+        Backend::MySql => {
+            let got = locker
+                .query_one_raw(sql(format!(
+                    "SELECT GET_LOCK('{MIGRATION_LOCK_NAME}', {MIGRATION_LOCK_WAIT_SECS})"
+                )))
+                .await?
+                .and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten());
+            if got != Some(1) {
+                return Err(DbErr::Custom(format!(
+                    "another node held the migration lock for {MIGRATION_LOCK_WAIT_SECS} s"
+                )));
+            }
+        }
+        Backend::Sqlite => {}
+    }
+    let done = Migrator::up(db, None).await;
+    let release = match backend {
+        Backend::Postgres => format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
+        Backend::MySql => format!("SELECT RELEASE_LOCK('{MIGRATION_LOCK_NAME}')"),
+        Backend::Sqlite => return done,
+    };
+    // Closing the connection releases it as well.
+    let _ = locker.execute_raw(sql(release)).await;
+    done
+}
+
+/// The names of the migrations not yet applied, read without changing anything.
+async fn pending(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    Ok(Migrator::get_pending_migrations_read_only(db)
+        .await?
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect())
 }
 
 /// The store: one connection pool serving every repository port.
@@ -205,6 +281,36 @@ impl SeaStore {
     /// Connects by URL (`sqlite://PATH?mode=rwc`, `postgres://…`, `mysql://…`) and brings the
     /// schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::open(url, max_connections, Schema::Migrate).await
+    }
+
+    /// Every migration this build knows, in order, and whether the database at `url` has it,
+    /// read without changing anything.
+    pub async fn migration_status(url: &str) -> Result<Vec<(String, bool)>, StoreError> {
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::Unsupported(url.into()))?;
+        let url = if backend == Backend::MySql {
+            url.replacen("mariadb:", "mysql:", 1)
+        } else {
+            url.to_owned()
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(1).sqlx_logging(false);
+        let db = Database::connect(opts).await?;
+        let status = Migrator::get_migration_with_status_read_only(&db).await;
+        db.close().await?;
+        Ok(status?
+            .iter()
+            .map(|m| {
+                (
+                    m.name().to_owned(),
+                    m.status() == sea_orm_migration::MigrationStatus::Applied,
+                )
+            })
+            .collect())
+    }
+
+    /// Connects by URL and, by `schema`, migrates or requires the schema current.
+    pub async fn open(url: &str, max_connections: u32, schema: Schema) -> Result<Self, StoreError> {
         let backend = Backend::of_url(url).ok_or_else(|| StoreError::Unsupported(url.into()))?;
         let mut url = url.to_owned();
         if backend == Backend::MySql && url.starts_with("mariadb:") {
@@ -255,15 +361,28 @@ impl SeaStore {
         // the platform bench, 67-85 µs at 1 MiB; docs/performance.md).
         let opts = options(max_connections, 1024);
         let db = Database::connect(opts).await?;
-        if backend == Backend::Sqlite {
-            // Every SQLite connection caches the schema, and an ALTER prepared on one that has
-            // not yet seen another's change fails ("duplicate column name"): the migrations run
-            // on one connection, in one transaction (all of them or none).
-            let pinned = write_transaction(&db).await?;
-            Migrator::up(&pinned, None).await?;
-            pinned.commit().await?;
-        } else {
-            Migrator::up(&db, None).await?;
+        match (schema, backend) {
+            (Schema::Require, _) => {
+                let pending = pending(&db).await?;
+                if !pending.is_empty() {
+                    return Err(StoreError::Outdated(pending));
+                }
+            }
+            (Schema::Migrate, Backend::Sqlite) => {
+                // Every SQLite connection caches the schema, and an ALTER prepared on one that
+                // has not yet seen another's change fails ("duplicate column name"): the
+                // migrations run on one connection, in one transaction (all of them or none),
+                // which also keeps out another process on the same file.
+                let pinned = write_transaction(&db).await?;
+                Migrator::up(&pinned, None).await?;
+                pinned.commit().await?;
+            }
+            (Schema::Migrate, _) => {
+                let locker = Database::connect(options(1, 0)).await?;
+                let done = migrate_locked(&db, &locker, backend).await;
+                let _ = locker.close().await;
+                done?;
+            }
         }
         // An in-memory database is private to its connection: there the pool appends too.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -288,15 +407,22 @@ impl SeaStore {
         })
     }
 
-    /// An SQLite store in a file under `dir` (the embedded default).
-    pub async fn sqlite_in(dir: &std::path::Path) -> Result<Self, StoreError> {
+    /// Connections of the embedded default's pool.
+    pub const SQLITE_POOL: u32 = 8;
+
+    /// The URL of the SQLite file under `dir` (the embedded default), the directory made.
+    pub fn sqlite_url(dir: &std::path::Path) -> Result<String, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Unsupported(format!("{}: {e}", dir.display())))?;
-        let url = format!(
+        Ok(format!(
             "sqlite://{}?mode=rwc",
             dir.join("licensed.sqlite3").display()
-        );
-        Self::connect(&url, 8).await
+        ))
+    }
+
+    /// An SQLite store in a file under `dir` (the embedded default).
+    pub async fn sqlite_in(dir: &std::path::Path) -> Result<Self, StoreError> {
+        Self::connect(&Self::sqlite_url(dir)?, Self::SQLITE_POOL).await
     }
 
     /// Which database this is.

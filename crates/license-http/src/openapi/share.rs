@@ -215,9 +215,12 @@ pub(super) fn parameters(i: Interface) -> Vec<(&'static str, bool)> {
         }
         _ => v.extend(ctx),
     }
+    // API.md §4.3: "op" on 4.3.6, 4.3.7 and 4.3.13 (as 4.3.7).
     if matches!(
         i,
-        Interface::ShareQueryCertInfoByQRcode | Interface::ShareQueryCertInfoByHo
+        Interface::ShareQueryCertInfoByQRcode
+            | Interface::ShareQueryCertInfoByHo
+            | Interface::ShengShiStateInfo
     ) {
         v.extend(op);
     }
@@ -367,6 +370,91 @@ pub(super) fn add(doc: &mut utoipa::openapi::OpenApi, path: &str, method: HttpMe
         Some(existing) => existing.merge_operations(item),
         None => {
             doc.paths.paths.insert(path.to_owned(), item);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use license_core::params::Named;
+    use license_core::service::*;
+
+    use super::*;
+
+    /// The parameters an interface's request reads, as its `request!` declares them.
+    fn declared(i: Interface) -> BTreeSet<&'static str> {
+        let mut names = BTreeSet::new();
+        let mut out = |n| {
+            names.insert(n);
+        };
+        match i {
+            Interface::ShareDownloadUrl => DownloadUrlRequest::names(&mut out),
+            Interface::ShareQueryCertInfo => QueryCertInfoRequest::names(&mut out),
+            // One path, two variants: the document lists both.
+            Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile => {
+                VerifyInfoRequest::names(&mut out);
+                VerifyFileRequest::names(&mut out);
+            }
+            Interface::ShareQueryCertInfoByQRcode => QrQueryRequest::names(&mut out),
+            Interface::ShareQueryCertInfoByHo
+            | Interface::ShareDownloadUrlsByHolderCode
+            | Interface::ShengShiStateInfo => HolderQueryRequest::names(&mut out),
+            Interface::ShareDownloadFile => DownloadFileRequest::names(&mut out),
+            Interface::InsertToProvince
+            | Interface::UpdateToProvince
+            | Interface::DeleteToProvince => SyncRequest::names(&mut out),
+            Interface::DownloadPdfFile => PdfRequest::names(&mut out),
+            Interface::Token
+            | Interface::Revoke
+            | Interface::DownloadLink
+            | Interface::VerifyPage
+            | Interface::Admin
+            | Interface::Collect => {}
+        }
+        names
+    }
+
+    /// The document lists exactly what each interface's request reads (plus `access_token`),
+    /// except the call context the verification interfaces do not use (API.md §4.3.4–4.3.5),
+    /// `certIdentifier`, which only `updateToProvince` takes, and the operator details
+    /// `ShareDownloadUrlsByHolderCode` reads with the holder query it shares but API.md §4.3.8
+    /// does not list: a parameter added to a `request!` and not documented fails here.
+    #[test]
+    fn the_documented_parameters_are_the_declared_ones() {
+        for i in Interface::ALL {
+            let documented: BTreeSet<&str> = parameters(i)
+                .into_iter()
+                .map(|(n, _)| n)
+                .filter(|n| *n != p::ACCESS_TOKEN)
+                .collect();
+            let mut expected = declared(i);
+            if matches!(
+                i,
+                Interface::ShareVerifyCertInfo | Interface::ShareVerifyCertFile
+            ) {
+                for unused in [
+                    p::CERTIFICATE_SYSTEM_NAME,
+                    p::CERTIFICATE_CALL_CATEGORY,
+                    p::CERTIFICATE_MATTER_NAME,
+                    p::CERTIFICATE_EVENT_CODE,
+                    p::CERTIFICATE_COPY_CAUSE,
+                ] {
+                    expected.remove(unused);
+                }
+            }
+            if matches!(i, Interface::InsertToProvince | Interface::DeleteToProvince) {
+                expected.remove(p::CERT_IDENTIFIER);
+            }
+            if i == Interface::ShareDownloadUrlsByHolderCode {
+                let mut op = Vec::new();
+                license_core::context::OperatorDetails::names(&mut |n| op.push(n));
+                for n in op {
+                    expected.remove(n);
+                }
+            }
+            assert_eq!(documented, expected, "{}", i.name());
         }
     }
 }
