@@ -118,8 +118,10 @@ impl NodeKey {
         Self::from_secret(&secret, cert_der, common_name, organization)
     }
 
-    /// Loads the node key from `dir`, or creates it there on first start (key file mode 0600,
-    /// written atomically).
+    /// Loads the node key from `dir`, or creates it there on first start (key file mode 0600).
+    /// Nodes starting together on one directory end with one key and one certificate: each
+    /// file is made under a temporary name and linked into place only if absent, and every
+    /// node then reads what is in place.
     pub fn load_or_create(
         dir: &Path,
         common_name: &str,
@@ -128,25 +130,57 @@ impl NodeKey {
         let key_path = dir.join(KEY_FILE);
         let cert_path = dir.join(CERT_FILE);
         let io = |e: std::io::Error| FileError::Key(format!("key storage: {e}"));
-        if key_path.exists() {
-            let key_pem = std::fs::read_to_string(&key_path).map_err(io)?;
-            let cert_pem = std::fs::read_to_string(&cert_path).ok();
-            let key = Self::from_pem(&key_pem, cert_pem.as_deref(), common_name, organization)?;
-            if cert_pem.is_none() {
-                write_atomic(&cert_path, key.cert_pem().as_bytes(), 0o644).map_err(io)?;
-            }
-            return Ok(key);
+        if !key_path.exists() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+            let secret = SecretKey::try_generate()
+                .map_err(|e| FileError::Key(format!("no randomness for a key: {e}")))?;
+            let pem = secret
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| FileError::Key(format!("cannot encode the key: {e}")))?;
+            write_if_absent(&key_path, pem.as_bytes(), 0o600).map_err(io)?;
         }
-        std::fs::create_dir_all(dir).map_err(io)?;
+        let key_pem = std::fs::read_to_string(&key_path).map_err(io)?;
+        if !cert_path.exists() {
+            let made = Self::from_pem(&key_pem, None, common_name, organization)?;
+            write_if_absent(&cert_path, made.cert_pem().as_bytes(), 0o644).map_err(io)?;
+        }
+        let cert_pem = std::fs::read_to_string(&cert_path).map_err(io)?;
+        Self::from_pem(&key_pem, Some(&cert_pem), common_name, organization)
+    }
+
+    /// A new key with its self-signed certificate, and both as one PEM text (the private key,
+    /// then the certificate): what `signing_key_file` holds.
+    pub fn generate_bundle(
+        common_name: &str,
+        organization: &str,
+    ) -> Result<(Self, String), FileError> {
         let secret = SecretKey::try_generate()
             .map_err(|e| FileError::Key(format!("no randomness for a key: {e}")))?;
         let key = Self::from_secret(&secret, None, common_name, organization)?;
         let pem = secret
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| FileError::Key(format!("cannot encode the key: {e}")))?;
-        write_atomic(&key_path, pem.as_bytes(), 0o600).map_err(io)?;
-        write_atomic(&cert_path, key.cert_pem().as_bytes(), 0o644).map_err(io)?;
-        Ok(key)
+        let bundle = format!("{}{}", pem.as_str(), key.cert_pem());
+        Ok((key, bundle))
+    }
+
+    /// Loads a PEM text holding a PKCS#8 SM2 private key and its certificate (the first
+    /// `CERTIFICATE` block), as [`generate_bundle`](Self::generate_bundle) writes it.
+    pub fn from_pem_bundle(text: &str) -> Result<Self, FileError> {
+        const BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
+        const END: &str = "-----END PRIVATE KEY-----";
+        let key_pem = text
+            .find(BEGIN)
+            .and_then(|b| text[b..].find(END).map(|e| &text[b..b + e + END.len()]))
+            .ok_or_else(|| FileError::Key("no PRIVATE KEY block (PKCS#8)".into()))?;
+        if !text.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(FileError::Key(
+                "no CERTIFICATE block: every node must sign with the same certificate \
+                 (`licensed key new --out FILE` writes a key with its certificate)"
+                    .into(),
+            ));
+        }
+        Self::from_pem(key_pem, Some(text), "", "")
     }
 
     /// The signing key.
@@ -175,13 +209,29 @@ fn sm3_of(bytes: &[u8]) -> [u8; 32] {
     sm3::Sm3::digest(bytes).into()
 }
 
-/// Writes a file atomically (temporary file, fsync, rename) with the given Unix mode.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+/// Writes a file whole under a temporary name and links it into place only if nothing is
+/// there yet; what is already in place is kept (the temporary file is removed either way).
+pub fn write_if_absent(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let tmp = write_temporary(path, bytes, mode)?;
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `bytes` whole (fsync) to a new temporary file beside `path`; its name.
+fn write_temporary(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<std::path::PathBuf> {
     use std::io::Write;
     // A name of its own per writer, so concurrent writers never share a temporary file.
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    // Nodes on other hosts may share the directory: the time keeps their names apart too.
+    let tmp = path.with_extension(format!("tmp{}-{n}-{nanos}", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -194,7 +244,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()>
     let mut f = opts.open(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    Ok(tmp)
 }
 
 #[cfg(test)]
@@ -221,6 +271,44 @@ mod tests {
         let pem = std::fs::read_to_string(dir.join(KEY_FILE)).unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Nodes starting together on one directory end with one key and one certificate.
+    #[test]
+    fn nodes_starting_together_make_one_key() {
+        let dir = std::env::temp_dir().join(format!("license-file-race-{}", std::process::id()));
+        for _ in 0..10 {
+            let _ = std::fs::remove_dir_all(&dir);
+            let certs: Vec<Vec<u8>> = std::thread::scope(|s| {
+                let started: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            NodeKey::load_or_create(&dir, "节点", "测试")
+                                .unwrap()
+                                .cert_der()
+                                .to_vec()
+                        })
+                    })
+                    .collect();
+                started.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            assert!(certs.windows(2).all(|w| w[0] == w[1]), "one certificate");
+            let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+            assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_bundle_round_trips_and_needs_its_certificate() {
+        let (key, bundle) = NodeKey::generate_bundle("省平台", "测试").unwrap();
+        let back = NodeKey::from_pem_bundle(&bundle).unwrap();
+        assert_eq!(back.cert_der(), key.cert_der());
+        assert_eq!(back.signing_key().to_bytes(), key.signing_key().to_bytes());
+        let key_only = &bundle[..bundle.find("-----BEGIN CERTIFICATE-----").unwrap()];
+        let e = NodeKey::from_pem_bundle(key_only).unwrap_err();
+        assert!(e.to_string().contains("CERTIFICATE"), "{e}");
+        assert!(NodeKey::from_pem_bundle("nothing").is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod cli;
 mod demo;
+pub mod keys;
 pub mod node;
 pub mod settings;
 pub mod transport;
@@ -64,8 +65,29 @@ enum Command {
         #[command(subcommand)]
         command: cli::LicenseCommand,
     },
+    /// The node's signing key: the certificate it signs with, or a new key for
+    /// `signing_key_file`.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Exits 0 when the node at LICENSED_HTTP_ADDR answers /readyz.
     Healthcheck,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Prints the certificate (PEM) the node signs with, the one `serve` uses (the data
+    /// directory's key is made if absent): give it to the platforms that should trust its
+    /// seal (their `trust_files`).
+    Show,
+    /// Writes a new private key with its certificate to FILE (mode 0600, never over an
+    /// existing file), for `signing_key_file`: every node of one platform signs with it.
+    New {
+        /// Where to write the PEM.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +148,37 @@ fn init_logs(s: &Settings) {
     }
 }
 
+/// `licensed key show` and `licensed key new`.
+fn key(opts: &Settings, cmd: KeyCommand) -> Result<(), String> {
+    match cmd {
+        KeyCommand::Show => {
+            print!("{}", keys::signing_key(opts)?.cert_pem());
+            Ok(())
+        }
+        KeyCommand::New { out } => {
+            let (key, pem) = license_file::NodeKey::generate_bundle(
+                license_file::engine::NODE_KEY_NAME,
+                license_file::engine::NODE_KEY_ORGANIZATION,
+            )
+            .map_err(|e| e.to_string())?;
+            let mut file = std::fs::OpenOptions::new();
+            file.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+            let named = |e: std::io::Error| format!("{}: {e}", out.display());
+            let mut f = file.open(&out).map_err(named)?;
+            std::io::Write::write_all(&mut f, pem.as_bytes()).map_err(named)?;
+            f.sync_all().map_err(named)?;
+            eprintln!(
+                "wrote a key and its certificate (serial {}) to {}",
+                key.cert().serial_hex,
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Runs `licensed` with the process's arguments; the exit status.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -161,6 +214,7 @@ pub fn run() -> ExitCode {
             Command::Account { command } => cli::account(&opts, command).await,
             Command::Client { command } => cli::client(&opts, command).await,
             Command::License { command } => cli::license(&opts, command).await,
+            Command::Key { command } => key(&opts, command),
             Command::Healthcheck => cli::healthcheck(&opts).await,
             Command::Id { .. } => Ok(()),
         }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use license_core::Library;
 use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
-use license_file::OfdEngine;
 use license_platform::{AuditTask, Lockout, Platform, PlatformConfig, Ports};
 use license_store::{LocalFileStore, Schema, SeaStore};
 
@@ -187,11 +186,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let kept = store.clone();
     let files =
         LocalFileStore::new(opts.data_dir.join("files")).map_err(|e| format!("file store: {e}"))?;
-    let engine = OfdEngine::for_node(
-        &opts.data_dir.join("keys"),
-        format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"),
-    )
-    .map_err(|e| e.to_string())?;
+    let engine = crate::keys::engine(opts, format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"))?;
     let ports = Ports::from_store(
         Arc::new(store),
         Arc::new(files),

@@ -125,6 +125,13 @@ pub struct Settings {
     /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client: comma-separated CIDRs
     /// or addresses; empty = none (the connection's address is the client's).
     pub trusted_proxies: String,
+    /// A PEM file holding the private key (PKCS#8 SM2) and the certificate every node of the
+    /// platform signs with (`licensed key new --out FILE` writes one); absent, the node key of
+    /// the data directory (made on first start).
+    pub signing_key_file: Option<PathBuf>,
+    /// PEM certificate files, comma-separated, of other platforms' seals to trust: a province
+    /// its cities', a city its province's (`licensed key show` prints a node's).
+    pub trust_files: String,
     /// Calls per minute per account of the interfaces that return or confirm personal data,
     /// all together, counted across every node on the database (accounts may say otherwise);
     /// 0 = no limit.
@@ -179,6 +186,8 @@ impl Default for Settings {
             body_limit_bytes: license_http::DEFAULT_BODY_LIMIT,
             file_body_limit_bytes: license_http::DEFAULT_FILE_BODY_LIMIT,
             trusted_proxies: String::new(),
+            signing_key_file: None,
+            trust_files: String::new(),
             token_requests_per_address_per_minute: 120,
             rate_limit_per_minute: 600,
             refresh_token_ttl_secs: 30 * 86_400,
