@@ -29,12 +29,24 @@ const PARALLEL: usize = 8;
 /// the database are seen within it).
 const IDLE: Duration = Duration::from_millis(500);
 
-/// Who delivers what: one delivery of a license at a time in this process, and a bell that
+/// Who delivers what: one delivery of a license at a time in this process (across nodes, the
+/// outbox lease held under `holder`), and a bell that
 /// wakes the background deliverer when a push is recorded.
-#[derive(Default)]
 pub(crate) struct Deliveries {
     busy: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     wake: tokio::sync::Notify,
+    /// This node's name on the outbox's leases.
+    pub(crate) holder: String,
+}
+
+impl Default for Deliveries {
+    fn default() -> Self {
+        Deliveries {
+            busy: Default::default(),
+            wake: Default::default(),
+            holder: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
 }
 
 impl Deliveries {

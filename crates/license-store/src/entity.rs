@@ -163,6 +163,30 @@ pub mod rate_window {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// `outbox_leases`: which node delivers a license's pushes, until when.
+pub mod outbox_lease {
+    use sea_orm::entity::prelude::*;
+
+    /// One license's lease.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox_leases")]
+    pub struct Model {
+        /// The license's identifier.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub license: String,
+        /// The node holding it.
+        pub holder: String,
+        /// When it lapses.
+        pub until: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// `oauth_clients`.
 pub mod oauth_client {
     use sea_orm::entity::prelude::*;

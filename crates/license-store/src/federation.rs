@@ -12,12 +12,12 @@ use license_core::service::{CollectOperation, Page};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::convert::license_to;
-use crate::entity::{collected, license, license_file, outbox_push};
+use crate::entity::{collected, license, license_file, outbox_lease, outbox_push};
 use crate::repos::{bounded, update_license};
 use crate::store::{SeaStore, port_err};
 
@@ -250,6 +250,54 @@ impl OutboxRepository for SeaStore {
             },
         )
         .await
+    }
+
+    async fn lease(
+        &self,
+        license: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        // Ours, or lapsed: take it over. Otherwise, absent: the insert decides (the key is
+        // unique, so of two nodes inserting at once one wins); present and running: not ours.
+        let taken = outbox_lease::Entity::update_many()
+            .col_expr(outbox_lease::Column::Holder, Expr::value(holder))
+            .col_expr(outbox_lease::Column::Until, Expr::value(until))
+            .filter(outbox_lease::Column::License.eq(license))
+            .filter(
+                Condition::any()
+                    .add(outbox_lease::Column::Holder.eq(holder))
+                    .add(outbox_lease::Column::Until.lte(now)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        if taken.rows_affected == 1 {
+            return Ok(true);
+        }
+        let row = outbox_lease::ActiveModel {
+            license: Set(license.to_owned()),
+            holder: Set(holder.to_owned()),
+            until: Set(until),
+        };
+        match outbox_lease::Entity::insert(row).exec(&self.db).await {
+            Ok(_) => Ok(true),
+            Err(e) => match port_err(e) {
+                PortError::Conflict(_) => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn release(&self, license: &str, holder: &str) -> PortResult<()> {
+        outbox_lease::Entity::delete_many()
+            .filter(outbox_lease::Column::License.eq(license))
+            .filter(outbox_lease::Column::Holder.eq(holder))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
     }
 
     async fn requeue(&self, sequence: u64, at: DateTime<Utc>) -> PortResult<bool> {

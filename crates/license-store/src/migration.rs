@@ -10,6 +10,7 @@ mod m3_audit_license;
 mod m4_audit_by_holder;
 mod m5_audit_holder_runs;
 mod m6_hardening;
+mod m7_outbox_leases;
 
 /// The migrator: every migration in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m4_audit_by_holder::AuditByHolder),
             Box::new(m5_audit_holder_runs::AuditHolderRuns),
             Box::new(m6_hardening::Hardening),
+            Box::new(m7_outbox_leases::OutboxLeases),
         ]
     }
 }

@@ -123,6 +123,18 @@ pub trait OutboxRepository: Send + Sync {
     ) -> PortResult<()>;
     /// Marks a push refused for good.
     async fn failed(&self, sequence: u64, attempts: u32, error: &str) -> PortResult<()>;
+    /// Takes (or extends) the lease on delivering one license's pushes for `holder` until
+    /// `until`: `true` unless another holder's lease is still running at `now`. One node at a
+    /// time delivers a license; a node that dies holding it loses it when it lapses.
+    async fn lease(
+        &self,
+        license: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool>;
+    /// Gives the lease back (only `holder`'s).
+    async fn release(&self, license: &str, holder: &str) -> PortResult<()>;
     /// Makes a failed push pending again, due at `at`; `false` when it is not failed.
     async fn requeue(&self, sequence: u64, at: DateTime<Utc>) -> PortResult<bool>;
     /// A page of pushes, newest first, optionally of one state.

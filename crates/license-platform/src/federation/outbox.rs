@@ -146,7 +146,48 @@ impl Platform {
         };
         let lock = self.deliveries.lock_for(license);
         let _one_at_a_time = lock.lock().await;
+        // One node at a time: the lease in the database, renewed before every attempt.
+        let holder = self.deliveries.holder.as_str();
+        let lease = || {
+            let now = self.now();
+            self.ports
+                .outbox
+                .lease(license, holder, now, now + self.lease_span())
+        };
+        if !lease().await? {
+            return Ok(Vec::new());
+        }
         let mut done = Vec::new();
+        let delivered = self
+            .deliver_leased(&up, license, now, &lease, &mut done)
+            .await;
+        if let Err(e) = self.ports.outbox.release(license, holder).await {
+            // It lapses by itself.
+            tracing::warn!(error = %e, "outbox lease not released");
+        }
+        delivered.map(|()| done)
+    }
+
+    /// How long a lease on a license's delivery lasts: more than one attempt may take.
+    fn lease_span(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.config.upstream_timeout * 2)
+            .unwrap_or(chrono::Duration::MAX)
+            + chrono::Duration::seconds(5)
+    }
+
+    /// The attempts of [`deliver_license`](Self::deliver_license) under its lease.
+    async fn deliver_leased<F, Fut>(
+        &self,
+        up: &Arc<dyn LicenseService>,
+        license: &str,
+        now: bool,
+        lease: &F,
+        done: &mut Vec<(u64, Attempt)>,
+    ) -> Res<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<bool, PortError>>,
+    {
         for (i, push) in self
             .ports
             .outbox
@@ -158,7 +199,10 @@ impl Platform {
             if !(now && i == 0) && push.next_attempt_at > self.now() {
                 break;
             }
-            let outcome = self.attempt(&up, &push).await?;
+            if i > 0 && !lease().await? {
+                break;
+            }
+            let outcome = self.attempt(up, &push).await?;
             let stop = matches!(outcome, Attempt::Retry(_));
             if let Attempt::Delivered(_) = outcome {
                 self.forget_licenses();
@@ -168,7 +212,7 @@ impl Platform {
                 break;
             }
         }
-        Ok(done)
+        Ok(())
     }
 
     /// One background round: every license whose first pending push is due, a few at once.

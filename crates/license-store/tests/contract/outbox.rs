@@ -18,7 +18,56 @@ pub(super) fn push(op: license_core::service::CollectOperation, l: &License, at:
     }
 }
 
+/// The outbox lease: one holder at a time per license, extended by its holder, taken over
+/// once it lapses, given back only by its holder; of many nodes claiming one license at
+/// once, exactly one gets it.
+async fn leases(s: &SeaStore) {
+    let lease = |license: &'static str, holder: &'static str, now: i64, until: i64| {
+        OutboxRepository::lease(s, license, holder, t(now), t(until))
+    };
+    assert!(lease("L1", "node-a", 100, 130).await.unwrap());
+    assert!(
+        !lease("L1", "node-b", 110, 140).await.unwrap(),
+        "running: a's"
+    );
+    assert!(
+        lease("L1", "node-a", 120, 150).await.unwrap(),
+        "a extends its own"
+    );
+    assert!(
+        !lease("L1", "node-b", 140, 170).await.unwrap(),
+        "extended to 150"
+    );
+    assert!(
+        lease("L2", "node-b", 140, 170).await.unwrap(),
+        "another license"
+    );
+    assert!(
+        lease("L1", "node-b", 150, 180).await.unwrap(),
+        "lapsed: b takes over"
+    );
+    assert!(!lease("L1", "node-a", 160, 190).await.unwrap());
+    OutboxRepository::release(s, "L1", "node-a").await.unwrap();
+    assert!(
+        !lease("L1", "node-a", 160, 190).await.unwrap(),
+        "only b gives it back"
+    );
+    OutboxRepository::release(s, "L1", "node-b").await.unwrap();
+    assert!(lease("L1", "node-a", 160, 190).await.unwrap());
+    // Ten nodes at once on a license nobody holds.
+    let holders: Vec<String> = (0..10).map(|i| format!("node-{i}")).collect();
+    let won = futures_util::future::join_all(
+        holders
+            .iter()
+            .map(|h| OutboxRepository::lease(s, "L3", h, t(200), t(230))),
+    )
+    .await;
+    let won = won.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(won, 1, "exactly one node holds a new lease");
+}
+
 pub(super) async fn outbox(s: &SeaStore) {
+    leases(s).await;
     use license_core::service::CollectOperation::{Create, Revoke, Update};
     let mut a = license("OB1", "11010519491231002X", "2021-01-01");
     a.holder = "李四·阿不都".into();
