@@ -1,6 +1,7 @@
-//! One budget per account and minute for every interface that returns or confirms personal
-//! data ([`Interface::returns_personal_data`](license_core::Interface::returns_personal_data)),
-//! counted in the database so that every node sharing it draws on the same budget.
+//! Budgets per minute counted in the database, so that every node sharing it draws on the same
+//! budget: an account's calls of every interface that returns or confirms personal data
+//! ([`Interface::returns_personal_data`](license_core::Interface::returns_personal_data)), an
+//! account's holder searches, and a client address's token requests ([`BudgetKind`]).
 //!
 //! A node claims the budget in small leases (a fortieth of the limit, at least one call) with
 //! one atomic statement each and spends a lease from memory: the database sees a write per
@@ -11,6 +12,35 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use license_core::ports::{PortResult, RateBudget};
+
+/// What a budget counts; its key in the database is the kind and whose it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetKind {
+    /// An account's calls of personal data.
+    Calls,
+    /// An account's holder searches.
+    HolderSearches,
+    /// A client address's token requests.
+    TokenRequests,
+}
+
+impl BudgetKind {
+    /// The budget's key: `kind:name`, or `kind#` and the SHA-256 of the name when that would
+    /// not fit the column (128 characters).
+    pub fn key(self, name: &str) -> String {
+        let kind = match self {
+            BudgetKind::Calls => "calls",
+            BudgetKind::HolderSearches => "search",
+            BudgetKind::TokenRequests => "token",
+        };
+        let key = format!("{kind}:{name}");
+        if key.chars().count() <= 128 {
+            key
+        } else {
+            format!("{kind}#{}", crate::auth::digest(name))
+        }
+    }
+}
 
 /// Leases of budget per limit: each claim takes `limit / LEASES_PER_LIMIT` (at least 1).
 const LEASES_PER_LIMIT: u32 = 40;
@@ -39,16 +69,19 @@ pub struct Budgets {
 pub type Verdict = Result<(), u32>;
 
 impl Budgets {
-    /// Counts one call of `account` at `now_secs` (Unix time) against `limit` (> 0) calls a minute,
-    /// claiming a new lease from `store` when this node's is spent. `Err(seconds)` to wait
-    /// until the next minute when the budget is spent.
+    /// Counts one call of `name`'s budget of `kind` at `now_secs` (Unix time) against `limit`
+    /// (> 0) calls a minute, claiming a new lease from `store` when this node's is spent.
+    /// `Err(seconds)` to wait until the next minute when the budget is spent.
     pub async fn spend(
         &self,
         store: &dyn RateBudget,
-        account: &str,
+        kind: BudgetKind,
+        name: &str,
         limit: u32,
         now_secs: i64,
     ) -> PortResult<Verdict> {
+        let key = kind.key(name);
+        let account = key.as_str();
         let window = now_secs.div_euclid(60);
         let wait = (60 - now_secs.rem_euclid(60)).max(1) as u32;
         if let Some(verdict) = self.spend_lease(account, window, wait) {
@@ -140,7 +173,12 @@ mod tests {
         let mut allowed = 0;
         for i in 0..1_000 {
             let node = if i % 3 == 0 { &a } else { &b };
-            if node.spend(&db, "hall", limit, 120).await.unwrap().is_ok() {
+            if node
+                .spend(&db, BudgetKind::Calls, "hall", limit, 120)
+                .await
+                .unwrap()
+                .is_ok()
+            {
                 allowed += 1;
             }
         }
@@ -152,9 +190,53 @@ mod tests {
             db.claims.load(Ordering::Relaxed) <= 2 * 40 + 4,
             "a write per lease"
         );
-        assert_eq!(a.spend(&db, "hall", limit, 150).await.unwrap(), Err(30));
+        assert_eq!(
+            a.spend(&db, BudgetKind::Calls, "hall", limit, 150)
+                .await
+                .unwrap(),
+            Err(30)
+        );
         // A new minute, a new budget; another account has its own.
-        assert!(a.spend(&db, "hall", limit, 180).await.unwrap().is_ok());
-        assert!(b.spend(&db, "other", limit, 150).await.unwrap().is_ok());
+        assert!(
+            a.spend(&db, BudgetKind::Calls, "hall", limit, 180)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert!(
+            b.spend(&db, BudgetKind::Calls, "other", limit, 150)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        // Another kind of budget of the same name is its own.
+        assert!(
+            a.spend(&db, BudgetKind::HolderSearches, "hall", 1, 150)
+                .await
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(
+            b.spend(&db, BudgetKind::HolderSearches, "hall", 1, 151)
+                .await
+                .unwrap(),
+            Err(29),
+            "one budget across nodes"
+        );
+    }
+
+    #[test]
+    fn keys_of_kinds_never_meet_and_fit_their_column() {
+        assert_eq!(BudgetKind::Calls.key("search:bob"), "calls:search:bob");
+        assert_eq!(BudgetKind::HolderSearches.key("bob"), "search:bob");
+        assert_ne!(
+            BudgetKind::Calls.key("search:bob"),
+            BudgetKind::HolderSearches.key("bob")
+        );
+        let long = BudgetKind::TokenRequests.key(&"名".repeat(200));
+        assert!(
+            long.starts_with("token#") && long.chars().count() <= 128,
+            "{long}"
+        );
     }
 }

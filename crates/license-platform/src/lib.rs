@@ -17,7 +17,6 @@ mod documents;
 mod fault;
 mod federation;
 mod platform;
-pub mod rate;
 pub mod sample;
 mod service;
 mod shape;

@@ -20,10 +20,10 @@ use license_dict::{call_districts, cert_types};
 
 use crate::audit::{AuditTask, AuditWriter};
 use crate::auth::{Session, UnknownLogins, digest};
+use crate::budget::BudgetKind;
 use crate::cache::TtlCache;
 use crate::config::PlatformConfig;
 use crate::fault::{Fault, Res, fail};
-use crate::rate::RateLimiter;
 
 /// What the platform needs from outside, as core's ports.
 #[derive(Clone)]
@@ -106,9 +106,6 @@ pub struct Platform {
     pub(crate) audit: AuditWriter,
     /// Resolved tokens by digest, remembered for `token_cache_ttl` (hot paths skip two queries).
     pub(crate) sessions: TtlCache<Arc<Session>>,
-    pub(crate) rate: RateLimiter,
-    /// Token requests per client address.
-    pub(crate) token_throttle: RateLimiter,
     /// This node's leases of the accounts' budgets of personal-data calls.
     pub(crate) budgets: crate::budget::Budgets,
     /// Lock-out of login names that are no account.
@@ -192,8 +189,6 @@ impl Platform {
                 config,
                 audit,
                 sessions: TtlCache::new(token_ttl),
-                rate: RateLimiter::default(),
-                token_throttle: RateLimiter::default(),
                 budgets: Default::default(),
                 unknown_logins: UnknownLogins::default(),
                 upstream: None,
@@ -393,7 +388,7 @@ impl Platform {
         let now = self.now().timestamp();
         match self
             .budgets
-            .spend(&*self.ports.budgets, account, limit, now)
+            .spend(&*self.ports.budgets, BudgetKind::Calls, account, limit, now)
             .await?
         {
             Ok(()) => Ok(()),
@@ -535,16 +530,29 @@ impl Platform {
         }
     }
 
-    /// Checks the account's holder-search rate (`99` with a retry hint past it).
-    pub(crate) fn check_rate(&self, session: &Session) -> Res<()> {
+    /// Counts a holder search against the account's limit, across every node on the database
+    /// (`99` with a retry hint past it).
+    pub(crate) async fn check_rate(&self, session: &Session) -> Res<()> {
         let limit = session
             .account
             .holder_search_per_minute
             .unwrap_or(self.config.holder_search_per_minute);
-        match self
-            .rate
-            .check(&session.account.username, limit, self.now().timestamp())
-        {
+        let now = self.now().timestamp();
+        // 0 allows none (the wait is to the next minute, as for a spent budget).
+        let verdict = if limit == 0 {
+            Err((60 - now.rem_euclid(60)).max(1) as u32)
+        } else {
+            self.budgets
+                .spend(
+                    &*self.ports.budgets,
+                    BudgetKind::HolderSearches,
+                    &session.account.username,
+                    limit,
+                    now,
+                )
+                .await?
+        };
+        match verdict {
             Ok(()) => Ok(()),
             Err(wait) => Err(ServiceError::new(
                 ReturnCode::Other,

@@ -9,6 +9,7 @@ use license_core::{FileVerifyResult, Interface, ReturnCode};
 use license_core::ports::LoginAttempt;
 
 use crate::auth::{check_secret, digest, new_token};
+use crate::budget::BudgetKind;
 use crate::fault::{Res, fail};
 use crate::platform::{Call, Platform};
 
@@ -70,8 +71,9 @@ impl Platform {
         }
     }
 
-    /// The token endpoint's per-address budget, counted before any secret is checked.
-    fn throttle_address(&self, call: &Call) -> Result<(), TokenError> {
+    /// The token endpoint's per-address budget, counted before any secret is checked, across
+    /// every node on the database.
+    async fn throttle_address(&self, call: &Call) -> Result<(), TokenError> {
         let (Some(addr), limit) = (
             call.client_addr.as_deref(),
             self.config.token_requests_per_address_per_minute,
@@ -81,14 +83,26 @@ impl Platform {
         if limit == 0 {
             return Ok(());
         }
-        self.token_throttle
-            .check(addr, limit, self.now().timestamp())
-            .map_err(|wait| TokenError {
-                kind: OAuthErrorKind::SlowDown,
-                description: format!(
-                    "too many token requests from this address ({limit} per minute); retry in {wait} s"
-                ),
-            })
+        let verdict = self
+            .budgets
+            .spend(
+                &*self.ports.budgets,
+                BudgetKind::TokenRequests,
+                addr,
+                limit,
+                self.now().timestamp(),
+            )
+            .await
+            .map_err(|_| TokenError {
+                kind: OAuthErrorKind::TemporarilyUnavailable,
+                description: "try again later".into(),
+            })?;
+        verdict.map_err(|wait| TokenError {
+            kind: OAuthErrorKind::SlowDown,
+            description: format!(
+                "too many token requests from this address ({limit} per minute); retry in {wait} s"
+            ),
+        })
     }
 
     async fn store_pair(
@@ -126,7 +140,7 @@ impl Platform {
         call: &mut Call,
         g: PasswordGrant,
     ) -> Result<TokenGrant, TokenError> {
-        self.throttle_address(call)?;
+        self.throttle_address(call).await?;
         let scope = grant_scope(g.scope.as_deref())?;
         let client_id = self
             .check_client(g.client_id.as_deref(), g.client_secret.as_deref())
@@ -199,7 +213,7 @@ impl Platform {
         call: &mut Call,
         g: RefreshGrant,
     ) -> Result<TokenGrant, TokenError> {
-        self.throttle_address(call)?;
+        self.throttle_address(call).await?;
         let client_id = self
             .check_client(g.client_id.as_deref(), g.client_secret.as_deref())
             .await?;
@@ -264,7 +278,7 @@ impl Platform {
     /// client obtained it. An unknown token, or another client's, revokes nothing and is no
     /// error (§2.2).
     async fn revoke(&self, call: &mut Call, r: Revocation) -> Result<(), TokenError> {
-        self.throttle_address(call)?;
+        self.throttle_address(call).await?;
         let client_id = self
             .check_client(r.client_id.as_deref(), r.client_secret.as_deref())
             .await?;

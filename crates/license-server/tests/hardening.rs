@@ -310,6 +310,75 @@ async fn hostile(label: &str, base: Option<String>) {
         "{label}: the page visit is audited: {visits:?}"
     );
     drop(served);
+    across_nodes(label, &node, &holder);
+}
+
+/// Two nodes on one database (item 11): the holder-search limit and the token requests per
+/// address are counted across them (4 searches and 6 token requests a minute, whichever node
+/// answers).
+fn across_nodes(label: &str, node: &Node, holder: &str) {
+    let limits = [
+        ("LICENSED_HOLDER_SEARCH_PER_MINUTE", "4".to_owned()),
+        (
+            "LICENSED_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE",
+            "6".to_owned(),
+        ),
+        ("LICENSED_RATE_LIMIT_PER_MINUTE", "100000".to_owned()),
+    ];
+    let nodes = [
+        node.serve("127.0.0.1:0", &limits),
+        node.serve("127.0.0.1:0", &limits),
+    ];
+    let minute = || chrono::Utc::now().timestamp().div_euclid(60);
+    // Counts start afresh each minute: a round that straddles two is played again.
+    for round in 0..3 {
+        let (user, client) = (
+            format!("harvester{round}"),
+            format!("harvest-client{round}"),
+        );
+        node.provision(&user, &client, "search");
+        let started = minute();
+        let logins: Vec<Reply> = (0..8)
+            .map(|i| common::login(&nodes[i % 2].http, &user, &client))
+            .collect();
+        let t = logins
+            .iter()
+            .find_map(|r| r.field("access_token"))
+            .unwrap_or_else(|| panic!("{label}: no token"));
+        let searches: Vec<String> = (0..8)
+            .map(|i| {
+                holder_call(
+                    &nodes[i % 2].http,
+                    "ShareQueryCertInfoByHo",
+                    &t,
+                    holder,
+                    SAMPLE_TYPES[0],
+                    "1",
+                )
+                .status_code()
+            })
+            .collect();
+        if minute() != started {
+            continue;
+        }
+        let granted = logins.iter().filter(|r| r.status == 200).count();
+        assert_eq!(granted, 6, "{label}: token requests across nodes");
+        assert!(
+            logins.iter().skip(6).all(|r| r.status == 429),
+            "{label}: past the budget, slow_down"
+        );
+        let answered = searches.iter().filter(|s| *s == "0").count();
+        assert_eq!(
+            answered, 4,
+            "{label}: holder searches across nodes: {searches:?}"
+        );
+        assert!(
+            searches.iter().skip(4).all(|s| s == "99"),
+            "{label}: {searches:?}"
+        );
+        return;
+    }
+    panic!("{label}: three rounds straddled a minute");
 }
 
 #[tokio::test]

@@ -149,7 +149,7 @@ impl Platform {
         mut req: HolderQueryRequest,
     ) -> Res<Answer<LicenseRecords>> {
         let session = self.authorize(call, caller, Role::Search).await?;
-        self.check_rate(&session)?;
+        self.check_rate(&session).await?;
         self.holder_checks(call, &session, &mut req).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
@@ -179,7 +179,7 @@ impl Platform {
         mut req: HolderQueryRequest,
     ) -> Res<ShengShiState> {
         let session = self.authorize(call, caller, Role::Search).await?;
-        self.check_rate(&session)?;
+        self.check_rate(&session).await?;
         self.holder_checks(call, &session, &mut req).await?;
         let local = self
             .holder_search(call, &req, 0, UNPAGED_LIMIT)
@@ -259,7 +259,7 @@ impl Platform {
         mut req: HolderQueryRequest,
     ) -> Res<Answer<DownloadLinks>> {
         let session = self.authorize(call, caller, Role::Download).await?;
-        self.check_rate(&session)?;
+        self.check_rate(&session).await?;
         self.holder_checks(call, &session, &mut req).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
