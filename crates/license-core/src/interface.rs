@@ -251,6 +251,20 @@ impl Interface {
             )
     }
 
+    /// Whether the interface hands out a license's file or a link to it: it reads the token,
+    /// the license and the cert type from the database, never from a node's memory, so that a
+    /// change committed on any node holds on every node at once.
+    pub const fn hands_out_files(self) -> bool {
+        matches!(
+            self,
+            Interface::ShareDownloadUrl
+                | Interface::ShareDownloadUrlsByHolderCode
+                | Interface::ShareDownloadFile
+                | Interface::DownloadPdfFile
+                | Interface::DownloadLink
+        )
+    }
+
     /// Whether the interface takes `interfaceType` (API.md §5).
     pub const fn takes_interface_type(self) -> bool {
         matches!(

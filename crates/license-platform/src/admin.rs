@@ -72,7 +72,7 @@ impl Platform {
             }
         }
         let ctype = new.cert_type_code.trim();
-        self.check_cert_type(ctype)
+        self.check_cert_type(ctype, true)
             .await
             .map_err(fault_to_service)?;
         let holder_code = license_core::normalize_holder_code(&new.certificate_holder_code);

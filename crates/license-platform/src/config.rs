@@ -37,10 +37,14 @@ pub struct PlatformConfig {
     pub token_requests_per_address_per_minute: u32,
     /// Whether dictionary cert types without stored settings count as published.
     pub publish_types_by_default: bool,
-    /// How long a resolved token is trusted from memory before the database is asked again.
+    /// How long a resolved token (and a cert type's settings) is trusted from memory before
+    /// the database is asked again. Interfaces that hand out files always ask
+    /// ([`Interface::hands_out_files`](license_core::Interface::hands_out_files)); queries see a
+    /// change made by another node within this time.
     pub token_cache_ttl: std::time::Duration,
     /// How long a license read by key is served from memory. Changes made through this node
-    /// are seen at once; changes made by other nodes sharing the database within this time.
+    /// are seen at once; changes made by other nodes within this time by queries, at once by
+    /// interfaces that hand out files.
     pub license_cache_ttl: std::time::Duration,
     /// Most audit events committed in one transaction.
     pub audit_batch: usize,
@@ -75,8 +79,8 @@ impl Default for PlatformConfig {
             token_requests_per_address_per_minute: 120,
             rate_limit_per_minute: 600,
             publish_types_by_default: true,
-            token_cache_ttl: std::time::Duration::from_secs(5),
-            license_cache_ttl: std::time::Duration::from_secs(2),
+            token_cache_ttl: std::time::Duration::from_secs(1),
+            license_cache_ttl: std::time::Duration::from_secs(1),
             audit_batch: 512,
             upstream_timeout: std::time::Duration::from_secs(5),
             auto_sync: false,

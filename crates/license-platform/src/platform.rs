@@ -283,9 +283,10 @@ impl Platform {
         result
     }
 
-    /// The session of a token's digest: from the cache, else from the store (then cached).
-    async fn session(&self, key: &str) -> Res<Arc<Session>> {
-        if let Some(s) = self.sessions.get(key) {
+    /// The session of a token's digest: from the cache (unless `fresh`), else from the store
+    /// (then cached).
+    async fn session(&self, key: &str, fresh: bool) -> Res<Arc<Session>> {
+        if !fresh && let Some(s) = self.sessions.get(key) {
             return Ok(s);
         }
         let Some(stored) = self.ports.tokens.find_by_access(key).await? else {
@@ -332,7 +333,7 @@ impl Platform {
     /// audit): what a transport asks before it reads a large body.
     pub(crate) async fn token_live(&self, token: &str) -> bool {
         let key = digest(token.trim());
-        match self.session(&key).await {
+        match self.session(&key, false).await {
             Ok(s) => self.live(&key, &s).is_ok(),
             Err(_) => false,
         }
@@ -354,7 +355,7 @@ impl Platform {
             return fail(ReturnCode::Unauthorized, "access_token is missing");
         };
         let key = digest(token);
-        let session = self.session(&key).await?;
+        let session = self.session(&key, call.interface.hands_out_files()).await?;
         call.username = Some(session.account.username.clone());
         self.live(&key, &session)?;
         if !session.account.roles.contains(&role) && !session.account.roles.contains(&Role::Admin) {
@@ -422,15 +423,16 @@ impl Platform {
         Ok(ctx)
     }
 
-    /// The cert type must be in the dictionary and published on this node (`13`).
-    pub(crate) async fn check_cert_type(&self, code: &str) -> Res<()> {
+    /// The cert type must be in the dictionary and published on this node (`13`); `fresh`
+    /// reads its settings from the store.
+    pub(crate) async fn check_cert_type(&self, code: &str, fresh: bool) -> Res<()> {
         if !cert_types().contains(code) {
             return fail(
                 ReturnCode::UnknownCertType,
                 format!("certTypeCode {code} is not in the type table"),
             );
         }
-        let published = match self.cert_type_settings(code).await? {
+        let published = match self.cert_type_settings(code, fresh).await? {
             Some(s) => s.published,
             None => self.config.publish_types_by_default,
         };
@@ -443,10 +445,11 @@ impl Platform {
         Ok(())
     }
 
-    /// The license with this key (any of the three), remembered briefly.
-    pub(crate) async fn license_by_key(&self, key: &str) -> Res<Option<Arc<License>>> {
+    /// The license with this key (any of the three), remembered briefly; `fresh` reads it
+    /// from the store.
+    pub(crate) async fn license_by_key(&self, key: &str, fresh: bool) -> Res<Option<Arc<License>>> {
         let key = key.trim();
-        if let Some(hit) = self.license_cache.get(key) {
+        if !fresh && let Some(hit) = self.license_cache.get(key) {
             return Ok(hit);
         }
         let found = self.ports.licenses.find_by_key(key).await?.map(Arc::new);
@@ -460,12 +463,13 @@ impl Platform {
         self.license_cache.clear();
     }
 
-    /// A cert type's stored settings, remembered briefly.
+    /// A cert type's stored settings, remembered briefly; `fresh` reads them from the store.
     pub(crate) async fn cert_type_settings(
         &self,
         code: &str,
+        fresh: bool,
     ) -> Res<Option<license_core::ports::CertTypeSettings>> {
-        if let Some(s) = self.type_cache.get(code) {
+        if !fresh && let Some(s) = self.type_cache.get(code) {
             return Ok(s);
         }
         let s = self.ports.cert_types.get(code).await?;

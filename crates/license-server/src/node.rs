@@ -202,6 +202,8 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         rate_limit_per_minute: opts.rate_limit_per_minute,
         download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs.max(10)),
         single_use_links: opts.single_use_links,
+        token_cache_ttl: std::time::Duration::from_millis(opts.token_cache_ttl_ms),
+        license_cache_ttl: std::time::Duration::from_millis(opts.license_cache_ttl_ms),
         holder_search_per_minute: opts.holder_search_per_minute,
         lockout: Lockout {
             max_failures: opts.lockout_max_failures.max(1),

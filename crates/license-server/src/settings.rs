@@ -111,6 +111,12 @@ pub struct Settings {
     pub download_url_ttl_secs: i64,
     /// Whether a download link works once only.
     pub single_use_links: bool,
+    /// How long a node trusts a resolved token and a cert type's settings from memory, in
+    /// milliseconds: queries see a change made on another node within it (interfaces that hand
+    /// out files always read the database); 0 = always read.
+    pub token_cache_ttl_ms: u64,
+    /// How long a node serves a license read by key from memory, in milliseconds (as above).
+    pub license_cache_ttl_ms: u64,
     /// Whether the node (and every subcommand but `migrate`) brings the database schema up to
     /// date when it opens the database; `false` for rolling upgrades, where `licensed migrate`
     /// runs first and a node refuses to start on a schema behind its build.
@@ -182,6 +188,8 @@ impl Default for Settings {
             download_url_ttl_secs: 600,
             single_use_links: false,
             migrate_on_start: true,
+            token_cache_ttl_ms: 1_000,
+            license_cache_ttl_ms: 1_000,
             holder_search_per_minute: 600,
             body_limit_bytes: license_http::DEFAULT_BODY_LIMIT,
             file_body_limit_bytes: license_http::DEFAULT_FILE_BODY_LIMIT,

@@ -101,7 +101,8 @@ impl Platform {
                 format!("no license of {origin} with file number {city_file_number} was collected"),
             ),
             (Some(link), op) => {
-                let Some(current) = self.license_by_key(&link.province_identifier).await? else {
+                let Some(current) = self.license_by_key(&link.province_identifier, true).await?
+                else {
                     return fail(
                         ReturnCode::Other,
                         format!("collected license {} is missing", link.province_identifier),

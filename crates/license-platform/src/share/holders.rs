@@ -62,7 +62,8 @@ impl Platform {
             return fail(ReturnCode::BadHolderCode, holder_detail(&e));
         }
         let ctype = req.cert_type_code.as_deref().unwrap_or_default().trim();
-        self.check_cert_type(ctype).await?;
+        self.check_cert_type(ctype, call.interface.hands_out_files())
+            .await?;
         if !session.account.may_use_type(ctype) {
             return fail(
                 ReturnCode::Unauthorized,

@@ -59,7 +59,7 @@ impl Platform {
             .unwrap_or_default()
             .trim()
             .to_owned();
-        self.check_cert_type(&ctype).await?;
+        self.check_cert_type(&ctype, false).await?;
         let holder = normalize_holder_code(req.holder_code.as_deref().unwrap_or_default());
         check_length(
             p::CERTIFICATE_HOLDER_CODE,
@@ -82,7 +82,7 @@ impl Platform {
                         ),
                     );
                 }
-                let required = match self.cert_type_settings(&ctype).await? {
+                let required = match self.cert_type_settings(&ctype, false).await? {
                     Some(s) if !s.verify_fields.is_empty() => s.verify_fields,
                     _ => vec![p::CERTIFICATE_NUMBER.to_owned()],
                 };
@@ -172,7 +172,7 @@ impl Platform {
             .unwrap_or_default()
             .trim()
             .to_owned();
-        self.check_cert_type(&ctype).await?;
+        self.check_cert_type(&ctype, false).await?;
         match self.route(req.interface_type.as_deref())? {
             Route::Upstream(up) => {
                 let upc = Self::upstream_caller(call);

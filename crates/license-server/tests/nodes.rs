@@ -1,0 +1,139 @@
+//! Several `licensed` processes on one database and one data directory, as behind a load
+//! balancer: a token made on one works on another; after a change commits on one node no node
+//! hands out a file or a link on the old state — a license revoked on A answers 21 on B at
+//! once, though B has just read it; an account disabled on B is refused on A at once; a link
+//! made on A downloads on B, once when links are single-use. On SQLite always, on PostgreSQL
+//! and MariaDB when `LICENSE_TEST_POSTGRES_URL` / `LICENSE_TEST_MYSQL_URL` are set.
+
+mod common;
+
+use common::{API, Node, context, enc, get, licenses, own_database, post_form, post_json, token};
+use license_platform::sample::import_line;
+
+/// A share call on a node; its envelope's status.
+fn share(addr: &str, token: &str, name: &str, form: &str) -> common::Reply {
+    let ctx = context("多节点测试", "多节点", "节点间一致");
+    post_form(
+        addr,
+        &format!("{API}/{name}"),
+        Some(token),
+        &format!("{form}&{ctx}"),
+    )
+}
+
+async fn one_truth(label: &str, base: Option<String>) {
+    let db = match base {
+        Some(url) => Some(own_database(&url, &format!("nodes_{label}")).await),
+        None => None,
+    };
+    let node = Node::fresh(&format!("nodes-{label}"), "city", db).await;
+    node.provision("hall", "hall-client", "search,info,download,verify");
+    node.provision("clerk", "clerk-client", "search,info,download,verify");
+    node.provision("root", "root-client", "admin");
+    node.import(&(0..2).map(|i| import_line(i) + "\n").collect::<String>());
+    let single_use = [("LICENSED_SINGLE_USE_LINKS", "true".to_owned())];
+    let (a, b) = (
+        node.serve("127.0.0.1:0", &single_use),
+        node.serve("127.0.0.1:0", &single_use),
+    );
+    let (a, b) = (a.http.clone(), b.http.clone());
+    let root = token(&a, "root", "root-client");
+    let all = licenses(&a, &root);
+    let id = |i: usize| all[i]["certIdentifier"].as_str().unwrap().to_owned();
+
+    // A token from A works on B; a link made on A downloads on B, once.
+    let hall = token(&a, "hall", "hall-client");
+    let query = format!("certificateID={}&interfaceType=1", enc(&id(0)));
+    assert_eq!(
+        share(&b, &hall, "ShareQueryCertInfo", &query).status_code(),
+        "0",
+        "{label}"
+    );
+    let links = share(
+        &a,
+        &hall,
+        "ShareDownloadUrl",
+        &format!("certificateID={}", enc(&id(0))),
+    );
+    let url = links
+        .field("fileUrl")
+        .unwrap_or_else(|| panic!("{label}: {links}"));
+    let path = url.split(&a).nth(1).unwrap();
+    assert_eq!(get(&b, path).status, 200, "{label}: a link from A on B");
+    assert_eq!(get(&a, path).status, 404, "{label}: used up, on any node");
+
+    // B reads the license and makes a copy, then A revokes it: B refuses at once.
+    let file = format!("certificateIdentifier={}&interfaceType=1", enc(&id(1)));
+    let q1 = format!("certificateID={}&interfaceType=1", enc(&id(1)));
+    assert_eq!(
+        share(&b, &hall, "ShareQueryCertInfo", &q1).status_code(),
+        "0"
+    );
+    assert_eq!(
+        share(&b, &hall, "ShareDownloadFile", &file).status_code(),
+        "0"
+    );
+    let v = post_json(
+        &a,
+        &format!("/license-api-release/admin/licenses/{}/state", enc(&id(1))),
+        &root,
+        r#"{"change":"revoke","reason":"多节点测试：注销"}"#,
+    );
+    assert_eq!(v["head"]["status"], "0", "{label}: {v}");
+    let link = format!("certificateID={}", enc(&id(1)));
+    assert_eq!(
+        share(&b, &hall, "ShareDownloadFile", &file).status_code(),
+        "21",
+        "{label}: a file on the old state"
+    );
+    assert_eq!(
+        share(&b, &hall, "ShareDownloadUrl", &link).status_code(),
+        "21",
+        "{label}: a link on the old state"
+    );
+
+    // B disables an account that A has just served: A refuses its token at once.
+    let clerk = token(&a, "clerk", "clerk-client");
+    let own = format!("certificateIdentifier={}&interfaceType=1", enc(&id(0)));
+    assert_eq!(
+        share(&a, &clerk, "ShareDownloadFile", &own).status_code(),
+        "0"
+    );
+    let root_b = token(&b, "root", "root-client");
+    let v = post_json(
+        &b,
+        "/license-api-release/admin/accounts/clerk/enabled",
+        &root_b,
+        r#"{"enabled":false}"#,
+    );
+    assert_eq!(v["head"]["status"], "0", "{label}: {v}");
+    assert_eq!(
+        share(&a, &clerk, "ShareDownloadFile", &own).status_code(),
+        "11",
+        "{label}: a disabled account's token on another node"
+    );
+    let _ = std::fs::remove_dir_all(&node.dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite() {
+    one_truth("sqlite", None).await;
+}
+
+async fn external(var: &str, label: &str) {
+    let Ok(url) = std::env::var(var) else {
+        eprintln!("skipping: {var} is not set");
+        return;
+    };
+    one_truth(label, Some(url)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    external("LICENSE_TEST_POSTGRES_URL", "pg").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql() {
+    external("LICENSE_TEST_MYSQL_URL", "my").await;
+}
