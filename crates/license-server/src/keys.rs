@@ -1,31 +1,56 @@
 //! The key the node signs with and the seals it trusts, from the settings: `signing_key_file`
-//! (one key for every node of a platform) or the data directory's node key, and
-//! `trust_files`. `licensed key show` and `serve` resolve them the same way.
+//! (one key for every node of a platform), else the platform's key in the database (a database
+//! server) or the data directory's node key (SQLite), and `trust_files`. `licensed key show`
+//! and `serve` resolve them the same way.
 
 use std::path::Path;
 
 use license_file::engine::{NODE_KEY_NAME, NODE_KEY_ORGANIZATION, NODE_SEAL_NAME};
+use license_file::keys::{CERT_FILE, KEY_FILE};
 use license_file::{NodeKey, OfdEngine, TrustStore};
+use license_store::{Backend, SeaStore};
 
 use crate::settings::Settings;
 
-/// The key the node signs with: `signing_key_file`, else the node key under `data_dir/keys`
-/// (made on first start; nodes starting together on one directory make one).
-pub fn signing_key(opts: &Settings) -> Result<NodeKey, String> {
-    match &opts.signing_key_file {
-        Some(path) => {
-            let named =
-                |e: &dyn std::fmt::Display| format!("signing_key_file {}: {e}", path.display());
-            let text = std::fs::read_to_string(path).map_err(|e| named(&e))?;
-            NodeKey::from_pem_bundle(&text).map_err(|e| named(&e))
-        }
-        None => NodeKey::load_or_create(
-            &opts.data_dir.join("keys"),
-            NODE_KEY_NAME,
-            NODE_KEY_ORGANIZATION,
-        )
-        .map_err(|e| e.to_string()),
+/// The key the node signs with: `signing_key_file`; else, on a database server, the
+/// platform's key kept in the database — the first node to start stores its data directory's
+/// key if it has one (the platform keeps signing as before) or a new one, and every node signs
+/// with it; else (SQLite) the data directory's node key, made on first start.
+pub async fn signing_key(opts: &Settings, store: &SeaStore) -> Result<NodeKey, String> {
+    if let Some(path) = &opts.signing_key_file {
+        let named = |e: &dyn std::fmt::Display| format!("signing_key_file {}: {e}", path.display());
+        let text = std::fs::read_to_string(path).map_err(|e| named(&e))?;
+        return NodeKey::from_pem_bundle(&text).map_err(|e| named(&e));
     }
+    let dir = opts.data_dir.join("keys");
+    if store.backend() == Backend::Sqlite {
+        return NodeKey::load_or_create(&dir, NODE_KEY_NAME, NODE_KEY_ORGANIZATION)
+            .map_err(|e| e.to_string());
+    }
+    let own = std::fs::read_to_string(dir.join(KEY_FILE))
+        .ok()
+        .zip(std::fs::read_to_string(dir.join(CERT_FILE)).ok())
+        .map(|(key, cert)| key + &cert);
+    let candidate = match &own {
+        Some(pem) => pem.clone(),
+        None => {
+            NodeKey::generate_bundle(NODE_KEY_NAME, NODE_KEY_ORGANIZATION)
+                .map_err(|e| e.to_string())?
+                .1
+        }
+    };
+    let stored = store
+        .platform_key(&candidate)
+        .await
+        .map_err(|e| e.to_string())?;
+    let key = NodeKey::from_pem_bundle(&stored).map_err(|e| format!("the platform key: {e}"))?;
+    if own.is_some_and(|pem| pem != stored) {
+        tracing::warn!(
+            serial = %key.cert().serial_hex,
+            "the data directory holds another key than the platform's; the node signs with the platform's"
+        );
+    }
+    Ok(key)
 }
 
 /// The files `trust_files` names.
@@ -55,7 +80,11 @@ pub fn trust(opts: &Settings) -> Result<TrustStore, String> {
 
 /// The document engine: signing with [`signing_key`], trusting it and [`trust`], QR values
 /// pointing at `verify_url`.
-pub fn engine(opts: &Settings, verify_url: String) -> Result<OfdEngine, String> {
-    OfdEngine::new(signing_key(opts)?, NODE_SEAL_NAME, trust(opts)?, verify_url)
-        .map_err(|e| e.to_string())
+pub async fn engine(
+    opts: &Settings,
+    store: &SeaStore,
+    verify_url: String,
+) -> Result<OfdEngine, String> {
+    let key = signing_key(opts, store).await?;
+    OfdEngine::new(key, NODE_SEAL_NAME, trust(opts)?, verify_url).map_err(|e| e.to_string())
 }

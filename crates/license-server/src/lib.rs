@@ -149,10 +149,13 @@ fn init_logs(s: &Settings) {
 }
 
 /// `licensed key show` and `licensed key new`.
-fn key(opts: &Settings, cmd: KeyCommand) -> Result<(), String> {
+async fn key(opts: &Settings, cmd: KeyCommand) -> Result<(), String> {
     match cmd {
         KeyCommand::Show => {
-            print!("{}", keys::signing_key(opts)?.cert_pem());
+            let store = node::store(opts).await?;
+            let key = keys::signing_key(opts, &store).await;
+            let _ = store.close().await;
+            print!("{}", key?.cert_pem());
             Ok(())
         }
         KeyCommand::New { out } => {
@@ -214,7 +217,7 @@ pub fn run() -> ExitCode {
             Command::Account { command } => cli::account(&opts, command).await,
             Command::Client { command } => cli::client(&opts, command).await,
             Command::License { command } => cli::license(&opts, command).await,
-            Command::Key { command } => key(&opts, command),
+            Command::Key { command } => key(&opts, command).await,
             Command::Healthcheck => cli::healthcheck(&opts).await,
             Command::Id { .. } => Ok(()),
         }

@@ -125,7 +125,8 @@ async fn open_store(opts: &Settings, schema: Schema) -> Result<SeaStore, String>
         .map_err(|e| e.to_string())
 }
 
-async fn store(opts: &Settings) -> Result<SeaStore, String> {
+/// Opens the store as `migrate_on_start` says.
+pub(crate) async fn store(opts: &Settings) -> Result<SeaStore, String> {
     let schema = if opts.migrate_on_start {
         Schema::Migrate
     } else {
@@ -186,7 +187,12 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let kept = store.clone();
     let files =
         LocalFileStore::new(opts.data_dir.join("files")).map_err(|e| format!("file store: {e}"))?;
-    let engine = crate::keys::engine(opts, format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"))?;
+    let engine = crate::keys::engine(
+        opts,
+        &store,
+        format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"),
+    )
+    .await?;
     let ports = Ports::from_store(
         Arc::new(store),
         Arc::new(files),

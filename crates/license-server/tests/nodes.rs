@@ -2,8 +2,9 @@
 //! balancer: a token made on one works on another; after a change commits on one node no node
 //! hands out a file or a link on the old state — a license revoked on A answers 21 on B at
 //! once, though B has just read it; an account disabled on B is refused on A at once; a link
-//! made on A downloads on B, once when links are single-use. On SQLite always, on PostgreSQL
-//! and MariaDB when `LICENSE_TEST_POSTGRES_URL` / `LICENSE_TEST_MYSQL_URL` are set.
+//! made on A downloads on B, once when links are single-use; nodes with directories of their
+//! own on a database server sign with one platform key. On SQLite always, on PostgreSQL and
+//! MariaDB when `LICENSE_TEST_POSTGRES_URL` / `LICENSE_TEST_MYSQL_URL` are set.
 
 mod common;
 
@@ -27,6 +28,9 @@ async fn one_truth(label: &str, base: Option<String>) {
         None => None,
     };
     let node = Node::fresh(&format!("nodes-{label}"), "city", db).await;
+    if node.database_url.is_some() {
+        platform_key(&node, label);
+    }
     node.provision("hall", "hall-client", "search,info,download,verify");
     node.provision("clerk", "clerk-client", "search,info,download,verify");
     node.provision("root", "root-client", "admin");
@@ -113,6 +117,41 @@ async fn one_truth(label: &str, base: Option<String>) {
         "{label}: a disabled account's token on another node"
     );
     let _ = std::fs::remove_dir_all(&node.dir);
+}
+
+/// On a database server, nodes with data directories of their own sign with one key: three
+/// started together on a database without one store one between them.
+fn platform_key(node: &Node, label: &str) {
+    let others: Vec<Node> = (0..3)
+        .map(|i| Node {
+            database_url: node.database_url.clone(),
+            ..Node::sqlite(&format!("nodes-{label}-key{i}"), "city")
+        })
+        .collect();
+    let shown: Vec<String> = std::thread::scope(|s| {
+        let started: Vec<_> = others
+            .iter()
+            .map(|n| s.spawn(move || n.cli(&["key", "show"])))
+            .collect();
+        started.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert!(shown[0].starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(
+        shown.iter().all(|c| *c == shown[0]),
+        "{label}: one platform key"
+    );
+    assert_eq!(
+        node.cli(&["key", "show"]),
+        shown[0],
+        "{label}: and for every later node"
+    );
+    for n in &others {
+        assert!(
+            !n.dir.join("keys").exists(),
+            "{label}: nothing on a node's disk"
+        );
+        let _ = std::fs::remove_dir_all(&n.dir);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

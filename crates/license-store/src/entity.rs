@@ -187,6 +187,31 @@ pub mod outbox_lease {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// `platform_keys`: the platform's signing key (PEM: the private key and its certificate).
+pub mod platform_key {
+    use sea_orm::entity::prelude::*;
+
+    /// One named key.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "platform_keys")]
+    pub struct Model {
+        /// Which key (`signing`).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        /// The PEM text.
+        #[sea_orm(column_type = "Text")]
+        pub pem: String,
+        /// When the first node made it.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// `oauth_clients`.
 pub mod oauth_client {
     use sea_orm::entity::prelude::*;

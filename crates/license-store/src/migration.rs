@@ -11,6 +11,7 @@ mod m4_audit_by_holder;
 mod m5_audit_holder_runs;
 mod m6_hardening;
 mod m7_outbox_leases;
+mod m8_platform_keys;
 
 /// The migrator: every migration in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m5_audit_holder_runs::AuditHolderRuns),
             Box::new(m6_hardening::Hardening),
             Box::new(m7_outbox_leases::OutboxLeases),
+            Box::new(m8_platform_keys::PlatformKeys),
         ]
     }
 }

@@ -467,6 +467,36 @@ impl SeaStore {
         Ok(())
     }
 
+    /// The platform's signing key (a PEM text): the one stored, else `candidate`, stored now.
+    /// Of nodes starting together each offers its own and all get the one that was stored
+    /// first (the name is the key of the table).
+    pub async fn platform_key(&self, candidate: &str) -> Result<String, StoreError> {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+
+        use crate::entity::platform_key;
+        const NAME: &str = "signing";
+        let stored = || platform_key::Entity::find_by_id(NAME.to_owned()).one(&self.db);
+        if let Some(k) = stored().await? {
+            return Ok(k.pem);
+        }
+        let row = platform_key::ActiveModel {
+            name: Set(NAME.to_owned()),
+            pem: Set(candidate.to_owned()),
+            created_at: Set(chrono::Utc::now()),
+        };
+        if let Err(e) = platform_key::Entity::insert(row).exec(&self.db).await
+            && !matches!(port_err(e), PortError::Conflict(_))
+        {
+            return Err(StoreError::Db(DbErr::Custom(
+                "the platform key could not be stored".into(),
+            )));
+        }
+        Ok(stored()
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("platform key".into()))?
+            .pem)
+    }
+
     /// The connection (for tools that need raw access, e.g. benchmarks' bulk setup).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db

@@ -315,13 +315,14 @@ pub(super) async fn audit_by_license(s: &SeaStore) {
     // event its holder code would not find.
     use license_store::migration::Migrator;
     use sea_orm_migration::MigratorTrait;
-    // Back before the outbox leases (7), the verification purpose (6), the holder runs (5) and
-    // the drop of the license index (4) — on one connection, as the store migrates: on SQLite another pooled
+    // Back to migration 3, before the drop of the license index (4) and everything after it —
+    // on one connection, as the store migrates: on SQLite another pooled
     // connection's cached schema may not have seen the changes yet.
     let pinned = license_store::write_transaction(s.connection())
         .await
         .unwrap();
-    Migrator::down(&pinned, Some(4)).await.unwrap();
+    let after_third = u32::try_from(Migrator::migrations().len() - 3).unwrap();
+    Migrator::down(&pinned, Some(after_third)).await.unwrap();
     let legacy = |key: &str, at: i64, holder: &str| {
         Query::insert()
             .into_table("audit_events")
