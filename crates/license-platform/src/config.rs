@@ -55,7 +55,8 @@ pub struct PlatformConfig {
     pub auto_sync: bool,
     /// The first wait before a failed push is retried; it doubles with every attempt.
     pub outbox_retry_base: std::time::Duration,
-    /// The longest wait between retries of a push.
+    /// Where the doubling of the wait between retries of a push stops; a random part of up to
+    /// as much again is added to every wait (so cities do not retry in step).
     pub outbox_retry_max: std::time::Duration,
 }
 

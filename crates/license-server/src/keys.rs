@@ -27,10 +27,27 @@ pub async fn signing_key(opts: &Settings, store: &SeaStore) -> Result<NodeKey, S
         return NodeKey::load_or_create(&dir, NODE_KEY_NAME, NODE_KEY_ORGANIZATION)
             .map_err(|e| e.to_string());
     }
-    let own = std::fs::read_to_string(dir.join(KEY_FILE))
-        .ok()
-        .zip(std::fs::read_to_string(dir.join(CERT_FILE)).ok())
-        .map(|(key, cert)| key + &cert);
+    // A key the data directory already holds is offered (the platform keeps signing as
+    // before); one that is there but cannot be read stops the start rather than being replaced.
+    let read = |name: &str| match std::fs::read_to_string(dir.join(name)) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", dir.join(name).display())),
+    };
+    let own = match (read(KEY_FILE)?, read(CERT_FILE)?) {
+        (Some(key), Some(cert)) => {
+            let pem = key + &cert;
+            NodeKey::from_pem_bundle(&pem).map_err(|e| format!("{}: {e}", dir.display()))?;
+            Some(pem)
+        }
+        (Some(_), None) => {
+            return Err(format!(
+                "{} holds a key without its certificate ({CERT_FILE})",
+                dir.display()
+            ));
+        }
+        _ => None,
+    };
     let candidate = match &own {
         Some(pem) => pem.clone(),
         None => {

@@ -77,9 +77,10 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum KeyCommand {
-    /// Prints the certificate (PEM) the node signs with, the one `serve` uses (the data
-    /// directory's key is made if absent): give it to the platforms that should trust its
-    /// seal (their `trust_files`).
+    /// Prints the certificate (PEM) the node signs with, the one `serve` uses (opening the
+    /// database as `serve` does; without `signing_key_file` the platform's or the data
+    /// directory's key is made if there is none yet): give it to the platforms that should
+    /// trust its seal (their `trust_files`).
     Show,
     /// Writes a new private key with its certificate to FILE (mode 0600, never over an
     /// existing file), for `signing_key_file`: every node of one platform signs with it.

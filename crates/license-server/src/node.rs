@@ -455,17 +455,20 @@ pub async fn serve(opts: Settings) -> Result<(), String> {
 /// `migrate_on_start` says; with `status`, lists every migration and whether it is applied.
 pub async fn migrate(opts: &Settings, status: bool) -> Result<(), String> {
     if status {
-        let all = SeaStore::migration_status(&database_url(opts)?)
+        let s = SeaStore::migration_status(&database_url(opts)?)
             .await
             .map_err(|e| e.to_string())?;
-        let pending = all.iter().filter(|(_, applied)| !applied).count();
-        for (name, applied) in &all {
+        let pending = s.known.iter().filter(|(_, applied)| !applied).count();
+        for (name, applied) in &s.known {
             println!("{} {name}", if *applied { "applied" } else { "pending" });
+        }
+        for name in &s.unknown {
+            println!("applied {name} (not in this build: a newer one's)");
         }
         println!(
             "{} of {} applied; {}",
-            all.len() - pending,
-            all.len(),
+            s.known.len() - pending,
+            s.known.len(),
             if pending == 0 {
                 "the schema is up to date".to_owned()
             } else {

@@ -132,8 +132,8 @@ pub struct Settings {
     /// or addresses; empty = none (the connection's address is the client's).
     pub trusted_proxies: String,
     /// A PEM file holding the private key (PKCS#8 SM2) and the certificate every node of the
-    /// platform signs with (`licensed key new --out FILE` writes one); absent, the node key of
-    /// the data directory (made on first start).
+    /// platform signs with (`licensed key new --out FILE` writes one); absent, the platform's
+    /// key kept in the database (PostgreSQL, MariaDB) or the data directory's (SQLite).
     pub signing_key_file: Option<PathBuf>,
     /// PEM certificate files, comma-separated, of other platforms' seals to trust: a province
     /// its cities', a city its province's (`licensed key show` prints a node's).

@@ -35,7 +35,12 @@ async fn one_truth(label: &str, base: Option<String>) {
     node.provision("clerk", "clerk-client", "search,info,download,verify");
     node.provision("root", "root-client", "admin");
     node.import(&(0..2).map(|i| import_line(i) + "\n").collect::<String>());
-    let single_use = [("LICENSED_SINGLE_USE_LINKS", "true".to_owned())];
+    // Caches that would outlive the test: what hands out files must not consult them.
+    let single_use = [
+        ("LICENSED_SINGLE_USE_LINKS", "true".to_owned()),
+        ("LICENSED_TOKEN_CACHE_TTL_MS", "600000".to_owned()),
+        ("LICENSED_LICENSE_CACHE_TTL_MS", "600000".to_owned()),
+    ];
     let (a, b) = (
         node.serve("127.0.0.1:0", &single_use),
         node.serve("127.0.0.1:0", &single_use),
@@ -66,7 +71,8 @@ async fn one_truth(label: &str, base: Option<String>) {
     assert_eq!(get(&b, path).status, 200, "{label}: a link from A on B");
     assert_eq!(get(&a, path).status, 404, "{label}: used up, on any node");
 
-    // B reads the license and makes a copy, then A revokes it: B refuses at once.
+    // B reads the license and makes a copy and a link, then A revokes it: B refuses at once,
+    // and the link made before answers 21 on any node.
     let file = format!("certificateIdentifier={}&interfaceType=1", enc(&id(1)));
     let q1 = format!("certificateID={}&interfaceType=1", enc(&id(1)));
     assert_eq!(
@@ -77,6 +83,16 @@ async fn one_truth(label: &str, base: Option<String>) {
         share(&b, &hall, "ShareDownloadFile", &file).status_code(),
         "0"
     );
+    let made = share(
+        &b,
+        &hall,
+        "ShareDownloadUrl",
+        &format!("certificateID={}", enc(&id(1))),
+    );
+    let made = made
+        .field("fileUrl")
+        .unwrap_or_else(|| panic!("{label}: {made}"));
+    let made = made.split(b.as_str()).nth(1).unwrap().to_owned();
     let v = post_json(
         &a,
         &format!("/license-api-release/admin/licenses/{}/state", enc(&id(1))),
@@ -94,6 +110,12 @@ async fn one_truth(label: &str, base: Option<String>) {
         share(&b, &hall, "ShareDownloadUrl", &link).status_code(),
         "21",
         "{label}: a link on the old state"
+    );
+    let redeemed = get(&a, &made);
+    assert_eq!(
+        redeemed.status_code(),
+        "21",
+        "{label}: a link made before the revocation: {redeemed}"
     );
 
     // B disables an account that A has just served: A refuses its token at once.

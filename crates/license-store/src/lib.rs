@@ -18,4 +18,4 @@ mod store;
 
 pub use audit_runs::RunPolicy;
 pub use files::LocalFileStore;
-pub use store::{Backend, Schema, SeaStore, StoreError, write_transaction};
+pub use store::{Backend, MigrationStatus, Schema, SeaStore, StoreError, write_transaction};

@@ -12,6 +12,7 @@ mod m5_audit_holder_runs;
 mod m6_hardening;
 mod m7_outbox_leases;
 mod m8_platform_keys;
+mod m9_rate_windows_by_minute;
 
 /// The migrator: every migration in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m6_hardening::Hardening),
             Box::new(m7_outbox_leases::OutboxLeases),
             Box::new(m8_platform_keys::PlatformKeys),
+            Box::new(m9_rate_windows_by_minute::RateWindowsByMinute),
         ]
     }
 }

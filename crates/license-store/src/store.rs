@@ -57,6 +57,16 @@ pub enum StoreError {
     Outdated(Vec<String>),
 }
 
+/// Which migrations a database has: this build's, in order, each with whether it is applied;
+/// and applied ones this build does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// This build's migrations and whether each is applied.
+    pub known: Vec<(String, bool)>,
+    /// Applied migrations this build does not know (a newer build's).
+    pub unknown: Vec<String>,
+}
+
 /// What opening a store does about the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schema {
@@ -69,7 +79,8 @@ pub enum Schema {
 /// The key of the PostgreSQL advisory lock and the name of the MariaDB/MySQL lock that
 /// migrations hold.
 const MIGRATION_LOCK_KEY: i64 = 0x6c69_6365_6e73_6564; // "licensed"
-const MIGRATION_LOCK_NAME: &str = "licensed.migrate";
+/// MariaDB/MySQL's locks are per server: the name holds the database's.
+const MIGRATION_LOCK_NAME: &str = "CONCAT('licensed.migrate.', DATABASE())";
 /// How long a node waits for another's migrations, in seconds (MariaDB/MySQL).
 const MIGRATION_LOCK_WAIT_SECS: u32 = 600;
 
@@ -94,7 +105,7 @@ async fn migrate_locked(
         Backend::MySql => {
             let got = locker
                 .query_one_raw(sql(format!(
-                    "SELECT GET_LOCK('{MIGRATION_LOCK_NAME}', {MIGRATION_LOCK_WAIT_SECS})"
+                    "SELECT GET_LOCK({MIGRATION_LOCK_NAME}, {MIGRATION_LOCK_WAIT_SECS})"
                 )))
                 .await?
                 .and_then(|row| row.try_get_by_index::<Option<i64>>(0).ok().flatten());
@@ -109,7 +120,7 @@ async fn migrate_locked(
     let done = Migrator::up(db, None).await;
     let release = match backend {
         Backend::Postgres => format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
-        Backend::MySql => format!("SELECT RELEASE_LOCK('{MIGRATION_LOCK_NAME}')"),
+        Backend::MySql => format!("SELECT RELEASE_LOCK({MIGRATION_LOCK_NAME})"),
         Backend::Sqlite => return done,
     };
     // Closing the connection releases it as well.
@@ -117,12 +128,30 @@ async fn migrate_locked(
     done
 }
 
-/// The names of the migrations not yet applied, read without changing anything.
-async fn pending(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
-    Ok(Migrator::get_pending_migrations_read_only(db)
+/// The versions the database records as applied (none when it has no migration table), read
+/// without changing anything.
+async fn applied(db: &DatabaseConnection) -> Result<std::collections::BTreeSet<String>, DbErr> {
+    use sea_orm::EntityTrait;
+    use sea_orm_migration::{SchemaManager, seaql_migrations};
+    if !SchemaManager::new(db).has_table("seaql_migrations").await? {
+        return Ok(Default::default());
+    }
+    Ok(seaql_migrations::Entity::find()
+        .all(db)
         .await?
+        .into_iter()
+        .map(|m| m.version)
+        .collect())
+}
+
+/// The migrations this build knows that the database has not applied. Applied migrations this
+/// build does not know (a newer build's, during a rolling upgrade) are no obstacle.
+async fn pending(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let applied = applied(db).await?;
+    Ok(Migrator::migrations()
         .iter()
         .map(|m| m.name().to_owned())
+        .filter(|n| !applied.contains(n))
         .collect())
 }
 
@@ -284,9 +313,10 @@ impl SeaStore {
         Self::open(url, max_connections, Schema::Migrate).await
     }
 
-    /// Every migration this build knows, in order, and whether the database at `url` has it,
-    /// read without changing anything.
-    pub async fn migration_status(url: &str) -> Result<Vec<(String, bool)>, StoreError> {
+    /// Every migration this build knows, in order, and whether the database at `url` has it;
+    /// then those it has that this build does not know (a newer build's). Read without
+    /// changing anything.
+    pub async fn migration_status(url: &str) -> Result<MigrationStatus, StoreError> {
         let backend = Backend::of_url(url).ok_or_else(|| StoreError::Unsupported(url.into()))?;
         let url = if backend == Backend::MySql {
             url.replacen("mariadb:", "mysql:", 1)
@@ -296,17 +326,21 @@ impl SeaStore {
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(1).sqlx_logging(false);
         let db = Database::connect(opts).await?;
-        let status = Migrator::get_migration_with_status_read_only(&db).await;
+        let applied = applied(&db).await;
         db.close().await?;
-        Ok(status?
+        let mut applied = applied?;
+        let known = Migrator::migrations()
             .iter()
             .map(|m| {
-                (
-                    m.name().to_owned(),
-                    m.status() == sea_orm_migration::MigrationStatus::Applied,
-                )
+                let name = m.name().to_owned();
+                let done = applied.remove(&name);
+                (name, done)
             })
-            .collect())
+            .collect();
+        Ok(MigrationStatus {
+            known,
+            unknown: applied.into_iter().collect(),
+        })
     }
 
     /// Connects by URL and, by `schema`, migrates or requires the schema current.
@@ -378,7 +412,11 @@ impl SeaStore {
                 pinned.commit().await?;
             }
             (Schema::Migrate, _) => {
-                let locker = Database::connect(options(1, 0)).await?;
+                // Never closed for idling or age while it holds the lock, however long the
+                // migrations take.
+                let mut one = options(1, 0);
+                one.idle_timeout(None).max_lifetime(None);
+                let locker = Database::connect(one).await?;
                 let done = migrate_locked(&db, &locker, backend).await;
                 let _ = locker.close().await;
                 done?;
@@ -485,11 +523,10 @@ impl SeaStore {
             created_at: Set(chrono::Utc::now()),
         };
         if let Err(e) = platform_key::Entity::insert(row).exec(&self.db).await
-            && !matches!(port_err(e), PortError::Conflict(_))
+            && !matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
         {
-            return Err(StoreError::Db(DbErr::Custom(
-                "the platform key could not be stored".into(),
-            )));
+            // The error names the table, never the key.
+            return Err(StoreError::Db(e));
         }
         Ok(stored()
             .await?

@@ -38,7 +38,10 @@ async fn nodes_start_together(url: &str) {
         other => panic!("{url}: an empty database opened without migrating: {other:?}"),
     }
     let status = SeaStore::migration_status(url).await.unwrap();
-    assert!(status.iter().all(|(_, applied)| !applied), "{status:?}");
+    assert!(
+        status.known.iter().all(|(_, applied)| !applied),
+        "{status:?}"
+    );
     // Three nodes at once.
     let opened = futures_util::future::join_all((0..3).map(|_| SeaStore::connect(url, 2))).await;
     for (i, s) in opened.into_iter().enumerate() {
@@ -47,12 +50,25 @@ async fn nodes_start_together(url: &str) {
     }
     let status = SeaStore::migration_status(url).await.unwrap();
     assert!(
-        !status.is_empty() && status.iter().all(|(_, applied)| *applied),
+        !status.known.is_empty() && status.known.iter().all(|(_, applied)| *applied),
         "{status:?}"
     );
+    assert!(status.unknown.is_empty());
     // Now current: a node that must not migrate opens it.
     let s = SeaStore::open(url, 2, Schema::Require).await.unwrap();
+    // A newer build migrated further (a rolling upgrade): this build still opens it, and
+    // lists what it does not know.
+    s.connection()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_newer', 0)",
+        )
+        .await
+        .unwrap();
     s.close().await.unwrap();
+    let s = SeaStore::open(url, 2, Schema::Require).await.unwrap();
+    s.close().await.unwrap();
+    let status = SeaStore::migration_status(url).await.unwrap();
+    assert_eq!(status.unknown, ["m20991231_000001_newer"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -59,7 +59,8 @@ impl Platform {
         }
     }
 
-    /// Redeems a download link's id: the copy's file name and bytes, or `10` (API.md §6).
+    /// Redeems a download link's id: the copy's file name and bytes, or `10` (API.md §6); `21`,
+    /// `22` or `23` when the license has left the valid state since the link was made.
     pub async fn redeem_download(
         &self,
         caller: &Caller,
@@ -79,6 +80,11 @@ impl Platform {
                 );
             };
             call.licenses.push(g.identifier.clone());
+            // A change committed on any node since the link was made holds (read from the
+            // store, not a node's memory): a license no longer valid is not handed out.
+            if let Some(l) = self.ports.licenses.find_by_key(&g.identifier).await? {
+                self.check_downloadable(&l)?;
+            }
             match self.ports.files.get(&g.copy_key).await? {
                 Some(bytes) => Ok((g.file_name, bytes)),
                 None => fail(ReturnCode::NotFound, "the download link's file is gone"),

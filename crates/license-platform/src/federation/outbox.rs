@@ -155,7 +155,25 @@ impl Platform {
                 .lease(license, holder, now, now + self.lease_span())
         };
         if !lease().await? {
-            return Ok(Vec::new());
+            if !now {
+                return Ok(Vec::new());
+            }
+            // A caller waits for this push: wait for the node delivering it (its lease lapses
+            // if it dies), then deliver what it left pending.
+            let deadline = tokio::time::Instant::now()
+                + self
+                    .lease_span()
+                    .to_std()
+                    .unwrap_or(Duration::from_secs(15));
+            loop {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if lease().await? {
+                    break;
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Ok(Vec::new());
+                }
+            }
         }
         let mut done = Vec::new();
         let delivered = self
@@ -265,7 +283,9 @@ impl Platform {
                 }
             }
         }
-        let more = pending.len() as u64 == ROUND || delivered > 0;
+        // Again at once only when this round delivered something: due pushes that other nodes
+        // hold leases on are not worth a loop.
+        let more = delivered > 0;
         Ok((
             delivered,
             if more && !due.is_empty() {

@@ -82,11 +82,10 @@ impl SeaStore {
             };
             return match rate_window::Entity::insert(am).exec(&self.db).await {
                 Ok(_) => {
-                    // The account's minutes before the last are of no more use (the last may
-                    // still be claimed by a node whose clock lags); forgetting them is
-                    // housekeeping, and its failure fails no call.
+                    // Minutes before the last are of no more use, for any key (the last may
+                    // still be claimed by a node whose clock lags): no client address is kept
+                    // longer. Forgetting them is housekeeping, and its failure fails no call.
                     if let Err(e) = rate_window::Entity::delete_many()
-                        .filter(C::Account.eq(account))
                         .filter(C::WindowStart.lt(window - 1))
                         .exec(&self.db)
                         .await
