@@ -34,7 +34,8 @@ fn no_account() -> Credentials {
     }
 }
 
-async fn three_ways(database_url: Option<&str>, label: &str) {
+async fn three_ways(label: &str, database_url: Option<String>) {
+    let database_url = database_url.as_deref();
     let run_id = format!(
         "{label}{}x{}",
         std::process::id(),
@@ -106,25 +107,4 @@ async fn three_ways(database_url: Option<&str>, label: &str) {
     let _ = std::fs::remove_dir_all(&node.dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    three_ways(None, "sq").await;
-}
-
-async fn external(var: &str, label: &str) {
-    let Ok(url) = std::env::var(var) else {
-        eprintln!("skipping: {var} is not set");
-        return;
-    };
-    three_ways(Some(&url), label).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    external("LICENSE_TEST_POSTGRES_URL", "pg").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql() {
-    external("LICENSE_TEST_MYSQL_URL", "my").await;
-}
+on_every_database!(three_ways, "sq", "pg", "my");

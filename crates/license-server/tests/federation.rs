@@ -420,39 +420,11 @@ async fn city_killed(dbs: &Dbs) {
     assert_eq!(outbox_count(&c.http, &t, "failed"), 0);
 }
 
-async fn suite(dbs: Dbs) {
+async fn suite(label: &'static str, base: Option<String>) {
+    let dbs = Dbs { label, base };
     routing(&dbs).await;
     province_killed(&dbs).await;
     city_killed(&dbs).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    suite(Dbs {
-        label: "sq",
-        base: None,
-    })
-    .await;
-}
-
-async fn external(var: &str, label: &'static str) {
-    let Ok(url) = std::env::var(var) else {
-        eprintln!("skipping: {var} is not set");
-        return;
-    };
-    suite(Dbs {
-        label,
-        base: Some(url),
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    external("LICENSE_TEST_POSTGRES_URL", "pg").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql() {
-    external("LICENSE_TEST_MYSQL_URL", "my").await;
-}
+on_every_database!(suite, "sq", "pg", "my");

@@ -381,23 +381,4 @@ fn across_nodes(label: &str, node: &Node, holder: &str) {
     panic!("{label}: three rounds straddled a minute");
 }
 
-#[tokio::test]
-async fn sqlite() {
-    hostile("sqlite", None).await;
-}
-
-#[tokio::test]
-async fn postgres() {
-    match std::env::var("LICENSE_TEST_POSTGRES_URL") {
-        Ok(url) => hostile("postgres", Some(url)).await,
-        Err(_) => eprintln!("skipping: LICENSE_TEST_POSTGRES_URL is not set"),
-    }
-}
-
-#[tokio::test]
-async fn mysql() {
-    match std::env::var("LICENSE_TEST_MYSQL_URL") {
-        Ok(url) => hostile("mysql", Some(url)).await,
-        Err(_) => eprintln!("skipping: LICENSE_TEST_MYSQL_URL is not set"),
-    }
-}
+on_every_database!(hostile, "sqlite", "postgres", "mysql");

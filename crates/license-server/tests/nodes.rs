@@ -176,25 +176,4 @@ fn platform_key(node: &Node, label: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    one_truth("sqlite", None).await;
-}
-
-async fn external(var: &str, label: &str) {
-    let Ok(url) = std::env::var(var) else {
-        eprintln!("skipping: {var} is not set");
-        return;
-    };
-    one_truth(label, Some(url)).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    external("LICENSE_TEST_POSTGRES_URL", "pg").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql() {
-    external("LICENSE_TEST_MYSQL_URL", "my").await;
-}
+on_every_database!(one_truth, "sqlite", "pg", "my");

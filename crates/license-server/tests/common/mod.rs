@@ -13,6 +13,35 @@ pub use node::*;
 
 use serde_json::Value;
 
+/// The tests of a suite that runs on SQLite always, and on PostgreSQL and MariaDB when
+/// `LICENSE_TEST_POSTGRES_URL` / `LICENSE_TEST_MYSQL_URL` are set (`.ci/run` sets both):
+/// `$suite(label, database_url)` with the labels given, `None` for SQLite.
+#[macro_export]
+macro_rules! on_every_database {
+    ($suite:ident, $sqlite:literal, $postgres:literal, $mysql:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            $suite($sqlite, None).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            match std::env::var("LICENSE_TEST_POSTGRES_URL") {
+                Ok(url) => $suite($postgres, Some(url)).await,
+                Err(_) => eprintln!("skipping: LICENSE_TEST_POSTGRES_URL is not set"),
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mysql() {
+            match std::env::var("LICENSE_TEST_MYSQL_URL") {
+                Ok(url) => $suite($mysql, Some(url)).await,
+                Err(_) => eprintln!("skipping: LICENSE_TEST_MYSQL_URL is not set"),
+            }
+        }
+    };
+}
+
 /// Where the share interfaces live.
 pub const API: &str = "/license-api-release/m/v/license/external/api";
 /// The token endpoint.
