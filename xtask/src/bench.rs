@@ -27,7 +27,12 @@
 //! `BENCH_PERF` (set: `perf record` of the server during each run by a Rust driver, into
 //! `BENCH_DIR/perf-<run>.data`, for `perf report`; `dwarf` for call graphs from DWARF, since
 //! release builds keep no frame pointers; `stat` for `perf stat` counts of system calls and
-//! context switches instead, printed per call).
+//! context switches instead, printed per call), `BENCH_NODES` (set: instead of the runs above,
+//! the audited query on one node and on `BENCH_NODES` nodes of the `BENCH_DB_URL` database in
+//! rounds of 1 N N 1, the load spread over the nodes call by call: calls/s and the nodes' CPU
+//! per call; see `bench/nodes.rs`), `BENCH_SYNCHRONOUS` (set: instead, the audited query with
+//! SQLite's `synchronous` as `full` and as `normal`), `BENCH_PURGE` (set: instead, its p99 quiet
+//! and during `licensed purge` of `BENCH_PURGE_EVENTS` old audit events; `bench/upkeep.rs`).
 //! The imported data directory is kept and reused while its license count is unchanged.
 
 use std::io::{BufRead, BufReader, Write};
@@ -36,16 +41,35 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 mod drivers;
+mod nodes;
 mod probes;
+mod upkeep;
 
 use drivers::*;
 use probes::*;
+
+/// The audited query every load run measures.
+const QUERY_PATH: &str = "/license-api-release/m/v/license/external/api/ShareQueryCertInfo";
 
 pub(crate) fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
     std::env::var(k)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(d)
+}
+
+/// What a measurement of the audited query on the prepared library needs.
+pub(crate) struct Load<'a> {
+    pub(crate) bin: &'a Path,
+    pub(crate) dir: &'a Path,
+    pub(crate) db: Option<&'a str>,
+    pub(crate) settings: &'a [(&'a str, &'a str)],
+    pub(crate) token: &'a str,
+    pub(crate) ids: &'a [String],
+    pub(crate) tail: &'a str,
+    pub(crate) connections: u32,
+    pub(crate) seconds: u32,
+    pub(crate) rounds: usize,
 }
 
 /// A running `licensed serve`, stopped gracefully when dropped.
@@ -158,9 +182,26 @@ fn prepare(bin: &Path, dir: &Path, db: Option<&str>, n: u64) -> Result<Option<f6
         }
     }
     let started = Instant::now();
-    run(licensed(bin, dir, db)
-        .args(["license", "import"])
-        .arg(&file))?;
+    let mut import = licensed(bin, dir, db);
+    import.args(["license", "import"]).arg(&file);
+    // The import's peak memory, where GNU time is installed.
+    let timed = Path::new("/usr/bin/time");
+    if timed.is_file() {
+        let mut t = Command::new(timed);
+        t.args(["-f", "import: peak RSS %M KiB, %e s"])
+            .arg(import.get_program())
+            .args(import.get_args())
+            .envs(import.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+        import = t;
+    }
+    let out = import.output().map_err(|e| format!("{import:?}: {e}"))?;
+    let said = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("license import: {}", said.trim()));
+    }
+    for line in said.lines().filter(|l| l.starts_with("import: ")) {
+        println!("{line}");
+    }
     let secs = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&file);
     std::fs::write(&marker, b"").map_err(|e| e.to_string())?;
@@ -319,7 +360,7 @@ pub fn main() -> Result<(), String> {
     let query = script(
         &work,
         "query",
-        "/license-api-release/m/v/license/external/api/ShareQueryCertInfo",
+        QUERY_PATH,
         &token,
         &ids,
         &format!("{ctx}&interfaceType=1"),
@@ -360,6 +401,31 @@ pub fn main() -> Result<(), String> {
         );
         wrk(&format!("{base}/"), &query, connections, warmup)?;
     }
+    let load = Load {
+        bin: &bin,
+        dir: &dir,
+        db: db.as_deref(),
+        settings: &settings,
+        token: &token,
+        ids: &ids,
+        tail: &format!("{ctx}&interfaceType=1"),
+        connections,
+        seconds,
+        rounds,
+    };
+    if std::env::var_os("BENCH_SYNCHRONOUS").is_some() || std::env::var_os("BENCH_PURGE").is_some()
+    {
+        // These restart the node with settings of their own.
+        drop(server);
+        return if std::env::var_os("BENCH_SYNCHRONOUS").is_some() {
+            upkeep::synchronous(&load)
+        } else {
+            upkeep::purge(&load)
+        };
+    }
+    if std::env::var_os("BENCH_NODES").is_some() {
+        return nodes::run(&load, (pid, base.clone()));
+    }
     let base_url = baseline()?;
     println!("baseline: trivial axum JSON endpoint, {connections} connections, {seconds} s…");
     let b = wrk(&base_url, &trivial, connections, seconds)?;
@@ -372,7 +438,7 @@ pub fn main() -> Result<(), String> {
     // grows with every run — and each figure is the mean of its runs.
     let rest_run = || {
         rest_load(
-            &format!("{base}/license-api-release/m/v/license/external/api/ShareQueryCertInfo"),
+            &[format!("{base}{QUERY_PATH}")],
             &token,
             &ids,
             &format!("{ctx}&interfaceType=1"),

@@ -83,6 +83,20 @@ impl NewLicense {
     }
 }
 
+impl NewLicense {
+    /// A stored license in the import format, keeping this node's identifier, file number and
+    /// extraction code: what `licensed license export` writes, so that an export imports again
+    /// as the same licenses.
+    pub fn exported(l: &License) -> Self {
+        NewLicense {
+            cert_identifier: Some(l.identifier.to_string()),
+            file_number: Some(l.file_number.clone()),
+            abstract_code: Some(l.abstract_code.clone()),
+            ..Self::snapshot(l)
+        }
+    }
+}
+
 /// A state change (API.md §7 states).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateChange {
@@ -233,6 +247,8 @@ pub trait AdminService: Send + Sync {
     ) -> ServiceResult<()>;
     /// Every OAuth client id.
     async fn clients(&self, caller: &Caller) -> ServiceResult<Vec<String>>;
+    /// Removes an OAuth client; every token it obtained ends at once.
+    async fn remove_client(&self, caller: &Caller, client_id: String) -> ServiceResult<()>;
     /// Every cert type of the dictionary with its settings on this node.
     async fn cert_types(&self, caller: &Caller) -> ServiceResult<Vec<CertTypeView>>;
     /// Publishes or withdraws a cert type and sets its verification fields.

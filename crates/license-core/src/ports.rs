@@ -6,17 +6,21 @@ use thiserror::Error;
 
 mod access;
 mod audit;
+mod audit_record;
 mod documents;
 mod federation;
 mod grants;
 mod licenses;
+mod upkeep;
 
 pub use access::*;
 pub use audit::*;
+pub use audit_record::*;
 pub use documents::*;
 pub use federation::*;
 pub use grants::*;
 pub use licenses::*;
+pub use upkeep::*;
 
 /// A fault below the rules: logged with a request id, answered as `99`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -171,6 +171,13 @@ pub trait NodeService: Send + Sync {
     async fn ready(&self) -> bool;
 }
 
+/// Where a transport reports each call it answered (the node's metrics).
+pub trait CallObserver: Send + Sync {
+    /// One call of `interface` answered with `code` (a return code, or an OAuth error) in
+    /// `seconds`.
+    fn answered(&self, interface: &str, code: &str, seconds: f64);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

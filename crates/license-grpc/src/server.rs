@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use license_core::peer::TrustedProxies;
 use license_core::service::{
-    Caller, REQUEST_ID, ServiceResult, TokenError, TokenGrant, acceptable_request_id, bearer_token,
-    new_request_id,
+    CallObserver, Caller, REQUEST_ID, ServiceResult, TokenError, TokenGrant, acceptable_request_id,
+    bearer_token, new_request_id,
 };
 use license_core::{LicenseService, ReturnCode};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -29,6 +29,7 @@ use crate::status::{to_status, token_status};
 pub struct GrpcFront {
     service: Arc<dyn LicenseService>,
     trusted: Arc<TrustedProxies>,
+    observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl std::fmt::Debug for GrpcFront {
@@ -104,6 +105,21 @@ impl GrpcFront {
         GrpcFront {
             service,
             trusted: Arc::default(),
+            observer: None,
+        }
+    }
+
+    /// Reports every answered call to `observer` (the node's metrics).
+    pub fn with_observer(mut self, observer: Option<Arc<dyn CallObserver>>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// One log line and one observation per call.
+    fn answered(&self, rpc: &str, who: &Caller, started: Instant, code: &str) {
+        log(rpc, who, started, code);
+        if let Some(o) = &self.observer {
+            o.answered(rpc, code, started.elapsed().as_secs_f64());
         }
     }
 
@@ -132,7 +148,7 @@ impl GrpcFront {
         let code = answer
             .as_ref()
             .map_or_else(|e| e.code, |_| ReturnCode::Success);
-        log(rpc, &who, started, code.code());
+        self.answered(rpc, &who, started, &code.code().to_string());
         finish(&who, answer.map(P::from).map_err(|e| to_status(&e)))
     }
 
@@ -151,7 +167,7 @@ impl GrpcFront {
         let started = Instant::now();
         let who = caller(&req, &self.trusted);
         let out = grant(self.service.clone(), who.clone(), req.into_inner().into()).await;
-        log(
+        self.answered(
             rpc,
             &who,
             started,
@@ -238,22 +254,27 @@ pub async fn routes(
     max_message_bytes: usize,
     trusted: TrustedProxies,
 ) -> Result<tonic::service::Routes, String> {
-    routes_with(service, max_message_bytes, trusted, true).await
+    routes_with(service, max_message_bytes, trusted, true, None).await
 }
 
 /// [`routes`], with reflection only when `reflection` is set (a node whose operations
-/// endpoints are on a listener of their own does not describe itself on the public one).
+/// endpoints are on a listener of their own does not describe itself on the public one), and
+/// every answered call reported to `observer`.
 pub async fn routes_with(
     service: Arc<dyn LicenseService>,
     max_message_bytes: usize,
     trusted: TrustedProxies,
     reflection: bool,
+    observer: Option<Arc<dyn CallObserver>>,
 ) -> Result<tonic::service::Routes, String> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_serving::<LicenseServiceServer<GrpcFront>>()
         .await;
-    let license = LicenseServiceServer::new(GrpcFront::new(service).with_trusted_proxies(trusted))
+    let front = GrpcFront::new(service)
+        .with_trusted_proxies(trusted)
+        .with_observer(observer);
+    let license = LicenseServiceServer::new(front)
         .max_decoding_message_size(max_message_bytes)
         .max_encoding_message_size(usize::MAX);
     let routes = tonic::service::Routes::new(license).add_service(health);

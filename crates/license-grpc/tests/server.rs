@@ -15,7 +15,7 @@ use license_core::{LicenseService, ReturnCode};
 use license_file::{NodeKey, OfdEngine, TrustStore};
 use license_grpc::{GrpcClient, GrpcClientConfig, SERVICE_NAME};
 use license_platform::{Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
+use license_store::{ObjectFileStore, SeaStore};
 use tokio_stream::StreamExt;
 
 struct Node {
@@ -45,7 +45,7 @@ async fn node_with(timeouts: license_grpc::Timeouts) -> Node {
     .unwrap();
     let ports = Ports::from_store(
         Arc::new(store),
-        Arc::new(LocalFileStore::new(dir.join("files")).unwrap()),
+        Arc::new(ObjectFileStore::local(dir.join("files")).unwrap()),
         Arc::new(engine),
         Arc::new(SystemClock),
     );

@@ -18,7 +18,7 @@ pub mod routes;
 pub mod trace;
 
 pub use client::{RestClient, RestClientConfig};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, Sampled, Sampler};
 pub use routes::{
     AppState, DEFAULT_BODY_LIMIT, DEFAULT_FILE_BODY_LIMIT, HttpOptions, ops_router, router,
 };

@@ -1,5 +1,7 @@
-//! Request metrics in the Prometheus (OpenMetrics) text format at `/metrics`: requests and
-//! latency by interface and return code.
+//! The node's metrics in the Prometheus (OpenMetrics) text format at `/metrics`: REST and gRPC
+//! requests and latency by interface and return code, the build, what the platform counts
+//! (outbox deliveries, audit commits, purges: registered with [`Metrics::register_with`]), and
+//! values read when scraped ([`Sampler`]: the outbox's backlog, the database pool).
 //!
 //! Handlers tag their response with the [`Interface`] answered and the envelope's
 //! [`ReturnCode`] (response extensions); the [`observe`] middleware times every request, reads
@@ -13,12 +15,15 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{self as http, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use license_core::service::CallObserver;
 use license_core::{Interface, ReturnCode};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CallLabels {
@@ -31,12 +36,62 @@ struct InterfaceLabel {
     interface: String,
 }
 
-/// The node's request metrics.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
+    git_hash: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabel {
+    state: &'static str,
+}
+
+/// Values read when `/metrics` is scraped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sampled {
+    /// Pushes to the province waiting to be delivered.
+    pub outbox_pending: i64,
+    /// Seconds the oldest of them has waited (0 when none).
+    pub outbox_oldest_pending_age_seconds: f64,
+    /// Database connections in use.
+    pub pool_in_use: i64,
+    /// Database connections open and idle.
+    pub pool_idle: i64,
+    /// The pool's most connections.
+    pub pool_max: i64,
+    /// Whether every connection is in use at the pool's maximum: callers wait for one.
+    pub pool_saturated: bool,
+}
+
+/// Reads [`Sampled`] values when `/metrics` is scraped.
+#[async_trait::async_trait]
+pub trait Sampler: Send + Sync {
+    /// The values now; `None` when they cannot be read (the scrape still answers).
+    async fn sample(&self) -> Option<Sampled>;
+}
+
+/// Gauges set from a [`Sampler`] at each scrape.
+#[derive(Default)]
+struct Sampling {
+    outbox_pending: Gauge,
+    outbox_oldest: Gauge<f64, AtomicU64>,
+    pool: Family<PoolLabel, Gauge>,
+    pool_max: Gauge,
+    pool_saturated: Gauge,
+}
+
+/// The node's metrics.
 pub struct Metrics {
     registry: Registry,
     requests: Family<CallLabels, Counter>,
     latency: Family<InterfaceLabel, Histogram>,
     rate_limited: Family<InterfaceLabel, Counter>,
+    grpc_requests: Family<CallLabels, Counter>,
+    grpc_latency: Family<InterfaceLabel, Histogram>,
+    build: Family<BuildLabels, Gauge>,
+    sampling: Sampling,
+    sampler: Option<Arc<dyn Sampler>>,
 }
 
 impl Default for Metrics {
@@ -62,11 +117,62 @@ impl Default for Metrics {
             "Calls refused for a rate limit (an account's budget, holder searches, token requests per address), by interface",
             rate_limited.clone(),
         );
+        let grpc_requests = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "grpc_requests",
+            "gRPC calls answered, by RPC and return code (an OAuth error for the token RPCs)",
+            grpc_requests.clone(),
+        );
+        let grpc_latency = Family::<InterfaceLabel, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> _,
+        );
+        registry.register(
+            "grpc_request_duration_seconds",
+            "Time to answer a gRPC call, by RPC",
+            grpc_latency.clone(),
+        );
+        let build = Family::<BuildLabels, Gauge>::default();
+        registry.register(
+            "build_info",
+            "The build serving: version and git commit (always 1)",
+            build.clone(),
+        );
+        let sampling = Sampling::default();
+        registry.register(
+            "outbox_pending",
+            "Pushes to the province waiting to be delivered",
+            sampling.outbox_pending.clone(),
+        );
+        registry.register(
+            "outbox_oldest_pending_age_seconds",
+            "Seconds the oldest waiting push has waited",
+            sampling.outbox_oldest.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Database connections of this node, by state (in_use, idle)",
+            sampling.pool.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "The database pool's most connections",
+            sampling.pool_max.clone(),
+        );
+        registry.register(
+            "db_pool_saturated",
+            "1 when every connection is in use at the pool's maximum, so that calls wait for one",
+            sampling.pool_saturated.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             rate_limited,
+            grpc_requests,
+            grpc_latency,
+            build,
+            sampling,
+            sampler: None,
         }
     }
 }
@@ -77,6 +183,50 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
+    /// Names the build serving (`licensed_build_info`).
+    pub fn with_build(self, version: &str, git_hash: &str) -> Self {
+        self.build
+            .get_or_create(&BuildLabels {
+                version: version.to_owned(),
+                git_hash: git_hash.to_owned(),
+            })
+            .set(1);
+        self
+    }
+
+    /// Registers more metrics (the platform's) under the node's prefix.
+    pub fn register_with(mut self, register: impl FnOnce(&mut Registry)) -> Self {
+        register(&mut self.registry);
+        self
+    }
+
+    /// Reads `sampler` at each scrape.
+    pub fn with_sampler(mut self, sampler: Arc<dyn Sampler>) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// Sets the sampled gauges from the sampler, if any.
+    async fn sample(&self) {
+        let Some(s) = self.sampler.as_ref() else {
+            return;
+        };
+        let Some(v) = s.sample().await else {
+            return;
+        };
+        let g = &self.sampling;
+        g.outbox_pending.set(v.outbox_pending);
+        g.outbox_oldest.set(v.outbox_oldest_pending_age_seconds);
+        g.pool
+            .get_or_create(&PoolLabel { state: "in_use" })
+            .set(v.pool_in_use);
+        g.pool
+            .get_or_create(&PoolLabel { state: "idle" })
+            .set(v.pool_idle);
+        g.pool_max.set(v.pool_max);
+        g.pool_saturated.set(i64::from(v.pool_saturated));
+    }
+
     /// Records one answered request.
     pub fn record(&self, interface: &str, code: &str, seconds: f64) {
         self.requests
@@ -136,8 +286,25 @@ pub async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Ne
     response
 }
 
+impl CallObserver for Metrics {
+    fn answered(&self, interface: &str, code: &str, seconds: f64) {
+        self.grpc_requests
+            .get_or_create(&CallLabels {
+                interface: interface.to_owned(),
+                code: code.to_owned(),
+            })
+            .inc();
+        self.grpc_latency
+            .get_or_create(&InterfaceLabel {
+                interface: interface.to_owned(),
+            })
+            .observe(seconds);
+    }
+}
+
 /// `GET /metrics`.
 pub async fn metrics(State(metrics): State<Arc<Metrics>>) -> Response {
+    metrics.sample().await;
     let mut r = metrics.render().into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -172,5 +339,44 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    struct Fixed;
+
+    #[async_trait::async_trait]
+    impl Sampler for Fixed {
+        async fn sample(&self) -> Option<Sampled> {
+            Some(Sampled {
+                outbox_pending: 3,
+                outbox_oldest_pending_age_seconds: 42.5,
+                pool_in_use: 2,
+                pool_idle: 5,
+                pool_max: 16,
+                pool_saturated: false,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn grpc_calls_the_build_and_sampled_values_are_rendered() {
+        let m = Metrics::default()
+            .with_build("1.2.3", "abcdef")
+            .with_sampler(Arc::new(Fixed));
+        m.answered("ShareQueryCertInfo", "0", 0.001);
+        m.answered("IssueToken", "invalid_grant", 0.001);
+        m.sample().await;
+        let text = m.render();
+        for line in [
+            r#"licensed_grpc_requests_total{interface="ShareQueryCertInfo",code="0"} 1"#,
+            r#"licensed_grpc_requests_total{interface="IssueToken",code="invalid_grant"} 1"#,
+            r#"licensed_build_info{version="1.2.3",git_hash="abcdef"} 1"#,
+            "licensed_outbox_pending 3",
+            "licensed_outbox_oldest_pending_age_seconds 42.5",
+            r#"licensed_db_pool_connections{state="in_use"} 2"#,
+            "licensed_db_pool_max_connections 16",
+            "licensed_db_pool_saturated 0",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
     }
 }

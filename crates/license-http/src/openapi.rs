@@ -46,6 +46,7 @@ pub const DOCS_PATH: &str = "/docs";
         admin::set_password,
         admin::clients,
         admin::add_client,
+        admin::remove_client,
         admin::cert_types,
         admin::set_cert_type,
         admin::audit,

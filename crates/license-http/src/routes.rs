@@ -86,6 +86,10 @@ fn admin_routes(files: &FileRoutes) -> Router<AppState> {
             post(admin::set_password),
         )
         .route(&a("/clients"), get(admin::clients).post(admin::add_client))
+        .route(
+            &a("/clients/{client_id}"),
+            axum::routing::delete(admin::remove_client),
+        )
         .route(&a("/cert-types"), get(admin::cert_types))
         .route(
             &a("/cert-types/{code}"),

@@ -24,7 +24,7 @@ use license_core::{LicenseService, Role};
 use license_file::{NodeKey, OfdEngine, TrustStore};
 use license_platform::sample::import_line;
 use license_platform::{Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
+use license_store::{ObjectFileStore, SeaStore};
 
 fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
     std::env::var(k)
@@ -157,7 +157,7 @@ async fn run() {
         "backend: {:?}, licenses: {n}, concurrency: {concurrency}",
         store.backend()
     );
-    let files = Arc::new(LocalFileStore::new(dir.join("files")).unwrap());
+    let files = Arc::new(ObjectFileStore::local(dir.join("files")).unwrap());
     let engine = OfdEngine::new(
         NodeKey::generate("基准", "枣庄市").unwrap(),
         "基准章",

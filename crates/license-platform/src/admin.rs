@@ -202,28 +202,25 @@ impl Platform {
 
     /// Imports JSON Lines: every line is checked and imported or rejected with its reason.
     pub async fn import_jsonl(&self, text: &str) -> ImportReport {
-        let mut report = ImportReport::default();
-        let mut batch: Vec<(usize, License)> = Vec::new();
+        let mut import = self.importer();
         for (i, line) in text.lines().enumerate() {
-            let n = i + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let prepared = match serde_json::from_str::<NewLicense>(line) {
-                Ok(new) => self.prepare_license(&new).await.map_err(|e| e.message()),
-                Err(e) => Err(format!("not a license record: {e}")),
-            };
-            match prepared {
-                Ok(l) => batch.push((n, l)),
-                Err(reason) => report.rejected.push(Rejected { line: n, reason }),
-            }
-            if batch.len() >= 2_000 {
-                self.flush_import(&mut batch, &mut report).await;
+            if !line.trim().is_empty() {
+                import.add(i + 1, parse_record(line)).await;
             }
         }
-        self.flush_import(&mut batch, &mut report).await;
+        let mut report = import.finish().await;
         report.rejected.sort_by_key(|r| r.line);
         report
+    }
+
+    /// An import fed one record at a time: memory stays bounded whatever the file's size
+    /// (`licensed license import` streams through it).
+    pub fn importer(&self) -> Importer<'_> {
+        Importer {
+            platform: self,
+            batch: Vec::new(),
+            report: ImportReport::default(),
+        }
     }
 
     async fn flush_import(&self, batch: &mut Vec<(usize, License)>, report: &mut ImportReport) {
@@ -388,5 +385,64 @@ impl Platform {
             .search(f)
             .await
             .map_err(|e| fault_to_service(e.into()))
+    }
+}
+
+/// A line of JSON Lines as an import record.
+pub fn parse_record(line: &str) -> Result<NewLicense, String> {
+    serde_json::from_str::<NewLicense>(line).map_err(|e| format!("not a license record: {e}"))
+}
+
+/// Records stored per batch of an import.
+const IMPORT_BATCH: usize = 2_000;
+
+/// An import in progress ([`Platform::importer`]): records are checked as they come and
+/// stored [`IMPORT_BATCH`] at a time; what was rejected waits in the report until taken.
+pub struct Importer<'a> {
+    platform: &'a Platform,
+    batch: Vec<(usize, License)>,
+    report: ImportReport,
+}
+
+impl Importer<'_> {
+    /// Checks the record of line `line` (or the reason it could not be read) and imports it
+    /// with its batch.
+    pub async fn add(&mut self, line: usize, record: Result<NewLicense, String>) {
+        let prepared = match record {
+            Ok(new) => self
+                .platform
+                .prepare_license(&new)
+                .await
+                .map_err(|e| e.message()),
+            Err(reason) => Err(reason),
+        };
+        match prepared {
+            Ok(l) => self.batch.push((line, l)),
+            Err(reason) => self.report.rejected.push(Rejected { line, reason }),
+        }
+        if self.batch.len() >= IMPORT_BATCH {
+            self.platform
+                .flush_import(&mut self.batch, &mut self.report)
+                .await;
+        }
+    }
+
+    /// Licenses imported so far (stored; those waiting in the batch are not counted).
+    pub fn imported(&self) -> usize {
+        self.report.imported
+    }
+
+    /// The rejections since the last call, in the order found (a batch's come when it is
+    /// stored).
+    pub fn take_rejected(&mut self) -> Vec<Rejected> {
+        std::mem::take(&mut self.report.rejected)
+    }
+
+    /// Stores the last batch; the report of what was not taken yet.
+    pub async fn finish(mut self) -> ImportReport {
+        self.platform
+            .flush_import(&mut self.batch, &mut self.report)
+            .await;
+        self.report
     }
 }

@@ -187,6 +187,11 @@ impl AdminService for Platform {
         self.as_admin(caller, |_| Platform::clients(self)).await
     }
 
+    async fn remove_client(&self, caller: &Caller, client_id: String) -> ServiceResult<()> {
+        self.as_admin(caller, |_| Platform::remove_client(self, &client_id))
+            .await
+    }
+
     async fn cert_types(&self, caller: &Caller) -> ServiceResult<Vec<CertTypeView>> {
         self.as_admin(caller, |_| async {
             let stored = self

@@ -34,6 +34,15 @@ impl AuditTask {
 impl AuditWriter {
     /// Starts the committer on the current runtime.
     pub fn start(store: Arc<dyn AuditStore>, max_batch: usize) -> (Self, AuditTask) {
+        Self::start_observed(store, max_batch, None)
+    }
+
+    /// [`AuditWriter::start`], each commit's time observed in `commits`.
+    pub fn start_observed(
+        store: Arc<dyn AuditStore>,
+        max_batch: usize,
+        commits: Option<prometheus_client::metrics::histogram::Histogram>,
+    ) -> (Self, AuditTask) {
         let (tx, mut rx) = mpsc::channel::<Pending>(max_batch.max(1) * 8);
         let handle = tokio::spawn(async move {
             // The batch's events and, apart, whom to tell: the events move to the store
@@ -54,6 +63,9 @@ impl AuditWriter {
                 let started = std::time::Instant::now();
                 let result = store.append(&events).await;
                 let took = started.elapsed();
+                if let Some(h) = &commits {
+                    h.observe(took.as_secs_f64());
+                }
                 if took >= SLOW_COMMIT {
                     // Every caller in the batch waited this long for its answer.
                     tracing::warn!(
@@ -107,7 +119,7 @@ mod tests {
     use std::sync::Mutex;
 
     use async_trait::async_trait;
-    use license_core::ports::{AuditQuery, PortError};
+    use license_core::ports::{AuditCursor, AuditQuery, PortError};
     use license_core::service::Page;
     use license_core::{Interface, ReturnCode};
 
@@ -140,6 +152,19 @@ mod tests {
                 total: 0,
                 items: Vec::new(),
             })
+        }
+
+        async fn scan(
+            &self,
+            _: &AuditQuery,
+            _: Option<AuditCursor>,
+            _: u64,
+        ) -> PortResult<Vec<(AuditCursor, AuditEvent)>> {
+            Ok(Vec::new())
+        }
+
+        async fn oldest(&self) -> PortResult<Option<chrono::DateTime<chrono::Utc>>> {
+            Ok(None)
         }
     }
 

@@ -58,6 +58,12 @@ pub struct PlatformConfig {
     /// Where the doubling of the wait between retries of a push stops; a random part of up to
     /// as much again is added to every wait (so cities do not retry in step).
     pub outbox_retry_max: std::time::Duration,
+    /// How often a serving node purges what has expired (`run_upkeep`); across nodes one
+    /// purge runs at a time.
+    pub purge_interval: std::time::Duration,
+    /// Audit events of Beijing days older than this many are archived, then deleted, by the
+    /// purge; 0 keeps them all (the Cybersecurity Law asks six months of logs: 180).
+    pub audit_retention_days: u32,
 }
 
 impl Default for PlatformConfig {
@@ -87,6 +93,8 @@ impl Default for PlatformConfig {
             auto_sync: false,
             outbox_retry_base: std::time::Duration::from_millis(500),
             outbox_retry_max: std::time::Duration::from_secs(60),
+            purge_interval: std::time::Duration::from_secs(3_600),
+            audit_retention_days: 180,
         }
     }
 }

@@ -17,12 +17,17 @@ mod documents;
 mod fault;
 mod federation;
 mod platform;
+pub mod retention;
 pub mod sample;
 mod service;
 mod shape;
 mod share;
+pub mod telemetry;
+pub mod upkeep;
 
-pub use admin::{Correction, ImportReport, NewLicense, Rejected, StateChange};
+pub use admin::{
+    Correction, ImportReport, Importer, NewLicense, Rejected, StateChange, parse_record,
+};
 pub use audit::{AuditTask, AuditWriter};
 pub use config::{Lockout, PlatformConfig};
 pub use platform::{Platform, Ports};

@@ -9,7 +9,7 @@ use license_core::context::{OperatorDetails, RawCallContext};
 use license_core::ports::{
     AccountRepository, AuditEvent, AuditStore, CertTypeRepository, ClientRepository, Clock,
     CollectionRepository, DocumentEngine, FileStore, GrantRepository, LicenseRepository,
-    LoginGuard, OutboxRepository, RateBudget, TokenRepository,
+    LoginGuard, OutboxRepository, RateBudget, TokenRepository, Upkeep,
 };
 use license_core::service::Caller;
 use license_core::{
@@ -50,6 +50,8 @@ pub struct Ports {
     pub outbox: Arc<dyn OutboxRepository>,
     /// A province's record of the pushes it applied.
     pub collected: Arc<dyn CollectionRepository>,
+    /// Housekeeping: job leases and what has expired.
+    pub upkeep: Arc<dyn Upkeep>,
     /// License files and copies.
     pub files: Arc<dyn FileStore>,
     /// The document engine.
@@ -78,6 +80,7 @@ impl Ports {
             + AuditStore
             + OutboxRepository
             + CollectionRepository
+            + Upkeep
             + 'static,
     {
         Ports {
@@ -91,6 +94,7 @@ impl Ports {
             cert_types: store.clone(),
             outbox: store.clone(),
             collected: store.clone(),
+            upkeep: store.clone(),
             audit: store,
             files,
             documents,
@@ -111,6 +115,8 @@ pub struct Platform {
     /// Lock-out of login names that are no account.
     pub(crate) unknown_logins: UnknownLogins,
     pub(crate) upstream: Option<Arc<dyn LicenseService>>,
+    /// What the platform counts for operators.
+    pub(crate) telemetry: crate::telemetry::Telemetry,
     /// Deliveries of the outbox in progress.
     pub(crate) deliveries: crate::federation::Deliveries,
     /// Licenses read by key, remembered for `license_cache_ttl`.
@@ -181,7 +187,12 @@ impl Platform {
     /// A platform on `ports`; the returned task commits the audit log (finish it on shutdown
     /// after dropping the platform).
     pub fn new(ports: Ports, config: PlatformConfig) -> (Self, AuditTask) {
-        let (audit, task) = AuditWriter::start(ports.audit.clone(), config.audit_batch);
+        let telemetry = crate::telemetry::Telemetry::default();
+        let (audit, task) = AuditWriter::start_observed(
+            ports.audit.clone(),
+            config.audit_batch,
+            Some(telemetry.audit_commit.clone()),
+        );
         let (token_ttl, license_ttl) = (config.token_cache_ttl, config.license_cache_ttl);
         (
             Platform {
@@ -195,6 +206,7 @@ impl Platform {
                 deliveries: Default::default(),
                 type_cache: TtlCache::new(token_ttl),
                 license_cache: TtlCache::new(license_ttl),
+                telemetry,
             },
             task,
         )
@@ -204,6 +216,11 @@ impl Platform {
     pub fn with_upstream(mut self, upstream: Arc<dyn LicenseService>) -> Self {
         self.upstream = Some(upstream);
         self
+    }
+
+    /// The platform's metrics.
+    pub fn telemetry(&self) -> &crate::telemetry::Telemetry {
+        &self.telemetry
     }
 
     /// The settings.

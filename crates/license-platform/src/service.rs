@@ -122,11 +122,28 @@ impl Platform {
             access_expires_at: now + self.config.token_ttl,
             refresh_expires_at: now + self.config.refresh_ttl,
         };
+        let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
         self.ports
             .tokens
             .insert(&stored)
             .await
-            .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))?;
+            .map_err(unavailable)?;
+        // A client removed while this grant was under way (its tokens revoked before this
+        // pair was stored): the pair goes too.
+        if self
+            .ports
+            .clients
+            .find(client_id)
+            .await
+            .map_err(unavailable)?
+            .is_none()
+        {
+            let _ = self.ports.tokens.revoke_client(client_id).await;
+            return Err(oauth(
+                OAuthErrorKind::InvalidClient,
+                "unknown client or wrong secret",
+            ));
+        }
         Ok(TokenGrant {
             access_token: access,
             refresh_token: refresh,

@@ -57,15 +57,66 @@ pub enum ClientCommand {
         #[arg(long)]
         secret: String,
     },
+    /// Removes an OAuth client; every token it obtained ends at once, on every node.
+    Remove {
+        /// `client_id`.
+        client_id: String,
+    },
 }
 
 /// `licensed license …`.
 #[derive(Debug, Subcommand)]
 pub enum LicenseCommand {
-    /// Imports licenses from a JSON Lines file.
+    /// Imports licenses from a file in the import format: JSON Lines, or CSV (the format's
+    /// field names as columns, face fields as `face.<name>`), streamed with its progress on
+    /// standard error and every rejected line named; exits 0 only when every line was
+    /// imported. Audited.
     Import {
         /// The file.
         file: std::path::PathBuf,
+        /// `jsonl` or `csv` (default: by the file's extension, `.csv` or else JSON Lines).
+        #[arg(long)]
+        format: Option<String>,
+        /// The file's encoding when it has no byte-order mark (default: UTF-8 if its start
+        /// is, else GB18030).
+        #[arg(long)]
+        encoding: Option<String>,
+    },
+    /// Writes every license to standard output in the import format — JSON Lines, which
+    /// `license import` takes back as the same licenses, or CSV for spreadsheets (face fields
+    /// as `face.<name>` columns). Audited: it hands out personal data.
+    Export {
+        /// `jsonl` or `csv`.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+    },
+}
+
+/// `licensed audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Writes the audit events of the days from --since to --until (both included, in the
+    /// node's time zone) to standard output, oldest first — from the database, and from the
+    /// archive for days the purge has archived. Audited.
+    Export {
+        /// The first day, YYYY-MM-DD.
+        #[arg(long)]
+        since: chrono::NaiveDate,
+        /// The last day, YYYY-MM-DD (included).
+        #[arg(long)]
+        until: chrono::NaiveDate,
+        /// Only calls that touched this license (its identifier).
+        #[arg(long, conflicts_with_all = ["holder", "account"])]
+        license: Option<String>,
+        /// Only calls that searched or touched this holder code.
+        #[arg(long, conflicts_with = "account")]
+        holder: Option<String>,
+        /// Only calls of this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// `jsonl` (the archive's lines, the admin API's audit records) or `csv`.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
     },
 }
 
@@ -78,7 +129,7 @@ fn operator() -> String {
 }
 
 /// Records a command-line action in the audit log, then reports its outcome.
-async fn audited(
+pub(crate) async fn audited(
     p: &license_platform::Platform,
     action: String,
     outcome: Result<(), license_core::ServiceError>,
@@ -179,6 +230,12 @@ pub async fn client(opts: &Settings, cmd: ClientCommand) -> Result<(), String> {
                 .await
                 .map(|()| println!("client {client_id} registered"))
         }
+        ClientCommand::Remove { client_id } => {
+            let outcome = n.platform.remove_client(&client_id).await;
+            audited(&n.platform, format!("client remove {client_id}"), outcome)
+                .await
+                .map(|()| println!("client {client_id} removed; its tokens are revoked"))
+        }
     };
     n.finish().await;
     result
@@ -188,25 +245,105 @@ pub async fn client(opts: &Settings, cmd: ClientCommand) -> Result<(), String> {
 pub async fn license(opts: &Settings, cmd: LicenseCommand) -> Result<(), String> {
     let n = node::build(opts, &node::public_url(opts, None)).await?;
     let result = match cmd {
-        LicenseCommand::Import { file } => match std::fs::read_to_string(&file) {
-            Err(e) => Err(format!("{}: {e}", file.display())),
-            Ok(text) => {
-                let r = n.platform.import_jsonl(&text).await;
-                for rej in &r.rejected {
-                    eprintln!("line {}: {}", rej.line, rej.reason);
-                }
-                let action = format!(
+        LicenseCommand::Import {
+            file,
+            format,
+            encoding,
+        } => {
+            let outcome =
+                crate::import::licenses(&n.platform, &file, format.as_deref(), encoding.as_deref())
+                    .await;
+            let action = match &outcome {
+                Ok(s) => format!(
                     "license import {} (imported {}, rejected {})",
                     file.display(),
-                    r.imported,
-                    r.rejected.len()
-                );
-                audited(&n.platform, action, Ok(()))
-                    .await
-                    .map(|()| println!("imported {}, rejected {}", r.imported, r.rejected.len()))
-            }
-        },
+                    s.imported,
+                    s.rejected.len()
+                ),
+                Err(e) => format!("license import {} (failed: {e})", file.display()),
+            };
+            let recorded = audited(&n.platform, action, Ok(())).await;
+            outcome.and_then(|s| {
+                recorded?;
+                println!("imported {}, rejected {}", s.imported, s.rejected.len());
+                if s.rejected.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{} lines not imported: {}",
+                        s.rejected.len(),
+                        s.rejected_lines()
+                    ))
+                }
+            })
+        }
+        LicenseCommand::Export { format } => {
+            let outcome = crate::export::licenses(&n.store, &format).await;
+            let action = match &outcome {
+                Ok(count) => format!("license export --format {format} ({count} licenses)"),
+                Err(e) => format!("license export --format {format} (failed: {e})"),
+            };
+            let recorded = audited(&n.platform, action, Ok(())).await;
+            outcome.and(recorded)
+        }
     };
+    n.finish().await;
+    result
+}
+
+/// `licensed audit export`.
+pub async fn audit(opts: &Settings, cmd: AuditCommand) -> Result<(), String> {
+    let AuditCommand::Export {
+        since,
+        until,
+        license,
+        holder,
+        account,
+        format,
+    } = cmd;
+    if until < since {
+        return Err(format!("--until {until} is before --since {since}"));
+    }
+    let n = node::build(opts, &node::public_url(opts, None)).await?;
+    let p = &n.platform;
+    let query = license_core::ports::AuditQuery {
+        from: Some(p.day_start(since)),
+        until: Some(p.day_start(until.succ_opt().unwrap_or(until))),
+        username: account.clone(),
+        license: license.clone(),
+        holder_code: holder.as_deref().map(license_core::normalize_holder_code),
+        ..Default::default()
+    };
+    let outcome = crate::export::audit(p, &query, &format).await;
+    let filter = [
+        ("license", &license),
+        ("holder", &holder),
+        ("account", &account),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!(" --{k} {v}")))
+    .collect::<String>();
+    let action = match &outcome {
+        Ok(count) => format!("audit export {since}..{until}{filter} ({count} events)"),
+        Err(e) => format!("audit export {since}..{until}{filter} (failed: {e})"),
+    };
+    let recorded = audited(p, action, Ok(())).await;
+    n.finish().await;
+    outcome.and(recorded).map(drop)
+}
+
+/// `licensed purge`: one purge now (audited); says so when another node is running one.
+pub async fn purge(opts: &Settings) -> Result<(), String> {
+    let n = node::build(opts, &node::public_url(opts, None)).await?;
+    let outcome = n.platform.purge().await;
+    let said = match &outcome {
+        Ok(Some(r)) => format!("purged {r}"),
+        Ok(None) => "another node is purging now; nothing done".to_owned(),
+        Err(_) => String::new(),
+    };
+    let result = audited(&n.platform, "purge".to_owned(), outcome.map(|_| ()))
+        .await
+        .map(|()| println!("{said}"));
     n.finish().await;
     result
 }

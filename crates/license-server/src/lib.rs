@@ -5,11 +5,15 @@
 
 #![forbid(unsafe_code)]
 
+mod backup;
 mod cli;
 mod demo;
+mod export;
+mod import;
 pub mod keys;
 pub mod node;
 pub mod settings;
+mod status;
 pub mod transport;
 
 use std::process::ExitCode;
@@ -65,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::LicenseCommand,
     },
+    /// The audit log: export.
+    Audit {
+        #[command(subcommand)]
+        command: cli::AuditCommand,
+    },
     /// The node's signing key: the certificate it signs with, or a new key for
     /// `signing_key_file`.
     Key {
@@ -73,6 +82,29 @@ enum Command {
     },
     /// Exits 0 when the node at LICENSED_HTTP_ADDR answers /readyz.
     Healthcheck,
+    /// Purges now what has expired: download links and their copies' files, token pairs past
+    /// their refresh expiry, lock-out records past their window, audit events past
+    /// `audit_retention_days` (archived first) — a serving node does it every
+    /// `purge_interval_secs`; one node at a time.
+    Purge,
+    /// Writes one file holding a consistent copy of the database, every file of the file
+    /// store and the node's keys, while the node serves (audited).
+    Backup {
+        /// The backup file to write (never over an existing file).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Restores a backup into an empty database and a new data directory (the schema is made;
+    /// no `migrate` first); refuses a database that holds data and changes nothing there.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
+    /// Prints how the node's library is doing, one `name: value` line each: version, role,
+    /// database, object store, schema, counts of licenses, accounts, pending pushes and audit
+    /// events, the oldest event and the last purge. Changes nothing.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,8 +250,13 @@ pub fn run() -> ExitCode {
             Command::Account { command } => cli::account(&opts, command).await,
             Command::Client { command } => cli::client(&opts, command).await,
             Command::License { command } => cli::license(&opts, command).await,
+            Command::Audit { command } => cli::audit(&opts, command).await,
             Command::Key { command } => key(&opts, command).await,
             Command::Healthcheck => cli::healthcheck(&opts).await,
+            Command::Status => status::print(&opts).await,
+            Command::Purge => cli::purge(&opts).await,
+            Command::Backup { to } => backup::backup(&opts, &to).await,
+            Command::Restore { from } => backup::restore(&opts, &from).await,
             Command::Id { .. } => Ok(()),
         }
     });

@@ -7,7 +7,7 @@ use license_core::Library;
 use license_core::interface::{BASE_PATH, VERIFY_PAGE_PATH};
 use license_core::ports::SystemClock;
 use license_platform::{AuditTask, Lockout, Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, Schema, SeaStore};
+use license_store::{Durability, ObjectFileStore, Schema, SeaStore};
 
 use crate::Settings;
 use crate::settings::ProvinceSettings;
@@ -76,7 +76,7 @@ fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
         username: p.username.clone(),
         password: p.password.clone(),
     };
-    let timeout = std::time::Duration::from_millis(p.timeout_ms.max(1));
+    let timeout = std::time::Duration::from_millis(p.timeout_ms);
     let refused = |e: license_core::ServiceError| format!("province upstream {}: {e}", p.url);
     Ok(match p.transport.as_str() {
         "rest" => Arc::new(
@@ -106,7 +106,7 @@ fn upstream(p: &ProvinceSettings) -> Result<Arc<dyn LicenseService>, String> {
 }
 
 /// The database URL of the settings: `database_url`, else SQLite in the data directory.
-fn database_url(opts: &Settings) -> Result<String, String> {
+pub(crate) fn database_url(opts: &Settings) -> Result<String, String> {
     match &opts.database_url {
         Some(url) => Ok(url.clone()),
         None => SeaStore::sqlite_url(&opts.data_dir).map_err(|e| e.to_string()),
@@ -120,7 +120,9 @@ async fn open_store(opts: &Settings, schema: Schema) -> Result<SeaStore, String>
     } else {
         SeaStore::SQLITE_POOL
     };
-    SeaStore::open(&database_url(opts)?, pool, schema)
+    let durability = Durability::from_word(&opts.sqlite_synchronous)
+        .ok_or_else(|| format!("sqlite_synchronous: {:?}", opts.sqlite_synchronous))?;
+    SeaStore::open_with(&database_url(opts)?, pool, schema, durability)
         .await
         .map_err(|e| e.to_string())
 }
@@ -165,10 +167,28 @@ fn limits(opts: &Settings) -> Result<crate::transport::Limits, String> {
     };
     Ok(crate::transport::Limits {
         tls,
-        header_timeout: std::time::Duration::from_secs(opts.http_header_timeout_secs.max(1)),
-        body_timeout: std::time::Duration::from_secs(opts.http_body_timeout_secs.max(1)),
-        max_connections: opts.max_connections.max(1),
+        header_timeout: std::time::Duration::from_secs(opts.http_header_timeout_secs),
+        body_timeout: std::time::Duration::from_secs(opts.http_body_timeout_secs),
+        max_connections: opts.max_connections,
     })
+}
+
+/// Where the node keeps license files and copies: `object_store_url`, else the data
+/// directory's `files` folder.
+pub(crate) fn file_store(opts: &Settings) -> Result<ObjectFileStore, String> {
+    let files = match &opts.object_store_url {
+        Some(url) => ObjectFileStore::open(url).map_err(|e| e.to_string())?,
+        None => ObjectFileStore::local(opts.default_files_dir())
+            .map_err(|e| format!("file store: {e}"))?,
+    };
+    if files.is_local() && opts.database_url.is_some() {
+        tracing::info!(
+            files = files.location(),
+            "license files are kept in a local directory: every node sharing this database must \
+             see the same directory, or set object_store_url to a shared bucket"
+        );
+    }
+    Ok(files)
 }
 
 /// Builds the node: store, files, keys, document engine, platform.
@@ -185,8 +205,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let limits = limits(opts)?;
     let store = store(opts).await?;
     let kept = store.clone();
-    let files =
-        LocalFileStore::new(opts.data_dir.join("files")).map_err(|e| format!("file store: {e}"))?;
+    let files = file_store(opts)?;
     let engine = crate::keys::engine(
         opts,
         &store,
@@ -202,19 +221,19 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let config = PlatformConfig {
         role,
         public_url: public.to_owned(),
-        token_ttl: chrono::Duration::seconds(opts.token_ttl_secs.max(60)),
-        refresh_ttl: chrono::Duration::seconds(opts.refresh_token_ttl_secs.max(60)),
+        token_ttl: chrono::Duration::seconds(opts.token_ttl_secs),
+        refresh_ttl: chrono::Duration::seconds(opts.refresh_token_ttl_secs),
         token_requests_per_address_per_minute: opts.token_requests_per_address_per_minute,
         rate_limit_per_minute: opts.rate_limit_per_minute,
-        download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs.max(10)),
+        download_ttl: chrono::Duration::seconds(opts.download_url_ttl_secs),
         single_use_links: opts.single_use_links,
         token_cache_ttl: std::time::Duration::from_millis(opts.token_cache_ttl_ms),
         license_cache_ttl: std::time::Duration::from_millis(opts.license_cache_ttl_ms),
         holder_search_per_minute: opts.holder_search_per_minute,
         lockout: Lockout {
-            max_failures: opts.lockout_max_failures.max(1),
-            window: chrono::Duration::seconds(opts.lockout_window_secs.max(1)),
-            lock_for: chrono::Duration::seconds(opts.lockout_secs.max(0)),
+            max_failures: opts.lockout_max_failures,
+            window: chrono::Duration::seconds(opts.lockout_window_secs),
+            lock_for: chrono::Duration::seconds(opts.lockout_secs),
         },
         time_zone: opts
             .time_zone
@@ -225,14 +244,12 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         ),
         auto_sync: opts.province.as_ref().is_some_and(|p| p.auto_sync),
         outbox_retry_base: std::time::Duration::from_millis(
-            opts.province
-                .as_ref()
-                .map_or(500, |p| p.retry_base_ms.max(1)),
+            opts.province.as_ref().map_or(500, |p| p.retry_base_ms),
         ),
+        purge_interval: std::time::Duration::from_secs(opts.purge_interval_secs),
+        audit_retention_days: u32::try_from(opts.audit_retention_days).unwrap_or(u32::MAX),
         outbox_retry_max: std::time::Duration::from_millis(
-            opts.province
-                .as_ref()
-                .map_or(60_000, |p| p.retry_max_ms.max(1)),
+            opts.province.as_ref().map_or(60_000, |p| p.retry_max_ms),
         ),
         ..PlatformConfig::default()
     };
@@ -246,7 +263,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         audit,
         http: license_http::HttpOptions {
             body_limit: opts.body_limit_bytes,
-            file_body_limit: opts.file_body_limit_bytes.max(opts.body_limit_bytes),
+            file_body_limit: opts.file_body_limit_bytes,
             trusted_proxies,
             separate_ops: !opts.admin_addr.trim().is_empty(),
         },
@@ -329,14 +346,48 @@ impl Listeners {
     }
 }
 
+/// The values `/metrics` reads from the database when scraped.
+struct StoreSampler(SeaStore);
+
+#[async_trait::async_trait]
+impl license_http::Sampler for StoreSampler {
+    async fn sample(&self) -> Option<license_http::Sampled> {
+        let (pending, oldest) = match self.0.outbox_backlog().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::debug!(error = %e, "the outbox's backlog was not read for /metrics");
+                return None;
+            }
+        };
+        let pool = self.0.pool_status();
+        let age = oldest.map_or(0.0, |t| {
+            (chrono::Utc::now() - t).num_milliseconds().max(0) as f64 / 1_000.0
+        });
+        Some(license_http::Sampled {
+            outbox_pending: i64::try_from(pending).unwrap_or(i64::MAX),
+            outbox_oldest_pending_age_seconds: age,
+            pool_in_use: i64::from(pool.open.saturating_sub(pool.idle)),
+            pool_idle: i64::from(pool.idle),
+            pool_max: i64::from(pool.max),
+            pool_saturated: pool.open >= pool.max && pool.idle == 0,
+        })
+    }
+}
+
 /// Serves a node on bound listeners until SIGINT/SIGTERM — both fronts stop taking calls and
 /// finish those in flight — then flushes the audit log.
 pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
+    let metrics = Arc::new(
+        license_http::Metrics::default()
+            .with_build(env!("CARGO_PKG_VERSION"), env!("LICENSE_SERVER_GIT_HASH"))
+            .register_with(|r| node.platform.telemetry().register(r))
+            .with_sampler(Arc::new(StoreSampler(node.store.clone()))),
+    );
     let state = license_http::AppState {
         service: node.platform.clone(),
         node: node.platform.clone(),
         admin: node.platform.clone(),
-        metrics: Arc::new(license_http::Metrics::default()),
+        metrics: metrics.clone(),
     };
     let separate_ops = node.http.separate_ops;
     // The routers hold the platform; they are gone when the fronts stop, before `finish`.
@@ -382,6 +433,7 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
                     node.http.file_body_limit,
                     node.http.trusted_proxies.clone(),
                     !separate_ops,
+                    Some(metrics.clone() as Arc<dyn license_core::service::CallObserver>),
                 )
                 .await?;
                 let timeouts = license_grpc::Timeouts {
@@ -410,7 +462,16 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         .platform
         .clone()
         .run_outbox(until_stopped(stopped.clone()));
-    let (served, ()) = tokio::join!(async { tokio::try_join!(http, admin, grpc) }, outbox);
+    // So does the purge; a purge cut off is taken up by the next (its lease lapses).
+    let upkeep = node
+        .platform
+        .clone()
+        .run_upkeep(until_stopped(stopped.clone()));
+    let (served, (), ()) = tokio::join!(
+        async { tokio::try_join!(http, admin, grpc) },
+        outbox,
+        upkeep
+    );
     node.finish().await;
     tracing::info!("stopped");
     served.map(|_| ())
@@ -451,11 +512,23 @@ pub async fn serve(opts: Settings) -> Result<(), String> {
     serve_on(listeners, node).await
 }
 
+/// The database URL for commands that only read: asking creates nothing, not the data
+/// directory, not the SQLite file.
+pub(crate) fn reading_url(opts: &Settings) -> String {
+    match &opts.database_url {
+        Some(url) => url.clone(),
+        None => format!(
+            "sqlite://{}",
+            SeaStore::sqlite_path(&opts.data_dir).display()
+        ),
+    }
+}
+
 /// `licensed migrate`: brings the schema up to date (under the database lock), whatever
 /// `migrate_on_start` says; with `status`, lists every migration and whether it is applied.
 pub async fn migrate(opts: &Settings, status: bool) -> Result<(), String> {
     if status {
-        let s = SeaStore::migration_status(&database_url(opts)?)
+        let s = SeaStore::migration_status(&reading_url(opts))
             .await
             .map_err(|e| e.to_string())?;
         let pending = s.known.iter().filter(|(_, applied)| !applied).count();

@@ -9,6 +9,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod checked;
+
 /// Prefix of the environment variables.
 pub const ENV_PREFIX: &str = "LICENSED_";
 
@@ -95,6 +97,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database URL; default SQLite under the data directory.
     pub database_url: Option<String>,
+    /// Where license files and annotated copies are kept: `file:///path` or
+    /// `s3://bucket/prefix` (endpoint and credentials from the standard `AWS_*` variables);
+    /// default the `files` folder of the data directory. Nodes sharing a database share it.
+    pub object_store_url: Option<String>,
     /// Most database connections.
     pub database_max_connections: u32,
     /// HTTP listen address.
@@ -170,6 +176,16 @@ pub struct Settings {
     pub http_body_timeout_secs: u64,
     /// Most open connections per listener; more wait until one closes.
     pub max_connections: usize,
+    /// How often a serving node purges expired download links and their copies, token pairs
+    /// past their refresh expiry and old lock-out records, seconds; one node at a time does
+    /// (`licensed purge` runs one at once).
+    pub purge_interval_secs: u64,
+    /// Audit events older than this many days (Beijing days) are archived to the file store
+    /// (`archive/audit/`) by the purge, then deleted; 0 keeps every event in the database.
+    pub audit_retention_days: u64,
+    /// SQLite's `synchronous`: `full` (an answered call's audit event survives a power loss)
+    /// or `normal` (it survives a crash of the process, not of the machine).
+    pub sqlite_synchronous: String,
     /// The province upstream, for a city node.
     pub province: Option<ProvinceSettings>,
 }
@@ -179,6 +195,7 @@ impl Default for Settings {
         Settings {
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            object_store_url: None,
             database_max_connections: 16,
             http_addr: "127.0.0.1:8040".into(),
             grpc_addr: "127.0.0.1:8041".into(),
@@ -210,6 +227,9 @@ impl Default for Settings {
             http_header_timeout_secs: 10,
             http_body_timeout_secs: 60,
             max_connections: 1024,
+            purge_interval_secs: 3_600,
+            audit_retention_days: 180,
+            sqlite_synchronous: "full".into(),
             province: None,
         }
     }
@@ -283,6 +303,11 @@ fn env_key(key: &str) -> Option<String> {
 }
 
 impl Settings {
+    /// Where license files are kept without `object_store_url`: the data directory's `files`.
+    pub fn default_files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+
     /// Resolves settings from defaults, the file (flag, else `LICENSED_CONFIG`), the
     /// environment and the flags.
     pub fn resolve(flags: &Flags) -> Result<Settings, SettingsError> {
@@ -309,51 +334,11 @@ impl Settings {
             figment = figment.merge(Toml::file_exact(path));
         }
         let env = env.filter_map(|k| env_key(k.as_str()).map(Into::into));
+        let figment = figment.merge(env).merge(Serialized::defaults(flags));
         figment
-            .merge(env)
-            .merge(Serialized::defaults(flags))
             .extract::<Settings>()
-            .map_err(|e| SettingsError(e.to_string()))
-            .and_then(Settings::checked)
-    }
-
-    fn checked(self) -> Result<Settings, SettingsError> {
-        if self.role != "city" && self.role != "province" {
-            return Err(SettingsError(format!(
-                "role must be city or province, not {:?}",
-                self.role
-            )));
-        }
-        if self.log.format != "text" && self.log.format != "json" {
-            return Err(SettingsError(format!(
-                "log.format must be text or json, not {:?}",
-                self.log.format
-            )));
-        }
-        if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(SettingsError(format!(
-                "time_zone {:?} is not an IANA time zone",
-                self.time_zone
-            )));
-        }
-        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
-            return Err(SettingsError(
-                "tls_cert_file and tls_key_file go together: set both or neither".into(),
-            ));
-        }
-        if self.max_connections == 0 {
-            return Err(SettingsError("max_connections must be at least 1".into()));
-        }
-        if let Some(p) = &self.province
-            && p.transport != "rest"
-            && p.transport != "grpc"
-        {
-            return Err(SettingsError(format!(
-                "province.transport must be rest or grpc, not {:?}",
-                p.transport
-            )));
-        }
-        Ok(self)
+            .map_err(|e| SettingsError(e.to_string()))?
+            .checked(|key| checked::origin(&figment, flags, key))
     }
 }
 

@@ -248,6 +248,12 @@ fn migrate_on_start_off_leaves_the_schema_to_licensed_migrate() {
                 + &String::from_utf8_lossy(&out.stderr),
         )
     };
+    let (ok, said) = run(&["migrate", "--status"]);
+    assert!(ok && said.contains("0 of "), "{said}");
+    assert!(
+        !node.dir.join("licensed.sqlite3").exists(),
+        "asking creates no database"
+    );
     let (ok, said) = run(&["client", "add", "c", "--secret", "s"]);
     assert!(
         !ok && said.contains("licensed migrate") && said.contains("pending"),
@@ -269,4 +275,141 @@ fn migrate_on_start_off_leaves_the_schema_to_licensed_migrate() {
     let (ok, said) = run(&["client", "add", "c", "--secret", "s"]);
     assert!(ok, "{said}");
     let _ = std::fs::remove_dir_all(&node.dir);
+}
+
+/// A setting out of its range stops the node before it starts, naming the key, the range and
+/// where the value came from.
+#[test]
+fn a_setting_out_of_range_stops_the_start() {
+    let node = common::Node::sqlite("bad-settings", "city");
+    let out = node
+        .command()
+        .env("LICENSED_DOWNLOAD_URL_TTL_SECS", "5")
+        .env("LICENSED_HTTP_ADDR", "127.0.0.1:0")
+        .env("LICENSED_GRPC_ADDR", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("download_url_ttl_secs = 5 is outside 10..=86400")
+            && said.contains("the environment variable LICENSED_DOWNLOAD_URL_TTL_SECS"),
+        "{said}"
+    );
+    assert!(
+        !node.dir.join("licensed.sqlite3").exists(),
+        "refused before anything is opened"
+    );
+    let _ = std::fs::remove_dir_all(&node.dir);
+}
+
+/// `licensed status`: one `name: value` line each; on a new data directory it says what is
+/// pending and creates nothing; on a library it counts what it holds and shows the last purge,
+/// which `licensed purge` runs.
+#[test]
+fn status_tells_the_operator_how_the_library_is() {
+    let node = common::Node::sqlite("status", "city");
+    let status = || {
+        let out = node.command().arg("status").output().unwrap();
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        said
+    };
+    let said = status();
+    assert!(
+        said.contains("role: city\n") && said.contains("migrations pending"),
+        "{said}"
+    );
+    assert!(!node.dir.join("licensed.sqlite3").exists(), "it only reads");
+    node.provision("hall", "hall-client", "search");
+    node.import(
+        &(0..3)
+            .map(|i| license_platform::sample::import_line(i) + "\n")
+            .collect::<String>(),
+    );
+    let said = status();
+    for line in [
+        "schema: up to date\n",
+        "licenses: 3\n",
+        "accounts: 1\n",
+        "pending pushes: 0\n",
+    ] {
+        assert!(said.contains(line), "{line}: {said}");
+    }
+    let events: u64 = said
+        .lines()
+        .find_map(|l| l.strip_prefix("audit events: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(events >= 3, "the CLI's actions are audited: {said}");
+    assert!(said.contains("oldest audit event: 20"), "{said}");
+    assert!(said.contains("last purge: never\n"), "{said}");
+    assert!(said.lines().all(|l| l.contains(": ")), "{said}");
+    // `licensed purge` runs one now and says what it removed; status shows it.
+    let purged = node.cli(&["purge"]);
+    assert!(
+        purged.starts_with("purged 0 expired download links (0 copies), 0 token pairs"),
+        "{purged}"
+    );
+    let said = status();
+    assert!(
+        said.contains("last purge: 20") && said.contains(": 0 expired download links"),
+        "{said}"
+    );
+    // A serving node purges by itself every purge_interval_secs.
+    let last = |said: &str| {
+        said.lines()
+            .find(|l| l.starts_with("last purge: "))
+            .map(str::to_owned)
+    };
+    let before = last(&said);
+    let serving = node.serve(
+        "127.0.0.1:0",
+        &[("LICENSED_PURGE_INTERVAL_SECS", "1".to_owned())],
+    );
+    let started = std::time::Instant::now();
+    while last(&status()) == before {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no purge by the serving node"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    drop(serving);
+    let _ = std::fs::remove_dir_all(&node.dir);
+}
+
+/// `licensed license export`: JSON Lines that import again as the same licenses — identifiers,
+/// file numbers, states and faces — and CSV with the face as `face.<name>` columns.
+#[test]
+fn an_export_imports_again_as_the_same_licenses() {
+    let a = common::Node::sqlite("export-a", "city");
+    let mut lines: Vec<String> = (0..4).map(license_platform::sample::import_line).collect();
+    lines[3] = lines[3].replacen('{', r#"{"state":"revoked","#, 1);
+    a.import(&(lines.join("\n") + "\n"));
+    let exported = a.cli(&["license", "export"]);
+    assert_eq!(exported.lines().count(), 4, "{exported}");
+    assert!(exported.contains(r#""state":"revoked""#), "{exported}");
+    let b = common::Node::sqlite("export-b", "city");
+    b.import(&exported);
+    assert_eq!(b.cli(&["license", "export"]), exported, "the same licenses");
+    let csv = a.cli(&["license", "export", "--format", "csv"]);
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("certTypeCode,")
+            && header.contains(",certIdentifier,")
+            && header.contains(",face.certno,face.name"),
+        "{header}"
+    );
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    let out = a.run(&["license", "export", "--format", "xml"], "");
+    assert!(!out.status.success());
+    for n in [a, b] {
+        let _ = std::fs::remove_dir_all(&n.dir);
+    }
 }

@@ -102,6 +102,25 @@ async fn three_ways(label: &str, database_url: Option<String>) {
         "the suite ran: {} steps",
         first.lines.len()
     );
+    // The node counts its gRPC calls like its REST ones, beside the build and the platform's
+    // own metrics.
+    let metrics = common::get(&served.http, "/metrics").text();
+    for needle in [
+        r#"licensed_grpc_requests_total{interface="ShareDownloadUrl",code="0"}"#,
+        r#"licensed_grpc_request_duration_seconds_count{interface="ShareDownloadUrl"}"#,
+        r#"licensed_requests_total{interface="ShareDownloadUrl",code="0"}"#,
+        r#"licensed_build_info{version=""#,
+        "licensed_audit_commit_duration_seconds_count ",
+        "licensed_outbox_pending 0",
+        r#"licensed_db_pool_connections{state="in_use"}"#,
+        "licensed_db_pool_max_connections ",
+        "licensed_purge_running 0",
+    ] {
+        assert!(
+            metrics.contains(needle),
+            "{label}: {needle} missing in\n{metrics}"
+        );
+    }
     drop(platform);
     wired.finish().await;
     let _ = std::fs::remove_dir_all(&node.dir);

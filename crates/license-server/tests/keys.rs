@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{API, Node, Reply, context, enc, licenses, post_form, token, upstream_env};
-use license_platform::sample::{SAMPLE_TYPES, import_line};
+use common::{API, Node, copy, licenses, post_form, token, upstream_env, verify};
+use license_platform::sample::import_line;
 use serde_json::Value;
 
 /// `licensed key show` of a node, twice the same; written to `file` for another node.
@@ -21,44 +21,6 @@ fn exchange(node: &Node, file: &std::path::Path) -> String {
     );
     std::fs::write(file, &pem).unwrap();
     pem
-}
-
-/// The annotated copy of a license made by `ShareDownloadFile`, base64.
-fn copy(addr: &str, token: &str, identifier: &str) -> String {
-    let r = post_form(
-        addr,
-        &format!("{API}/ShareDownloadFile"),
-        Some(token),
-        &format!(
-            "certificateIdentifier={}&interfaceType=1&{}",
-            enc(identifier),
-            context("跨平台核验", "加注件", "核验他方签章")
-        ),
-    );
-    let v = r.json();
-    assert_eq!(v["head"]["status"], "0", "{r}");
-    v["data"]["dataList"][0]["content"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{r}"))
-        .to_owned()
-}
-
-/// The file verification's `result` at a node's own library.
-fn verify(addr: &str, token: &str, content: &str) -> String {
-    let r: Reply = post_form(
-        addr,
-        &format!("{API}/ShareVerifyCertInfo"),
-        Some(token),
-        &format!(
-            "certTypeCode={}&contentType=base64&content={}&useCause={}&interfaceType=1",
-            SAMPLE_TYPES[0],
-            enc(content),
-            enc("核验他方加注件")
-        ),
-    );
-    let v: Value = r.json();
-    assert_eq!(v["head"]["status"], "0", "{r}");
-    v["data"]["result"].as_str().unwrap_or("?").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,9 @@ pub mod license {
     use sea_orm::entity::prelude::*;
 
     /// One license.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "licenses")]
     pub struct Model {
         /// Surrogate key.
@@ -76,7 +78,9 @@ pub mod license_file {
     use sea_orm::entity::prelude::*;
 
     /// One file of a license.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "license_files")]
     pub struct Model {
         /// Surrogate key.
@@ -108,7 +112,9 @@ pub mod account {
     use sea_orm::entity::prelude::*;
 
     /// One account.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "accounts")]
     pub struct Model {
         /// Surrogate key.
@@ -146,7 +152,9 @@ pub mod rate_window {
     use sea_orm::entity::prelude::*;
 
     /// One account's count in one minute.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "rate_windows")]
     pub struct Model {
         /// Surrogate key.
@@ -167,15 +175,17 @@ pub mod rate_window {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// `outbox_leases`: which node delivers a license's pushes, until when.
+/// `outbox_leases`: which node delivers a license's pushes, or runs a periodic job, until when.
 pub mod outbox_lease {
     use sea_orm::entity::prelude::*;
 
-    /// One license's lease.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    /// One lease: of a license's deliveries, or (`job:<name>`) of a periodic job.
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "outbox_leases")]
     pub struct Model {
-        /// The license's identifier.
+        /// The license's identifier, or `job:<name>`.
         #[sea_orm(primary_key, auto_increment = false)]
         pub license: String,
         /// The node holding it.
@@ -191,12 +201,40 @@ pub mod outbox_lease {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// `job_runs`: what each periodic job (the purge) did when it last finished.
+pub mod job_run {
+    use sea_orm::entity::prelude::*;
+
+    /// One job's last run.
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
+    #[sea_orm(table_name = "job_runs")]
+    pub struct Model {
+        /// The job's name.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        /// When it finished.
+        pub finished_at: DateTimeUtc,
+        /// What it did, for operators.
+        pub report: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// `platform_keys`: the platform's signing key (PEM: the private key and its certificate).
 pub mod platform_key {
     use sea_orm::entity::prelude::*;
 
     /// One named key.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "platform_keys")]
     pub struct Model {
         /// Which key (`signing`).
@@ -221,7 +259,9 @@ pub mod oauth_client {
     use sea_orm::entity::prelude::*;
 
     /// One client.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "oauth_clients")]
     pub struct Model {
         /// Surrogate key.
@@ -247,7 +287,9 @@ pub mod token {
     use sea_orm::entity::prelude::*;
 
     /// One token pair.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "tokens")]
     pub struct Model {
         /// Surrogate key.
@@ -281,7 +323,9 @@ pub mod login_failure {
     use sea_orm::entity::prelude::*;
 
     /// One username's failures.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "login_failures")]
     pub struct Model {
         /// Surrogate key.
@@ -309,7 +353,9 @@ pub mod download_grant {
     use sea_orm::entity::prelude::*;
 
     /// One grant.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "download_grants")]
     pub struct Model {
         /// Surrogate key.
@@ -347,7 +393,9 @@ pub mod cert_type_setting {
     use sea_orm::entity::prelude::*;
 
     /// One cert type's settings.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "cert_type_settings")]
     pub struct Model {
         /// Surrogate key.
@@ -374,7 +422,9 @@ pub mod license_former_holder {
     use sea_orm::entity::prelude::*;
 
     /// One former holder code of one license.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "license_former_holders")]
     pub struct Model {
         /// Surrogate key.
@@ -398,7 +448,9 @@ pub mod outbox_push {
     use sea_orm::entity::prelude::*;
 
     /// One push.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "province_outbox")]
     pub struct Model {
         /// The push's sequence.
@@ -444,7 +496,9 @@ pub mod collected {
     use sea_orm::entity::prelude::*;
 
     /// One link.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "collected_licenses")]
     pub struct Model {
         /// Surrogate key.

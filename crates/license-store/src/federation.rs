@@ -116,6 +116,57 @@ fn pending_in_order() -> sea_orm::Select<outbox_push::Entity> {
 }
 
 impl SeaStore {
+    /// Takes the lease `key` (a license's deliveries, or `job:<name>`) for `holder` until
+    /// `until` if it is absent, lapsed at `now` or already `holder`'s; whether it is.
+    pub(crate) async fn take_lease(
+        &self,
+        key: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        // Ours, or lapsed: take it over. Otherwise, absent: the insert decides (the key is
+        // unique, so of two nodes inserting at once one wins); present and running: not ours.
+        let taken = outbox_lease::Entity::update_many()
+            .col_expr(outbox_lease::Column::Holder, Expr::value(holder))
+            .col_expr(outbox_lease::Column::Until, Expr::value(until))
+            .filter(outbox_lease::Column::License.eq(key))
+            .filter(
+                Condition::any()
+                    .add(outbox_lease::Column::Holder.eq(holder))
+                    .add(outbox_lease::Column::Until.lte(now)),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        if taken.rows_affected == 1 {
+            return Ok(true);
+        }
+        let row = outbox_lease::ActiveModel {
+            license: Set(key.to_owned()),
+            holder: Set(holder.to_owned()),
+            until: Set(until),
+        };
+        match outbox_lease::Entity::insert(row).exec(&self.db).await {
+            Ok(_) => Ok(true),
+            Err(e) => match port_err(e) {
+                PortError::Conflict(_) => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// Gives the lease `key` back, if `holder` holds it.
+    pub(crate) async fn give_lease(&self, key: &str, holder: &str) -> PortResult<()> {
+        outbox_lease::Entity::delete_many()
+            .filter(outbox_lease::Column::License.eq(key))
+            .filter(outbox_lease::Column::Holder.eq(holder))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(())
+    }
+
     async fn set_push(&self, sequence: u64, am: outbox_push::ActiveModel) -> PortResult<()> {
         let mut am = am;
         am.id = Set(seq(sequence));
@@ -259,45 +310,11 @@ impl OutboxRepository for SeaStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> PortResult<bool> {
-        // Ours, or lapsed: take it over. Otherwise, absent: the insert decides (the key is
-        // unique, so of two nodes inserting at once one wins); present and running: not ours.
-        let taken = outbox_lease::Entity::update_many()
-            .col_expr(outbox_lease::Column::Holder, Expr::value(holder))
-            .col_expr(outbox_lease::Column::Until, Expr::value(until))
-            .filter(outbox_lease::Column::License.eq(license))
-            .filter(
-                Condition::any()
-                    .add(outbox_lease::Column::Holder.eq(holder))
-                    .add(outbox_lease::Column::Until.lte(now)),
-            )
-            .exec(&self.db)
-            .await
-            .map_err(port_err)?;
-        if taken.rows_affected == 1 {
-            return Ok(true);
-        }
-        let row = outbox_lease::ActiveModel {
-            license: Set(license.to_owned()),
-            holder: Set(holder.to_owned()),
-            until: Set(until),
-        };
-        match outbox_lease::Entity::insert(row).exec(&self.db).await {
-            Ok(_) => Ok(true),
-            Err(e) => match port_err(e) {
-                PortError::Conflict(_) => Ok(false),
-                other => Err(other),
-            },
-        }
+        self.take_lease(license, holder, now, until).await
     }
 
     async fn release(&self, license: &str, holder: &str) -> PortResult<()> {
-        outbox_lease::Entity::delete_many()
-            .filter(outbox_lease::Column::License.eq(license))
-            .filter(outbox_lease::Column::Holder.eq(holder))
-            .exec(&self.db)
-            .await
-            .map_err(port_err)?;
-        Ok(())
+        self.give_lease(license, holder).await
     }
 
     async fn requeue(&self, sequence: u64, at: DateTime<Utc>) -> PortResult<bool> {

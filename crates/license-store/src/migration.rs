@@ -4,6 +4,8 @@
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
+mod m10_upkeep;
+mod m11_audit_retention;
 mod m1_initial;
 mod m2_federation;
 mod m3_audit_license;
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m7_outbox_leases::OutboxLeases),
             Box::new(m8_platform_keys::PlatformKeys),
             Box::new(m9_rate_windows_by_minute::RateWindowsByMinute),
+            Box::new(m10_upkeep::Upkeep),
+            Box::new(m11_audit_retention::AuditRetention),
         ]
     }
 }

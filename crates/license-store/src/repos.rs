@@ -17,6 +17,7 @@ mod budgets;
 mod cert_types;
 mod grants;
 mod licenses;
+mod upkeep;
 
 /// Offsets and limits as the databases take them (signed 64-bit): a larger value would make
 /// the driver panic, and no table is that large.

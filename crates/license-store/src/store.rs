@@ -55,6 +55,18 @@ pub enum StoreError {
         .0.join(", ")
     )]
     Outdated(Vec<String>),
+    /// Writing a dump or reading one failed.
+    #[error("backup: {0}")]
+    Io(#[from] std::io::Error),
+    /// A dump could not be read back.
+    #[error("backup: {0}")]
+    Backup(String),
+    /// A restore was asked of a database that holds data.
+    #[error(
+        "the database already holds data ({0}: {1} rows); a restore goes into an empty database \
+         (nothing was changed)"
+    )]
+    NotEmpty(String, u64),
 }
 
 /// Which migrations a database has: this build's, in order, each with whether it is applied;
@@ -74,6 +86,30 @@ pub enum Schema {
     Migrate,
     /// Requires it up to date and changes nothing (rolling upgrades: `licensed migrate` first).
     Require,
+}
+
+/// How long an SQLite commit waits for the disk (`PRAGMA synchronous`); database servers keep
+/// their own settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `FULL`: a commit is on the disk when it returns, so an answered call's audit event
+    /// survives a power loss.
+    #[default]
+    Full,
+    /// `NORMAL`: in write-ahead-log mode a commit survives a crash of the process, and the
+    /// last ones may be lost with the machine's power (the database stays consistent).
+    Normal,
+}
+
+impl Durability {
+    /// The setting's word (`full`, `normal`).
+    pub fn from_word(word: &str) -> Option<Self> {
+        match word {
+            "full" => Some(Durability::Full),
+            "normal" => Some(Durability::Normal),
+            _ => None,
+        }
+    }
 }
 
 /// The key of the PostgreSQL advisory lock and the name of the MariaDB/MySQL lock that
@@ -323,6 +359,35 @@ impl SeaStore {
         } else {
             url.to_owned()
         };
+        // SQLite: read only, and a file that is not there is a database with nothing applied
+        // (asking must not create it).
+        let url = if backend == Backend::Sqlite {
+            let (path, query) = url
+                .trim_start_matches("sqlite:")
+                .trim_start_matches("//")
+                .split_once('?')
+                .unwrap_or((
+                    url.trim_start_matches("sqlite:").trim_start_matches("//"),
+                    "",
+                ));
+            if path != ":memory:" && !std::path::Path::new(path).exists() {
+                return Ok(MigrationStatus {
+                    known: Migrator::migrations()
+                        .iter()
+                        .map(|m| (m.name().to_owned(), false))
+                        .collect(),
+                    unknown: Vec::new(),
+                });
+            }
+            let query: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !kv.starts_with("mode="))
+                .chain(["mode=ro"])
+                .collect();
+            format!("sqlite://{path}?{}", query.join("&"))
+        } else {
+            url
+        };
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(1).sqlx_logging(false);
         let db = Database::connect(opts).await?;
@@ -343,8 +408,19 @@ impl SeaStore {
         })
     }
 
-    /// Connects by URL and, by `schema`, migrates or requires the schema current.
+    /// Connects by URL and, by `schema`, migrates or requires the schema current; SQLite
+    /// commits with [`Durability::Full`].
     pub async fn open(url: &str, max_connections: u32, schema: Schema) -> Result<Self, StoreError> {
+        Self::open_with(url, max_connections, schema, Durability::default()).await
+    }
+
+    /// [`SeaStore::open`] with SQLite's commits as `durability` says.
+    pub async fn open_with(
+        url: &str,
+        max_connections: u32,
+        schema: Schema,
+        durability: Durability,
+    ) -> Result<Self, StoreError> {
         let backend = Backend::of_url(url).ok_or_else(|| StoreError::Unsupported(url.into()))?;
         let mut url = url.to_owned();
         if backend == Backend::MySql && url.starts_with("mariadb:") {
@@ -371,7 +447,10 @@ impl SeaStore {
                 let cache_size = format!("-{cache_kib}");
                 opts.map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Normal)
+                        .synchronous(match durability {
+                            Durability::Full => SqliteSynchronous::Full,
+                            Durability::Normal => SqliteSynchronous::Normal,
+                        })
                         .busy_timeout(Duration::from_secs(30))
                         .create_if_missing(true)
                         .foreign_keys(true)
@@ -454,8 +533,13 @@ impl SeaStore {
             .map_err(|e| StoreError::Unsupported(format!("{}: {e}", dir.display())))?;
         Ok(format!(
             "sqlite://{}?mode=rwc",
-            dir.join("licensed.sqlite3").display()
+            Self::sqlite_path(dir).display()
         ))
+    }
+
+    /// The SQLite database file of a data directory.
+    pub fn sqlite_path(dir: &std::path::Path) -> std::path::PathBuf {
+        dir.join("licensed.sqlite3")
     }
 
     /// An SQLite store in a file under `dir` (the embedded default).

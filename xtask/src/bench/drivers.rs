@@ -152,10 +152,11 @@ pub(super) fn grpc_load(
     )
 }
 
-/// `clients` concurrent HTTP/1.1 keep-alive clients (reqwest, one connection each) posting
-/// `ShareQueryCertInfo` forms for `seconds`; a call counts when it answers status 0.
+/// `clients` concurrent HTTP/1.1 keep-alive clients (reqwest, one connection per node each)
+/// posting `ShareQueryCertInfo` forms for `seconds`, the calls spread over `urls` (the same
+/// interface on several nodes) in turn; a call counts when it answers status 0.
 pub(super) fn rest_load(
-    url: &str,
+    urls: &[String],
     token: &str,
     ids: &[String],
     form_tail: &str,
@@ -163,8 +164,8 @@ pub(super) fn rest_load(
     seconds: u32,
 ) -> Result<DriverResult, String> {
     let ids = std::sync::Arc::new(ids.to_vec());
-    let (url, auth, tail) = (
-        std::sync::Arc::new(url.to_owned()),
+    let (urls, auth, tail) = (
+        std::sync::Arc::new(urls.to_vec()),
         std::sync::Arc::new(format!("Bearer {token}")),
         std::sync::Arc::new(form_tail.to_owned()),
     );
@@ -179,11 +180,11 @@ pub(super) fn rest_load(
                 .map_err(|e| e.to_string())
         },
         move |client: reqwest::Client, i| {
-            let (ids, url, auth, tail) = (ids.clone(), url.clone(), auth.clone(), tail.clone());
+            let (ids, urls, auth, tail) = (ids.clone(), urls.clone(), auth.clone(), tail.clone());
             async move {
                 let body = format!("certificateID={}{tail}", ids[i % ids.len()]);
                 let ok = match client
-                    .post(url.as_str())
+                    .post(urls[i % urls.len()].as_str())
                     .header("Authorization", auth.as_str())
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .body(body)

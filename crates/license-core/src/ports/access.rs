@@ -193,6 +193,8 @@ pub trait TokenRepository: Send + Sync {
     async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>>;
     /// Removes every token of an account (disabling it); returns how many.
     async fn revoke_account(&self, username: &str) -> PortResult<u64>;
+    /// Removes every token obtained by a client (removing it); returns how many.
+    async fn revoke_client(&self, client_id: &str) -> PortResult<u64>;
     /// Removes the pair whose access or refresh token has this digest, if `client_id`
     /// obtained it; returns it.
     async fn revoke(&self, digest: &str, client_id: &str) -> PortResult<Option<StoredToken>>;

@@ -92,6 +92,15 @@ pub struct AuditQuery {
     pub limit: u64,
 }
 
+/// Where an event stands in the log's time order: when it arrived, then its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AuditCursor {
+    /// When the event arrived.
+    pub at: DateTime<Utc>,
+    /// Its key in the store (ties of `at` go by it).
+    pub key: i64,
+}
+
 /// The audit log's storage. Writes come in batches (group commit); a batch is durable when
 /// `append` returns.
 #[async_trait]
@@ -100,4 +109,15 @@ pub trait AuditStore: Send + Sync {
     async fn append(&self, events: &[AuditEvent]) -> PortResult<()>;
     /// Events matching a query, newest first, with the total.
     async fn query(&self, query: &AuditQuery) -> PortResult<Page<AuditEvent>>;
+    /// Up to `limit` events matching a query (its offset and limit aside) after `after`,
+    /// oldest first, each with its cursor: an export or an archive reads the log with it a
+    /// page at a time.
+    async fn scan(
+        &self,
+        query: &AuditQuery,
+        after: Option<AuditCursor>,
+        limit: u64,
+    ) -> PortResult<Vec<(AuditCursor, AuditEvent)>>;
+    /// When the oldest event arrived.
+    async fn oldest(&self) -> PortResult<Option<DateTime<Utc>>>;
 }

@@ -298,6 +298,25 @@ pub async fn add_client(
     })
 }
 
+/// `DELETE /admin/clients/{client_id}`: removes the client; its tokens end at once.
+#[utoipa::path(
+    delete,
+    path = "/license-api-release/admin/clients/{client_id}",
+    params(("client_id" = String, Path)),
+    responses(
+        (status = 200, description = "Done", body = Answer<Option<String>>),
+    )
+)]
+pub async fn remove_client(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    Path(client_id): Path<String>,
+) -> Response {
+    reply(s.admin.remove_client(&c, client_id).await, |()| {
+        serde_json::Value::Null
+    })
+}
+
 /// `GET /admin/cert-types`.
 #[utoipa::path(
     get,

@@ -1,10 +1,7 @@
 //! The admin API's views of what the node recorded: the audit log and the outbox.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use license_core::params as p;
-use license_core::ports::{AuditEvent, Push, PushState};
+use license_core::ports::{Push, PushState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -31,80 +28,8 @@ pub struct AuditSearch {
     pub size: Option<u64>,
 }
 
-/// One audited call.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditView {
-    /// When the call arrived.
-    pub at: DateTime<Utc>,
-    /// Request id.
-    pub request_id: String,
-    /// Interface.
-    pub interface: String,
-    /// Account (or the username of a login attempt).
-    pub username: Option<String>,
-    /// Client address.
-    pub client_addr: Option<String>,
-    /// Return code.
-    pub code: String,
-    /// Licenses touched.
-    pub licenses: Vec<String>,
-    /// Holder code searched or touched.
-    pub holder_code: Option<String>,
-    /// The validated call context (API.md §3 parameter names).
-    pub context: Option<BTreeMap<String, String>>,
-    /// The operator details sent with the call (API.md §3 parameter names).
-    pub operator: Option<BTreeMap<String, String>>,
-    /// The reason a verification gave (`useFor`, `useCause`).
-    pub purpose: Option<String>,
-    /// Microseconds the call took.
-    pub latency_us: u64,
-}
-
-impl From<AuditEvent> for AuditView {
-    fn from(e: AuditEvent) -> Self {
-        let context = e.context.map(|c| {
-            let mut m = BTreeMap::new();
-            m.insert(p::CERTIFICATE_SYSTEM_NAME.to_owned(), c.system_name);
-            m.insert(
-                p::CERTIFICATE_CALL_CATEGORY.to_owned(),
-                c.call_category.code().to_owned(),
-            );
-            m.insert(p::CERTIFICATE_MATTER_NAME.to_owned(), c.matter_name);
-            m.insert(p::CERTIFICATE_EVENT_CODE.to_owned(), c.event_code);
-            m.insert(p::CERTIFICATE_COPY_CAUSE.to_owned(), c.copy_cause);
-            for (k, v) in [
-                (p::CALL_DISTRICT, c.call_district),
-                (p::CALL_DEPARTMENT, c.call_department),
-                (p::DISTRICT_LEVEL, c.district_level),
-            ] {
-                if let Some(v) = v {
-                    m.insert(k.to_owned(), v);
-                }
-            }
-            m
-        });
-        AuditView {
-            at: e.at,
-            request_id: e.request_id,
-            interface: e.interface.label().to_owned(),
-            username: e.username,
-            client_addr: e.client_addr,
-            code: e.code.code().to_string(),
-            licenses: e.licenses,
-            holder_code: e.holder_code,
-            context,
-            operator: e.operator.map(|o| {
-                o.fields()
-                    .into_iter()
-                    .filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), v)))
-                    .collect()
-            }),
-            purpose: e.purpose,
-            latency_us: e.latency_us,
-        }
-    }
-}
+/// One audited call: the audit log's record (`AuditView` in the OpenAPI document).
+pub use license_core::ports::AuditRecord as AuditView;
 
 /// An outbox query.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -15,7 +15,7 @@ use license_core::service::Caller;
 use license_file::{NodeKey, OfdEngine, TrustStore};
 use license_http::{AppState, Metrics};
 use license_platform::{Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
+use license_store::{ObjectFileStore, SeaStore};
 
 pub const HOLDER: &str = "11010519491231002X";
 
@@ -46,7 +46,7 @@ pub async fn node() -> Node {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let store = SeaStore::sqlite_in(&dir).await.unwrap();
-    let files = Arc::new(LocalFileStore::new(dir.join("files")).unwrap());
+    let files = Arc::new(ObjectFileStore::local(dir.join("files")).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let engine = OfdEngine::new(

@@ -171,6 +171,38 @@ impl Platform {
         })
     }
 
+    /// Removes an OAuth client and ends every token it obtained, on every node at once (what
+    /// hands out files reads tokens from the store; queries within the session cache's
+    /// lifetime). A token the client was being granted meanwhile is refused at the grant
+    /// (see `store_pair`).
+    pub async fn remove_client(&self, client_id: &str) -> Result<(), ServiceError> {
+        let client_id = client_id.trim();
+        let found = self
+            .ports
+            .clients
+            .delete(client_id)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
+        // Revoked after the row is gone (a grant under way then fails its own check), and
+        // again when the row is already gone: a removal whose revocation failed is finished
+        // by asking again.
+        let revoked = self
+            .ports
+            .tokens
+            .revoke_client(client_id)
+            .await
+            .map_err(|e| fault_to_service(e.into()))?;
+        if !found && revoked == 0 {
+            return Err(ServiceError::new(
+                ReturnCode::NotFound,
+                format!("no client {client_id}"),
+            ));
+        }
+        let gone = client_id.to_owned();
+        self.sessions.forget_if(move |s| s.token.client_id == gone);
+        Ok(())
+    }
+
     /// Every client id.
     pub async fn clients(&self) -> Result<Vec<String>, ServiceError> {
         Ok(self

@@ -111,15 +111,17 @@ impl Platform {
             }
             Err(f @ Fault::Port(_)) => return Err(f),
         };
+        let said = match &outcome {
+            Attempt::Delivered(_) => "delivered",
+            Attempt::Retry(_) => "retry",
+            Attempt::Refused(_) => "refused",
+        };
+        self.telemetry.delivery(said);
         tracing::info!(
             sequence = push.sequence,
             operation = push.push.operation.name(),
             attempts,
-            outcome = match &outcome {
-                Attempt::Delivered(_) => "delivered",
-                Attempt::Retry(_) => "retry",
-                Attempt::Refused(_) => "refused",
-            },
+            outcome = said,
             "province push"
         );
         Ok(outcome)

@@ -13,7 +13,7 @@ use license_core::upstream::{Credentials, OwnAccount};
 use license_core::{Library, LicenseService, ReturnCode, Role, ServiceError};
 use license_file::{NodeKey, OfdEngine, TrustStore};
 use license_platform::{Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
+use license_store::{ObjectFileStore, SeaStore};
 
 pub(super) const TYPE_ID: &str = "11100000000013127D001";
 pub(super) const TYPE_OTHER: &str = "11100000000013338W006";
@@ -104,7 +104,7 @@ pub(super) async fn platform(name: &str, role: Library, auto_sync: bool) -> Plat
     .unwrap();
     let ports = Ports::from_store(
         Arc::new(store),
-        Arc::new(LocalFileStore::new(dir.join("files")).unwrap()),
+        Arc::new(ObjectFileStore::local(dir.join("files")).unwrap()),
         Arc::new(engine),
         Arc::new(SystemClock),
     );

@@ -12,13 +12,14 @@ use license_core::service::*;
 use license_core::{License, LicenseService, ReturnCode};
 use license_file::{NodeKey, OfdEngine, TrustStore};
 use license_platform::{NewLicense, Platform, PlatformConfig, Ports};
-use license_store::{LocalFileStore, SeaStore};
+use license_store::{ObjectFileStore, SeaStore};
 
 mod administration;
 mod downloads;
 mod guards;
 mod lookups;
 mod tokens;
+mod upkeep;
 mod verification;
 
 use administration::*;
@@ -26,6 +27,7 @@ use downloads::*;
 use guards::*;
 use lookups::*;
 use tokens::*;
+use upkeep::*;
 use verification::*;
 
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -46,6 +48,8 @@ struct Fixture {
     platform: Platform,
     clock: Arc<TestClock>,
     engine: OfdEngine,
+    /// The store behind the platform, for what a stage writes beside the rules.
+    store: Arc<SeaStore>,
     _dir: std::path::PathBuf,
 }
 
@@ -58,7 +62,7 @@ async fn fixture(store: SeaStore, name: &str) -> Fixture {
     store.reset().await.unwrap();
     let dir = std::env::temp_dir().join(format!("platform-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let files = Arc::new(LocalFileStore::new(dir.join("files")).unwrap());
+    let files = Arc::new(ObjectFileStore::local(dir.join("files")).unwrap());
     let key = NodeKey::generate("测试平台", "枣庄市").unwrap();
     let engine = OfdEngine::new(
         key,
@@ -72,8 +76,9 @@ async fn fixture(store: SeaStore, name: &str) -> Fixture {
             .unwrap()
             .to_utc(),
     )));
+    let store = Arc::new(store);
     let ports = Ports::from_store(
-        Arc::new(store),
+        store.clone(),
         files,
         Arc::new(engine.clone()),
         clock.clone(),
@@ -89,6 +94,7 @@ async fn fixture(store: SeaStore, name: &str) -> Fixture {
         platform,
         clock,
         engine,
+        store,
         _dir: dir,
     }
 }
@@ -220,6 +226,8 @@ async fn scenarios(f: Fixture) {
     let ofd = downloads(&f, token.clone(), &l).await;
     verification(&f, token.clone(), ofd, &l).await;
     administration(&f, token, &l).await;
+    upkeep(&f).await;
+    retention(&f).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

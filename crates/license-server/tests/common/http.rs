@@ -160,9 +160,18 @@ pub fn post_form(addr: &str, path: &str, auth: Option<&str>, body: &str) -> Repl
 
 /// A JSON POST with a Bearer token; the JSON body.
 pub fn post_json(addr: &str, path: &str, token: &str, json: &str) -> Value {
+    json_call("POST", addr, path, token, json)
+}
+
+/// A JSON PUT with a Bearer token; the JSON body.
+pub fn put_json(addr: &str, path: &str, token: &str, json: &str) -> Value {
+    json_call("PUT", addr, path, token, json)
+}
+
+fn json_call(method: &str, addr: &str, path: &str, token: &str, json: &str) -> Value {
     let bearer = format!("Bearer {token}");
     call(
-        "POST",
+        method,
         addr,
         path,
         &[

@@ -6,11 +6,13 @@
 
 pub mod http;
 pub mod node;
+pub mod s3;
 pub mod tls;
 
 pub use http::*;
 pub use node::*;
 
+use license_platform::sample::SAMPLE_TYPES;
 use serde_json::Value;
 
 /// The tests of a suite that runs on SQLite always, and on PostgreSQL and MariaDB when
@@ -66,14 +68,56 @@ pub fn upstream_env(url: &str, transport: &str, timeout_ms: u64) -> Vec<(&'stati
 
 /// A password-grant token request.
 pub fn login(addr: &str, user: &str, client: &str) -> Reply {
+    login_with(addr, user, client, PASSWORD)
+}
+
+/// A password-grant token request with this password.
+pub fn login_with(addr: &str, user: &str, client: &str, password: &str) -> Reply {
     post_form(
         addr,
         TOKEN_PATH,
         None,
         &format!(
-            "grant_type=password&client_id={client}&client_secret={SECRET}&username={user}&password={PASSWORD}"
+            "grant_type=password&client_id={client}&client_secret={SECRET}&username={}&password={}",
+            enc(user),
+            enc(password)
         ),
     )
+}
+
+/// 20 concurrent wrong passwords for an account, spread over the nodes at `addrs`: at most
+/// five reach the hash, and then the right password is refused as locked on every node.
+pub fn locked_out_by_twenty(label: &str, addrs: &[&str], user: &str, client: &str) {
+    let answers: Vec<String> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..20)
+            .map(|i| {
+                let addr = addrs[i % addrs.len()];
+                s.spawn(move || login_with(addr, user, client, "wrong-password").text())
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let checked = answers
+        .iter()
+        .filter(|r| r.contains("bad username or password"))
+        .count();
+    assert!(
+        (1..=5).contains(&checked),
+        "{label}: {checked} wrong passwords reached the hash: {answers:?}"
+    );
+    for addr in addrs {
+        let refused = login(addr, user, client).text();
+        assert!(refused.contains("locked"), "{label}: {refused}");
+    }
+}
+
+/// Waits, when fewer than `secs` seconds are left of the current minute, for the next one:
+/// per-minute counts start afresh each minute, so a burst that must fall in one waits for room.
+pub fn room_in_minute(secs: u64) {
+    let into = chrono::Utc::now().timestamp().rem_euclid(60).unsigned_abs();
+    if into + secs > 60 {
+        std::thread::sleep(std::time::Duration::from_secs(61 - into));
+    }
 }
 
 /// A password-grant access token.
@@ -157,4 +201,42 @@ pub async fn own_database(url: &str, suffix: &str) -> String {
         panic!("{sql}: {e}");
     }
     format!("{base}/{db}")
+}
+
+/// The annotated copy of a license made by `ShareDownloadFile`, base64.
+pub fn copy(addr: &str, token: &str, identifier: &str) -> String {
+    let r = post_form(
+        addr,
+        &format!("{API}/ShareDownloadFile"),
+        Some(token),
+        &format!(
+            "certificateIdentifier={}&interfaceType=1&{}",
+            enc(identifier),
+            context("跨平台核验", "加注件", "核验他方签章")
+        ),
+    );
+    let v = r.json();
+    assert_eq!(v["head"]["status"], "0", "{r}");
+    v["data"]["dataList"][0]["content"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned()
+}
+
+/// The file verification's `result` at a node's own library.
+pub fn verify(addr: &str, token: &str, content: &str) -> String {
+    let r = post_form(
+        addr,
+        &format!("{API}/ShareVerifyCertInfo"),
+        Some(token),
+        &format!(
+            "certTypeCode={}&contentType=base64&content={}&useCause={}&interfaceType=1",
+            SAMPLE_TYPES[0],
+            enc(content),
+            enc("核验他方加注件")
+        ),
+    );
+    let v: Value = r.json();
+    assert_eq!(v["head"]["status"], "0", "{r}");
+    v["data"]["result"].as_str().unwrap_or("?").to_owned()
 }

@@ -31,6 +31,8 @@ pub struct Node {
     /// Whether the per-account and per-address budgets are off when it serves (the default:
     /// the suites load one account from one address) unless the serving environment sets them.
     pub budgets_off: bool,
+    /// More environment for every command (an object store, say).
+    pub env: Vec<(&'static str, String)>,
 }
 
 /// A serving node: its process (killed on drop), HTTP `host:port` and gRPC URL.
@@ -54,6 +56,7 @@ impl Node {
             role,
             database_url: None,
             budgets_off: true,
+            env: Vec::new(),
         }
     }
 
@@ -78,7 +81,8 @@ impl Node {
         c.env("LICENSED_DATA_DIR", &self.dir)
             .env("LICENSED_ROLE", self.role)
             .env("LICENSED_LOG", "warn")
-            .env_remove("LICENSED_DATABASE_URL");
+            .env_remove("LICENSED_DATABASE_URL")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         if let Some(url) = &self.database_url {
             c.env("LICENSED_DATABASE_URL", url);
         }

@@ -6,7 +6,9 @@ pub mod audit_event {
     use sea_orm::entity::prelude::*;
 
     /// One audited call.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "audit_events")]
     pub struct Model {
         /// Surrogate key.
@@ -59,7 +61,9 @@ pub mod audit_license {
     use sea_orm::entity::prelude::*;
 
     /// One (call, license) pair.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "audit_licenses")]
     pub struct Model {
         /// Surrogate key.
@@ -84,7 +88,9 @@ pub mod audit_index_state {
     use sea_orm::entity::prelude::*;
 
     /// The one row (`id` 1).
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "audit_index_state")]
     pub struct Model {
         /// Always 1.
@@ -109,7 +115,9 @@ pub mod audit_run {
     use sea_orm::entity::prelude::*;
 
     /// One run.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "audit_runs")]
     pub struct Model {
         /// The run's number, also the first column of its rows' key.
@@ -139,7 +147,9 @@ pub mod audit_holder_run {
     use sea_orm::entity::prelude::*;
 
     /// One event under one holder code in one run.
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "audit_holder_runs")]
     pub struct Model {
         /// The run.

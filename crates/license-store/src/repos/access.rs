@@ -199,6 +199,15 @@ impl TokenRepository for SeaStore {
             .map_err(port_err)?;
         Ok(r.rows_affected)
     }
+
+    async fn revoke_client(&self, client_id: &str) -> PortResult<u64> {
+        let r = token::Entity::delete_many()
+            .filter(token::Column::ClientId.eq(client_id))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(r.rows_affected)
+    }
 }
 
 #[async_trait]

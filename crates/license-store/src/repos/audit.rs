@@ -1,12 +1,13 @@
 //! The audit log: appending events (with their license links) and querying them.
 
 use async_trait::async_trait;
-use license_core::ports::{AuditEvent, AuditQuery, AuditStore, PortResult};
+use chrono::{DateTime, Utc};
+use license_core::ports::{AuditCursor, AuditEvent, AuditQuery, AuditStore, PortResult};
 use license_core::service::Page;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, TransactionTrait,
 };
 
 use crate::audit_links;
@@ -52,6 +53,30 @@ impl SeaStore {
     }
 }
 
+/// The events a query selects (its offset and limit aside).
+fn filtered(q: &AuditQuery) -> Select<audit_event::Entity> {
+    let mut s = audit_event::Entity::find();
+    if let Some(v) = q.from {
+        s = s.filter(audit_event::Column::At.gte(v));
+    }
+    if let Some(v) = q.until {
+        s = s.filter(audit_event::Column::At.lt(v));
+    }
+    if let Some(v) = &q.username {
+        s = s.filter(audit_event::Column::Username.eq(v.as_str()));
+    }
+    if let Some(v) = q.interface {
+        s = s.filter(audit_event::Column::Interface.eq(v.label()));
+    }
+    if let Some(v) = &q.holder_code {
+        s = s.filter(holder_events(&Holders::Code(v.clone())));
+    }
+    if let Some(v) = &q.license {
+        s = s.filter(audit_links::license_condition(v));
+    }
+    s
+}
+
 #[async_trait]
 impl AuditStore for SeaStore {
     async fn append(&self, events: &[AuditEvent]) -> PortResult<()> {
@@ -86,25 +111,7 @@ impl AuditStore for SeaStore {
     }
 
     async fn query(&self, q: &AuditQuery) -> PortResult<Page<AuditEvent>> {
-        let mut s = audit_event::Entity::find();
-        if let Some(v) = q.from {
-            s = s.filter(audit_event::Column::At.gte(v));
-        }
-        if let Some(v) = q.until {
-            s = s.filter(audit_event::Column::At.lt(v));
-        }
-        if let Some(v) = &q.username {
-            s = s.filter(audit_event::Column::Username.eq(v.as_str()));
-        }
-        if let Some(v) = q.interface {
-            s = s.filter(audit_event::Column::Interface.eq(v.label()));
-        }
-        if let Some(v) = &q.holder_code {
-            s = s.filter(holder_events(&Holders::Code(v.clone())));
-        }
-        if let Some(v) = &q.license {
-            s = s.filter(audit_links::license_condition(v));
-        }
+        let s = filtered(q);
         let total = s.clone().count(&self.db).await.map_err(port_err)?;
         let rows = s
             .order_by_desc(audit_event::Column::At)
@@ -121,5 +128,49 @@ impl AuditStore for SeaStore {
                 .map(audit_from)
                 .collect::<PortResult<_>>()?,
         })
+    }
+
+    async fn scan(
+        &self,
+        q: &AuditQuery,
+        after: Option<AuditCursor>,
+        limit: u64,
+    ) -> PortResult<Vec<(AuditCursor, AuditEvent)>> {
+        use audit_event::Column as C;
+        let mut s = filtered(q);
+        if let Some(c) = after {
+            s = s.filter(
+                Condition::any()
+                    .add(C::At.gt(c.at))
+                    .add(Condition::all().add(C::At.eq(c.at)).add(C::Id.gt(c.key))),
+            );
+        }
+        s.order_by_asc(C::At)
+            .order_by_asc(C::Id)
+            .limit(bounded(limit))
+            .all(&self.db)
+            .await
+            .map_err(port_err)?
+            .into_iter()
+            .map(|m| {
+                let cursor = AuditCursor {
+                    at: m.at,
+                    key: m.id,
+                };
+                Ok((cursor, audit_from(m)?))
+            })
+            .collect()
+    }
+
+    async fn oldest(&self) -> PortResult<Option<DateTime<Utc>>> {
+        audit_event::Entity::find()
+            .select_only()
+            .column(audit_event::Column::At)
+            .order_by_asc(audit_event::Column::At)
+            .limit(1)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(port_err)
     }
 }

@@ -56,15 +56,20 @@ impl GrantRepository for SeaStore {
             .one(&self.db)
             .await
             .map_err(port_err)?
-            .map(|m| DownloadGrant {
-                digest: m.digest,
-                identifier: m.identifier,
-                copy_key: m.copy_key,
-                format: m.format,
-                file_name: m.file_name,
-                expires_at: m.expires_at,
-                single_use: m.single_use,
-                downloads: u32::try_from(m.downloads).unwrap_or(0),
-            }))
+            .map(grant_from))
+    }
+}
+
+/// A grant's row as the port's type.
+pub(crate) fn grant_from(m: download_grant::Model) -> DownloadGrant {
+    DownloadGrant {
+        digest: m.digest,
+        identifier: m.identifier,
+        copy_key: m.copy_key,
+        format: m.format,
+        file_name: m.file_name,
+        expires_at: m.expires_at,
+        single_use: m.single_use,
+        downloads: u32::try_from(m.downloads).unwrap_or(0),
     }
 }

@@ -188,3 +188,20 @@ impl LicenseRepository for SeaStore {
         Ok(())
     }
 }
+
+impl SeaStore {
+    /// Up to `limit` licenses after row `after` (0 for the first), in row order, with their
+    /// rows: a whole library read in pages by key, each page an index range (exports).
+    pub async fn licenses_after(&self, after: i64, limit: u64) -> PortResult<Vec<(i64, License)>> {
+        license::Entity::find()
+            .filter(license::Column::Id.gt(after))
+            .order_by_asc(license::Column::Id)
+            .limit(super::bounded(limit))
+            .all(&self.db)
+            .await
+            .map_err(port_err)?
+            .into_iter()
+            .map(|m| Ok((m.id, license_from(m)?)))
+            .collect()
+    }
+}

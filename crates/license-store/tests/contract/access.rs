@@ -82,6 +82,10 @@ pub(super) async fn accounts_clients_tokens(s: &SeaStore) {
     assert_eq!(s.find_by_access(&"a".repeat(64)).await.unwrap(), None);
     TokenRepository::insert(s, &tok).await.unwrap();
     assert_eq!(s.revoke_account("办事大厅").await.unwrap(), 1);
+    TokenRepository::insert(s, &tok).await.unwrap();
+    assert_eq!(s.revoke_client("another-client").await.unwrap(), 0);
+    assert_eq!(s.revoke_client("xxxx-oauth").await.unwrap(), 1);
+    assert_eq!(s.find_by_access(&"a".repeat(64)).await.unwrap(), None);
 
     login_lockout(s).await;
 }

@@ -12,11 +12,13 @@ mod access;
 mod audit;
 mod licenses;
 mod outbox;
+mod upkeep;
 
 use access::*;
 use audit::*;
 use licenses::*;
 use outbox::*;
+use upkeep::*;
 
 pub(crate) fn t(secs: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_760_000_000 + secs, 0).unwrap()
@@ -93,6 +95,7 @@ pub(crate) fn query_event(
 async fn contract(s: SeaStore) {
     s.reset().await.unwrap();
     s.ping().await.unwrap();
+    upkeep(&s).await;
     licenses(&s).await;
     accounts_clients_tokens(&s).await;
     grants_and_types(&s).await;
