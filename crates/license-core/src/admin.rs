@@ -97,6 +97,12 @@ impl NewLicense {
     }
 }
 
+/// The event code (`certificateEventCode` of the audit record's context) of an
+/// administrator's read; the matter name says what was read.
+pub const ADMIN_READ: &str = "admin-read";
+/// The event code of an administrator's change; the matter name says what changed and why.
+pub const ADMIN_CHANGE: &str = "admin-change";
+
 /// A state change (API.md §7 states).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateChange {
@@ -111,15 +117,37 @@ pub enum StateChange {
 }
 
 impl StateChange {
+    /// Every change.
+    pub const ALL: [StateChange; 4] = [
+        StateChange::Activate,
+        StateChange::Suspend,
+        StateChange::Revoke,
+        StateChange::Reinstate,
+    ];
+
+    /// The name [`StateChange::from_name`] reads.
+    pub const fn name(self) -> &'static str {
+        match self {
+            StateChange::Activate => "activate",
+            StateChange::Suspend => "suspend",
+            StateChange::Revoke => "revoke",
+            StateChange::Reinstate => "reinstate",
+        }
+    }
+
+    /// The change in the console's words.
+    pub const fn label(self) -> &'static str {
+        match self {
+            StateChange::Activate => "激活",
+            StateChange::Suspend => "暂停",
+            StateChange::Revoke => "废止",
+            StateChange::Reinstate => "恢复",
+        }
+    }
+
     /// Parses `activate` | `suspend` | `revoke` | `reinstate`.
     pub fn from_name(s: &str) -> Option<Self> {
-        match s.trim() {
-            "activate" => Some(StateChange::Activate),
-            "suspend" => Some(StateChange::Suspend),
-            "revoke" => Some(StateChange::Revoke),
-            "reinstate" => Some(StateChange::Reinstate),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|c| c.name() == s.trim())
     }
 }
 
@@ -195,8 +223,15 @@ pub struct CertTypeView {
 pub trait AdminService: Send + Sync {
     /// Issues a license: checks, assigns identifier and codes, stores it.
     async fn issue_license(&self, caller: &Caller, new: NewLicense) -> ServiceResult<License>;
-    /// Imports JSON Lines in the import format; rejected lines are reported, the rest stored.
-    async fn import_licenses(&self, caller: &Caller, jsonl: String) -> ServiceResult<ImportReport>;
+    /// Imports a file in the import format — JSON Lines, or CSV with the format's field names
+    /// as columns; UTF-8 or GB18030 — rejected lines reported, the rest stored. `progress` is
+    /// told how many lines have been read, now and then.
+    async fn import_licenses(
+        &self,
+        caller: &Caller,
+        file: Vec<u8>,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> ServiceResult<ImportReport>;
     /// A license by identifier, file number or province identifier.
     async fn license(&self, caller: &Caller, key: String) -> ServiceResult<License>;
     /// Changes a license's state with a reason.
@@ -270,4 +305,36 @@ pub trait AdminService: Send + Sync {
         caller: &Caller,
         query: AuditQuery,
     ) -> ServiceResult<Page<AuditEvent>>;
+    /// Today's calls by interface and code, the outbox and the database's health.
+    async fn overview(&self, caller: &Caller) -> ServiceResult<Overview>;
+    /// The license's face as JPEG page images (the first page first).
+    async fn face_images(&self, caller: &Caller, key: String) -> ServiceResult<Vec<Vec<u8>>>;
+}
+
+/// How many calls of one interface answered with one code (the console's overview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTally {
+    /// The interface.
+    pub interface: crate::Interface,
+    /// The return code it answered.
+    pub code: crate::ReturnCode,
+    /// How many calls.
+    pub calls: u64,
+}
+
+/// What an operator sees first: calls since a moment by interface and code, and the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// Calls since `since`, by interface and code, most first.
+    pub calls: Vec<CallTally>,
+    /// Where the count starts (the start of today in the node's time zone).
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// Pushes waiting for delivery.
+    pub outbox_pending: u64,
+    /// Pushes that failed for good (an operator retries them).
+    pub outbox_failed: u64,
+    /// When the oldest waiting push was recorded.
+    pub outbox_oldest: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the database answers.
+    pub database_ready: bool,
 }

@@ -69,6 +69,24 @@ pub enum LicenseState {
 }
 
 impl LicenseState {
+    /// Every state.
+    pub const ALL: [LicenseState; 4] = [
+        LicenseState::Pending,
+        LicenseState::Valid,
+        LicenseState::Suspended,
+        LicenseState::Revoked,
+    ];
+
+    /// The state's label (API.md §6's labels of the status it stands for).
+    pub const fn label(self) -> &'static str {
+        match self {
+            LicenseState::Pending => LicenseStatus::NotActivated.label(),
+            LicenseState::Valid => LicenseStatus::Valid.label(),
+            LicenseState::Suspended => LicenseStatus::Suspended.label(),
+            LicenseState::Revoked => LicenseStatus::Revoked.label(),
+        }
+    }
+
     /// The import-format and storage name (`pending` | `valid` | `suspended` | `revoked`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -81,13 +99,7 @@ impl LicenseState {
 
     /// Parses the storage name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "pending" => Some(LicenseState::Pending),
-            "valid" => Some(LicenseState::Valid),
-            "suspended" => Some(LicenseState::Suspended),
-            "revoked" => Some(LicenseState::Revoked),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 

@@ -169,6 +169,24 @@ pub trait NodeService: Send + Sync {
     async fn token_live(&self, token: &str) -> bool;
     /// Whether the node's database answers.
     async fn ready(&self) -> bool;
+    /// Signs an operator in to the console with an account's password (no OAuth client):
+    /// the token endpoint's per-address throttle and lock-out, then the `admin` role. The
+    /// pair's access token ends after the console's idle time; audited as a token request.
+    async fn console_sign_in(
+        &self,
+        caller: &Caller,
+        username: &str,
+        password: &str,
+    ) -> Result<TokenGrant, TokenError>;
+    /// A live console session's next pair (both tokens rotate), while its account is an
+    /// enabled administrator; a session whose access token has ended is not renewed.
+    async fn console_renew(
+        &self,
+        caller: &Caller,
+        refresh_token: &str,
+    ) -> Result<TokenGrant, TokenError>;
+    /// Ends the console session whose access token the caller holds.
+    async fn console_sign_out(&self, caller: &Caller);
 }
 
 /// Where a transport reports each call it answered (the node's metrics).

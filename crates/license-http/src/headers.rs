@@ -48,7 +48,10 @@ pub async fn protect(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
     if html && !docs {
-        h.insert(header::CONTENT_SECURITY_POLICY, PAGE_POLICY.clone());
+        // A page that set its own policy (the console's) keeps it.
+        if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+            h.insert(header::CONTENT_SECURITY_POLICY, PAGE_POLICY.clone());
+        }
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     r

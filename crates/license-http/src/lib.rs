@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admit;
 pub mod client;
 pub mod collect;
+pub mod console;
 pub mod envelope;
 pub mod headers;
 pub mod metrics;

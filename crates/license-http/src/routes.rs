@@ -47,6 +47,8 @@ pub struct AppState {
     pub admin: Arc<dyn AdminService>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
+    /// What the operator console shows of the node.
+    pub console: Arc<crate::console::ConsoleInfo>,
 }
 
 /// `Content-Disposition` with exactly one `filename=` and nothing after it (real clients split
@@ -162,7 +164,8 @@ pub fn router(state: AppState, options: HttpOptions) -> Router {
         )
         .route("/healthz", any(healthz))
         .route("/readyz", any(readyz))
-        .merge(admin_routes(&files));
+        .merge(admin_routes(&files))
+        .merge(crate::console::routes(&state, |r| files.layer(r)));
     let router = if options.separate_ops {
         router
     } else {

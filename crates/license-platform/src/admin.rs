@@ -20,6 +20,8 @@ pub use license_core::admin::{Correction, ImportReport, NewLicense, Rejected, St
 mod access;
 mod records;
 
+pub(crate) use records::operator_action;
+
 fn bad(detail: impl Into<String>) -> ServiceError {
     ServiceError::new(ReturnCode::Unparseable, detail)
 }
@@ -202,15 +204,7 @@ impl Platform {
 
     /// Imports JSON Lines: every line is checked and imported or rejected with its reason.
     pub async fn import_jsonl(&self, text: &str) -> ImportReport {
-        let mut import = self.importer();
-        for (i, line) in text.lines().enumerate() {
-            if !line.trim().is_empty() {
-                import.add(i + 1, parse_record(line)).await;
-            }
-        }
-        let mut report = import.finish().await;
-        report.rejected.sort_by_key(|r| r.line);
-        report
+        self.import_file(text.as_bytes(), &|_| {}).await
     }
 
     /// An import fed one record at a time: memory stays bounded whatever the file's size

@@ -154,6 +154,13 @@ mod tests {
             })
         }
 
+        async fn tally(
+            &self,
+            _: chrono::DateTime<chrono::Utc>,
+        ) -> PortResult<Vec<(Interface, ReturnCode, u64)>> {
+            Ok(Vec::new())
+        }
+
         async fn scan(
             &self,
             _: &AuditQuery,

@@ -64,6 +64,9 @@ pub struct PlatformConfig {
     /// Audit events of Beijing days older than this many are archived, then deleted, by the
     /// purge; 0 keeps them all (the Cybersecurity Law asks six months of logs: 180).
     pub audit_retention_days: u32,
+    /// A console session ends after this long without a page (its token pair is renewed
+    /// while the operator works).
+    pub console_idle: Duration,
 }
 
 impl Default for PlatformConfig {
@@ -95,6 +98,7 @@ impl Default for PlatformConfig {
             outbox_retry_max: std::time::Duration::from_secs(60),
             purge_interval: std::time::Duration::from_secs(3_600),
             audit_retention_days: 180,
+            console_idle: Duration::minutes(30),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::budget::BudgetKind;
 use crate::fault::{Res, fail};
 use crate::platform::{Call, Platform};
 
-fn oauth(kind: OAuthErrorKind, description: impl Into<String>) -> TokenError {
+pub(crate) fn oauth(kind: OAuthErrorKind, description: impl Into<String>) -> TokenError {
     TokenError {
         kind,
         description: description.into(),
@@ -73,7 +73,7 @@ impl Platform {
 
     /// The token endpoint's per-address budget, counted before any secret is checked, across
     /// every node on the database.
-    async fn throttle_address(&self, call: &Call) -> Result<(), TokenError> {
+    pub(crate) async fn throttle_address(&self, call: &Call) -> Result<(), TokenError> {
         let (Some(addr), limit) = (
             call.client_addr.as_deref(),
             self.config.token_requests_per_address_per_minute,
@@ -105,11 +105,14 @@ impl Platform {
         })
     }
 
-    async fn store_pair(
+    /// Stores a new token pair of `client_id` for `username`; `lives` are the access and
+    /// refresh tokens' lifetimes.
+    pub(crate) async fn store_pair(
         &self,
         username: &str,
         client_id: &str,
         scope: String,
+        lives: (chrono::Duration, chrono::Duration),
     ) -> Result<TokenGrant, TokenError> {
         let (access, refresh) = (new_token(), new_token());
         let now = self.now();
@@ -119,8 +122,8 @@ impl Platform {
             username: username.to_owned(),
             client_id: client_id.to_owned(),
             scope: scope.clone(),
-            access_expires_at: now + self.config.token_ttl,
-            refresh_expires_at: now + self.config.refresh_ttl,
+            access_expires_at: now + lives.0,
+            refresh_expires_at: now + lives.1,
         };
         let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
         self.ports
@@ -129,14 +132,15 @@ impl Platform {
             .await
             .map_err(unavailable)?;
         // A client removed while this grant was under way (its tokens revoked before this
-        // pair was stored): the pair goes too.
-        if self
-            .ports
-            .clients
-            .find(client_id)
-            .await
-            .map_err(unavailable)?
-            .is_none()
+        // pair was stored): the pair goes too. The console is no stored client.
+        if client_id != CONSOLE_CLIENT
+            && self
+                .ports
+                .clients
+                .find(client_id)
+                .await
+                .map_err(unavailable)?
+                .is_none()
         {
             let _ = self.ports.tokens.revoke_client(client_id).await;
             return Err(oauth(
@@ -147,7 +151,7 @@ impl Platform {
         Ok(TokenGrant {
             access_token: access,
             refresh_token: refresh,
-            expires_in: self.config.token_ttl.num_seconds().max(0) as u64,
+            expires_in: lives.0.num_seconds().max(0) as u64,
             scope,
         })
     }
@@ -174,6 +178,24 @@ impl Platform {
                 "username and password are required",
             ));
         };
+        self.check_password(call, username, password).await?;
+        self.store_pair(username, &client_id, scope, self.token_lives())
+            .await
+    }
+
+    /// The lifetimes of an OAuth client's pair.
+    fn token_lives(&self) -> (chrono::Duration, chrono::Duration) {
+        (self.config.token_ttl, self.config.refresh_ttl)
+    }
+
+    /// An account's password, checked under the lock-out (API.md §2): the attempt is counted
+    /// and the lock checked before the hash; a good password clears the failures.
+    pub(crate) async fn check_password(
+        &self,
+        call: &mut Call,
+        username: &str,
+        password: &str,
+    ) -> Result<license_core::ports::Account, TokenError> {
         call.username = Some(username.to_owned());
         let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
         let now = self.now();
@@ -222,7 +244,7 @@ impl Platform {
             .clear(username)
             .await
             .map_err(unavailable)?;
-        self.store_pair(username, &client_id, scope).await
+        account.ok_or_else(|| oauth(OAuthErrorKind::InvalidGrant, "bad username or password"))
     }
 
     async fn refresh_grant(
@@ -288,7 +310,8 @@ impl Platform {
             Some(s) if !s.trim().is_empty() => grant_scope(Some(s))?,
             _ => old.scope.clone(),
         };
-        self.store_pair(&old.username, &client_id, scope).await
+        self.store_pair(&old.username, &client_id, scope, self.token_lives())
+            .await
     }
 
     /// RFC 7009: the client authenticates; the pair of the named token is removed if that
@@ -315,7 +338,11 @@ impl Platform {
         Ok(())
     }
 
-    async fn finish_token<T>(&self, call: Call, r: Result<T, TokenError>) -> Result<T, TokenError> {
+    pub(crate) async fn finish_token<T>(
+        &self,
+        call: Call,
+        r: Result<T, TokenError>,
+    ) -> Result<T, TokenError> {
         let audited: Res<()> = match &r {
             Ok(_) => Ok(()),
             Err(e) => fail(ReturnCode::Unauthorized, e.kind.code()),
@@ -575,5 +602,26 @@ impl NodeService for Platform {
 
     async fn ready(&self) -> bool {
         self.ports.licenses.find_by_key("-").await.is_ok()
+    }
+
+    async fn console_sign_in(
+        &self,
+        caller: &Caller,
+        username: &str,
+        password: &str,
+    ) -> Result<TokenGrant, TokenError> {
+        Platform::console_sign_in(self, caller, username, password).await
+    }
+
+    async fn console_renew(
+        &self,
+        caller: &Caller,
+        refresh_token: &str,
+    ) -> Result<TokenGrant, TokenError> {
+        Platform::console_renew(self, caller, refresh_token).await
+    }
+
+    async fn console_sign_out(&self, caller: &Caller) {
+        Platform::console_sign_out(self, caller).await
     }
 }

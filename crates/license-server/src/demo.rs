@@ -444,7 +444,11 @@ pub async fn run(opts: Settings) -> Result<(), String> {
     }
     println!("  province on:    http://{paddr} (the city's upstream)");
     println!("  OAuth client:   {CLIENT_ID} / {CLIENT_SECRET} (on both nodes)");
-    println!("  account:        {USERNAME} / {PASSWORD} (every role, on both nodes)\n");
+    println!("  account:        {USERNAME} / {PASSWORD} (every role, on both nodes)");
+    println!(
+        "  console:        http://{addr}{}/ (sign in with the account)\n",
+        license_http::console::path("")
+    );
     println!("# 1. a token");
     println!(
         "TOKEN=$(curl -s -X POST '{base}/oauth/token' -d 'grant_type=password&scope=read write&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}&username={USERNAME}&password={PASSWORD}' | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n"

@@ -9,15 +9,15 @@ use std::io::Write;
 
 use license_core::License;
 use license_core::admin::NewLicense;
-use license_core::ports::{AuditQuery, AuditRecord};
+use license_core::ports::AuditQuery;
 use license_platform::Platform;
+use license_platform::import_file::{FACE, record_fields};
 use license_store::SeaStore;
 use serde_json::Value;
 
 /// Licenses read per page.
 const PAGE: u64 = 1_000;
 /// The CSV column prefix of face fields (export and import).
-pub(crate) const FACE: &str = "face.";
 
 /// Calls `each` on every license, in row order.
 async fn each_license(
@@ -38,23 +38,6 @@ async fn each_license(
             each(l)?;
             count += 1;
         }
-    }
-}
-
-/// The import format's fields other than the face, in its order (from the type itself).
-pub(crate) fn record_fields() -> Vec<String> {
-    let every = NewLicense {
-        certificate_name: Some(String::new()),
-        certificate_validate_end: Some(String::new()),
-        state: Some(String::new()),
-        cert_identifier: Some(String::new()),
-        file_number: Some(String::new()),
-        abstract_code: Some(String::new()),
-        ..NewLicense::default()
-    };
-    match serde_json::to_value(every) {
-        Ok(Value::Object(m)) => m.keys().filter(|k| *k != "face").cloned().collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -124,43 +107,6 @@ pub async fn licenses(store: &SeaStore, format: &str) -> Result<u64, String> {
     }
 }
 
-/// The CSV columns of an audit export: the record's fields; the licenses joined by `;`, the
-/// context and the operator details as JSON objects.
-const AUDIT_COLUMNS: [&str; 12] = [
-    "at",
-    "requestId",
-    "interface",
-    "username",
-    "clientAddr",
-    "code",
-    "licenses",
-    "holderCode",
-    "context",
-    "operator",
-    "purpose",
-    "latencyUs",
-];
-
-/// One audit record as CSV cells, in [`AUDIT_COLUMNS`]' order.
-fn audit_cells(r: &AuditRecord) -> Result<Vec<String>, String> {
-    let Value::Object(m) = serde_json::to_value(r).map_err(io)? else {
-        return Err("an audit record could not be written".into());
-    };
-    Ok(AUDIT_COLUMNS
-        .iter()
-        .map(|c| match m.get(*c) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(";"),
-            Some(v) => v.to_string(),
-        })
-        .collect())
-}
-
 /// Writes the audit records `q` selects in `format` (`jsonl` or `csv`); how many.
 pub async fn audit(p: &Platform, q: &AuditQuery, format: &str) -> Result<u64, String> {
     let stdout = std::io::stdout();
@@ -178,9 +124,13 @@ pub async fn audit(p: &Platform, q: &AuditQuery, format: &str) -> Result<u64, St
         }
         "csv" => {
             let mut out = csv::Writer::from_writer(stdout.lock());
-            out.write_record(AUDIT_COLUMNS).map_err(io)?;
+            out.write_record(license_http::admin::AUDIT_CSV_COLUMNS)
+                .map_err(io)?;
             let n = p
-                .export_audit(q, |r| out.write_record(audit_cells(&r)?).map_err(io))
+                .export_audit(q, |r| {
+                    out.write_record(license_http::admin::audit_csv_cells(&r))
+                        .map_err(io)
+                })
                 .await?;
             out.flush().map_err(io)?;
             Ok(n)

@@ -13,10 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use encoding_rs::Encoding;
-use license_platform::{Importer, NewLicense, Platform, Rejected, parse_record};
-use serde_json::{Map, Value};
-
-use crate::export::{FACE, record_fields};
+use license_platform::import_file::{check_header, csv_record, sniff, undecodable};
+use license_platform::{Importer, Platform, Rejected, parse_record};
 
 /// How much of the file's start decides between UTF-8 and GB18030.
 const SNIFF: usize = 64 * 1024;
@@ -69,16 +67,6 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// The encoding of a file with no byte-order mark, from its start: UTF-8 if the start is
-/// (a character cut by the end of the sample aside), else GB18030.
-fn sniff(head: &[u8]) -> &'static Encoding {
-    match std::str::from_utf8(head) {
-        Ok(_) => encoding_rs::UTF_8,
-        Err(e) if e.error_len().is_none() => encoding_rs::UTF_8,
-        Err(_) => encoding_rs::GB18030,
-    }
-}
-
 /// The file as UTF-8 text: in the encoding its byte-order mark names, else `forced`, else the
 /// one [`sniff`] finds.
 fn decoded(
@@ -106,16 +94,6 @@ fn decoded(
 fn encoding_named(name: &str) -> Result<&'static Encoding, String> {
     Encoding::for_label(name.as_bytes())
         .ok_or_else(|| format!("--encoding {name:?} names no encoding (utf-8, gb18030, …)"))
-}
-
-/// A line that decoding had to repair does not hold what the file meant.
-fn undecodable(text: &str, encoding: Option<&str>) -> Option<String> {
-    text.contains(char::REPLACEMENT_CHARACTER).then(|| {
-        format!(
-            "bytes that are not {} text",
-            encoding.unwrap_or("UTF-8 or GB18030")
-        )
-    })
 }
 
 /// Progress on standard error.
@@ -180,23 +158,6 @@ fn report(rejected: Vec<Rejected>, summary: &mut Summary) {
     }
 }
 
-/// A CSV row as an import record, by the header's columns.
-fn csv_record(header: &[String], row: &csv::StringRecord) -> Result<NewLicense, String> {
-    let mut fields = Map::new();
-    let mut face = Map::new();
-    for (name, cell) in header.iter().zip(row.iter()) {
-        if cell.is_empty() {
-            continue;
-        }
-        match name.strip_prefix(FACE) {
-            Some(f) => face.insert(f.to_owned(), Value::String(cell.to_owned())),
-            None => fields.insert(name.clone(), Value::String(cell.to_owned())),
-        };
-    }
-    fields.insert("face".into(), Value::Object(face));
-    serde_json::from_value(Value::Object(fields)).map_err(|e| format!("not a license record: {e}"))
-}
-
 /// Imports `path` as `format` (`jsonl`, `csv`; by the file's extension when not given).
 pub async fn licenses(
     p: &Platform,
@@ -251,23 +212,13 @@ pub async fn licenses(
             let mut rows = csv::ReaderBuilder::new()
                 .has_headers(true)
                 .from_reader(text);
-            let known = record_fields();
             let header: Vec<String> = rows
                 .headers()
                 .map_err(|e| format!("{}: {e}", path.display()))?
                 .iter()
                 .map(|h| h.trim().to_owned())
                 .collect();
-            if let Some(bad) = header
-                .iter()
-                .find(|h| !h.starts_with(FACE) && !known.contains(h))
-            {
-                return Err(format!(
-                    "{}: the column {bad:?} is no field of the import format ({}, or face.<name>)",
-                    path.display(),
-                    known.join(", ")
-                ));
-            }
+            check_header(&header).map_err(|e| format!("{}: {e}", path.display()))?;
             let mut row = csv::StringRecord::new();
             loop {
                 let more = rows.read_record(&mut row);
@@ -313,31 +264,5 @@ mod tests {
         };
         assert_eq!(s.rejected_lines(), "3, 7-9, 12");
         assert_eq!(Summary::default().rejected_lines(), "");
-    }
-
-    #[test]
-    fn a_file_without_a_mark_is_utf8_if_its_start_is_else_gb18030() {
-        assert_eq!(sniff("证照,名称".as_bytes()), encoding_rs::UTF_8);
-        // A character cut by the end of the sample is no reason to doubt.
-        assert_eq!(sniff(&"证照".as_bytes()[..4]), encoding_rs::UTF_8);
-        let (gb, _, _) = encoding_rs::GB18030.encode("证照,名称");
-        assert_eq!(sniff(&gb), encoding_rs::GB18030);
-    }
-
-    #[test]
-    fn a_csv_row_is_a_record_with_its_face() {
-        let sample: Map<String, Value> =
-            serde_json::from_str(&license_platform::sample::import_line(1)).unwrap();
-        let mut header: Vec<String> = sample.keys().filter(|k| *k != "face").cloned().collect();
-        let mut cells: Vec<String> = header
-            .iter()
-            .map(|k| sample[k].as_str().unwrap_or_default().to_owned())
-            .collect();
-        header.extend(["face.name".to_owned(), "state".to_owned()]);
-        cells.extend(["张三".to_owned(), String::new()]);
-        let r = csv_record(&header, &csv::StringRecord::from(cells)).unwrap();
-        assert_eq!(r.cert_type_code, sample["certTypeCode"].as_str().unwrap());
-        assert_eq!(r.face.get("name").map(String::as_str), Some("张三"));
-        assert_eq!(r.state, None, "an empty cell is an absent field");
     }
 }

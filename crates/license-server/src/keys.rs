@@ -11,6 +11,7 @@ use license_file::{NodeKey, OfdEngine, TrustStore};
 use license_store::{Backend, SeaStore};
 
 use crate::settings::Settings;
+use license_http::console::KeyView;
 
 /// The key the node signs with: `signing_key_file`; else, on a database server, the
 /// platform's key kept in the database — the first node to start stores its data directory's
@@ -97,11 +98,37 @@ pub fn trust(opts: &Settings) -> Result<TrustStore, String> {
 
 /// The document engine: signing with [`signing_key`], trusting it and [`trust`], QR values
 /// pointing at `verify_url`.
+/// The engine comes with what the console's keys page shows: the node's certificate, then
+/// every trusted one.
 pub async fn engine(
     opts: &Settings,
     store: &SeaStore,
     verify_url: String,
-) -> Result<OfdEngine, String> {
+) -> Result<(OfdEngine, Vec<KeyView>), String> {
     let key = signing_key(opts, store).await?;
-    OfdEngine::new(key, NODE_SEAL_NAME, trust(opts)?, verify_url).map_err(|e| e.to_string())
+    let mut views = vec![key_view("本节点签章证书", key.cert_der())?];
+    for path in trust_files(opts) {
+        let named = |e: &dyn std::fmt::Display| format!("trust_files {}: {e}", path.display());
+        let pem = std::fs::read_to_string(path).map_err(|e| named(&e))?;
+        for der in license_file::keys::pem_certificates(&pem).map_err(|e| named(&e))? {
+            views.push(key_view("信任的证书", &der).map_err(|e| named(&e))?);
+        }
+    }
+    let engine =
+        OfdEngine::new(key, NODE_SEAL_NAME, trust(opts)?, verify_url).map_err(|e| e.to_string())?;
+    Ok((engine, views))
+}
+
+/// A certificate as the console shows it.
+fn key_view(kind: &str, der: &[u8]) -> Result<KeyView, String> {
+    use sha2::Digest;
+    let info = license_file::cert::parse(der).map_err(|e| e.to_string())?;
+    Ok(KeyView {
+        kind: kind.into(),
+        subject: info.subject_cn.clone().unwrap_or_default(),
+        issuer: info.issuer_cn.clone().unwrap_or_default(),
+        serial: info.serial_hex.clone(),
+        fingerprint: hex::encode_upper(sha2::Sha256::digest(der)),
+        pem: license_file::keys::pem_encode("CERTIFICATE", der),
+    })
 }

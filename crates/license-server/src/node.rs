@@ -27,6 +27,8 @@ pub struct Node {
     pub limits: crate::transport::Limits,
     /// The store under the platform, closed last.
     pub store: SeaStore,
+    /// What the operator console shows of the node.
+    pub console: license_http::console::ConsoleInfo,
 }
 
 impl Node {
@@ -206,7 +208,7 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
     let store = store(opts).await?;
     let kept = store.clone();
     let files = file_store(opts)?;
-    let engine = crate::keys::engine(
+    let (engine, keys) = crate::keys::engine(
         opts,
         &store,
         format!("{public}{BASE_PATH}{VERIFY_PAGE_PATH}"),
@@ -248,6 +250,9 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
         ),
         purge_interval: std::time::Duration::from_secs(opts.purge_interval_secs),
         audit_retention_days: u32::try_from(opts.audit_retention_days).unwrap_or(u32::MAX),
+        console_idle: chrono::Duration::seconds(
+            i64::try_from(opts.console_idle_secs).unwrap_or(i64::MAX),
+        ),
         outbox_retry_max: std::time::Duration::from_millis(
             opts.province.as_ref().map_or(60_000, |p| p.retry_max_ms),
         ),
@@ -266,6 +271,13 @@ pub async fn build(opts: &Settings, public: &str) -> Result<Node, String> {
             file_body_limit: opts.file_body_limit_bytes,
             trusted_proxies,
             separate_ops: !opts.admin_addr.trim().is_empty(),
+        },
+        console: license_http::console::ConsoleInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            role: opts.role.clone(),
+            secure_cookies: opts.tls_cert_file.is_some() || public.starts_with("https://"),
+            idle_secs: opts.console_idle_secs,
+            keys,
         },
         limits,
         store: kept,
@@ -388,6 +400,7 @@ pub async fn serve_on(listeners: Listeners, node: Node) -> Result<(), String> {
         node: node.platform.clone(),
         admin: node.platform.clone(),
         metrics: metrics.clone(),
+        console: Arc::new(node.console.clone()),
     };
     let separate_ops = node.http.separate_ops;
     // The routers hold the platform; they are gone when the fronts stop, before `finish`.

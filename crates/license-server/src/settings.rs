@@ -183,6 +183,8 @@ pub struct Settings {
     /// Audit events older than this many days (Beijing days) are archived to the file store
     /// (`archive/audit/`) by the purge, then deleted; 0 keeps every event in the database.
     pub audit_retention_days: u64,
+    /// An operator console session ends after this many seconds without a page.
+    pub console_idle_secs: u64,
     /// SQLite's `synchronous`: `full` (an answered call's audit event survives a power loss)
     /// or `normal` (it survives a crash of the process, not of the machine).
     pub sqlite_synchronous: String,
@@ -229,6 +231,7 @@ impl Default for Settings {
             max_connections: 1024,
             purge_interval_secs: 3_600,
             audit_retention_days: 180,
+            console_idle_secs: 1_800,
             sqlite_synchronous: "full".into(),
             province: None,
         }

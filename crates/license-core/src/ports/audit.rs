@@ -86,6 +86,8 @@ pub struct AuditQuery {
     pub license: Option<String>,
     /// The holder code searched or touched.
     pub holder_code: Option<String>,
+    /// The answer's code.
+    pub code: Option<ReturnCode>,
     /// Zero-based offset.
     pub offset: u64,
     /// Maximum rows.
@@ -109,6 +111,8 @@ pub trait AuditStore: Send + Sync {
     async fn append(&self, events: &[AuditEvent]) -> PortResult<()>;
     /// Events matching a query, newest first, with the total.
     async fn query(&self, query: &AuditQuery) -> PortResult<Page<AuditEvent>>;
+    /// How many events arrived from `from` on, by interface and code.
+    async fn tally(&self, from: DateTime<Utc>) -> PortResult<Vec<(Interface, ReturnCode, u64)>>;
     /// Up to `limit` events matching a query (its offset and limit aside) after `after`,
     /// oldest first, each with its cursor: an export or an archive reads the log with it a
     /// page at a time.

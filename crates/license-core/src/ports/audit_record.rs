@@ -100,6 +100,7 @@ impl AuditRecord {
             && q.holder_code
                 .as_ref()
                 .is_none_or(|h| self.holder_code.as_ref() == Some(h))
+            && q.code.is_none_or(|c| self.code == c.code().to_string())
     }
 }
 

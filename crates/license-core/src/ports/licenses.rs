@@ -33,6 +33,8 @@ pub struct LicenseFilter {
     pub issue_dept_code: Option<String>,
     /// Stored state.
     pub state: Option<LicenseState>,
+    /// Certificate number.
+    pub certificate_number: Option<String>,
     /// Zero-based offset.
     pub offset: u64,
     /// Maximum rows.

@@ -55,6 +55,10 @@ pub struct TokenGrant {
     pub scope: String,
 }
 
+/// The client id the operator console's token pairs are stored under; no OAuth client may
+/// take it.
+pub const CONSOLE_CLIENT: &str = "licensed-console";
+
 /// `token_type` of every grant.
 pub const TOKEN_TYPE: &str = "bearer";
 /// The scope the contract requires (API.md §2).

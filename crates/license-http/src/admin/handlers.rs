@@ -63,6 +63,7 @@ pub async fn search(
             cert_type_code: blank_to_none(q.cert_type_code),
             issue_dept_code: blank_to_none(q.issue_dept_code),
             state,
+            certificate_number: blank_to_none(q.certificate_number),
             offset,
             limit,
         })
@@ -150,7 +151,7 @@ pub async fn reissue(
 #[utoipa::path(
     post,
     path = "/license-api-release/admin/licenses/import",
-    request_body(content = String, content_type = "text/plain", description = "JSON Lines: one license per line in the import format (any text content type)"),
+    request_body(content = String, content_type = "text/plain", description = "JSON Lines (one license per line in the import format) or CSV (the format's field names as columns, face fields as face.<name>); UTF-8 or GB18030 (any text content type)"),
     responses(
         (status = 200, description = "Done", body = Answer<ImportView>),
     )
@@ -164,14 +165,10 @@ pub async fn import(
         Ok(b) => b,
         Err(e) => return crate::routes::body_rejected(e),
     };
-    let r = match String::from_utf8(body.to_vec()) {
-        Ok(text) => s.admin.import_licenses(&c, text).await,
-        Err(_) => Err(ServiceError::new(
-            ReturnCode::Unparseable,
-            "the import must be UTF-8 JSON Lines",
-        )),
-    };
-    reply(r, ImportView::from)
+    reply(
+        s.admin.import_licenses(&c, body.to_vec(), &|_| {}).await,
+        ImportView::from,
+    )
 }
 
 /// `GET /admin/accounts`.
@@ -392,6 +389,20 @@ pub async fn audit(
             license: blank_to_none(q.license),
             holder_code: blank_to_none(q.holder_code)
                 .map(|c| license_core::normalize_holder_code(&c)),
+            code: match blank_to_none(q.code) {
+                None => None,
+                Some(c) => Some(
+                    c.parse::<u16>()
+                        .ok()
+                        .and_then(ReturnCode::from_code)
+                        .ok_or_else(|| {
+                            ServiceError::new(
+                                ReturnCode::Unparseable,
+                                format!("unknown return code {c}"),
+                            )
+                        })?,
+                ),
+            },
             offset,
             limit,
         })

@@ -22,6 +22,8 @@ pub struct AuditSearch {
     pub license: Option<String>,
     /// A holder code: who used this holder's licenses.
     pub holder_code: Option<String>,
+    /// The answer's return code (`0` for successes).
+    pub code: Option<String>,
     /// 1-based page (default 1).
     pub page: Option<u64>,
     /// Page size (default 20, at most 500).
@@ -30,6 +32,46 @@ pub struct AuditSearch {
 
 /// One audited call: the audit log's record (`AuditView` in the OpenAPI document).
 pub use license_core::ports::AuditRecord as AuditView;
+
+/// The CSV columns of an audit export (`licensed audit export --format csv`, the console's
+/// CSV): the record's fields; the licenses joined by `;`, the context and the operator details
+/// as JSON objects.
+pub const AUDIT_CSV_COLUMNS: [&str; 12] = [
+    "at",
+    "requestId",
+    "interface",
+    "username",
+    "clientAddr",
+    "code",
+    "licenses",
+    "holderCode",
+    "context",
+    "operator",
+    "purpose",
+    "latencyUs",
+];
+
+/// An audit record as CSV cells, in [`AUDIT_CSV_COLUMNS`]' order.
+pub fn audit_csv_cells(r: &AuditView) -> Vec<String> {
+    use serde_json::Value;
+    let m = match serde_json::to_value(r) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    AUDIT_CSV_COLUMNS
+        .iter()
+        .map(|c| match m.get(*c) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(";"),
+            Some(v) => v.to_string(),
+        })
+        .collect()
+}
 
 /// An outbox query.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -219,6 +219,8 @@ pub struct LicenseSearch {
     pub issue_dept_code: Option<String>,
     /// `pending` | `valid` | `suspended` | `revoked`.
     pub state: Option<String>,
+    /// Certificate number.
+    pub certificate_number: Option<String>,
     /// 1-based page (default 1).
     pub page: Option<u64>,
     /// Page size (default 20, at most 500).

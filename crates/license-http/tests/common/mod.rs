@@ -106,6 +106,12 @@ pub async fn node() -> Node {
         node: platform.clone(),
         admin: platform.clone(),
         metrics: Arc::new(Metrics::default()),
+        console: Arc::new(license_http::console::ConsoleInfo {
+            version: "test".into(),
+            role: "city".into(),
+            idle_secs: 1_800,
+            ..Default::default()
+        }),
     };
     let app = license_http::router(state, license_http::HttpOptions::default());
     tokio::spawn(async move { axum::serve(listener, app).await });

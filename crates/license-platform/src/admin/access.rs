@@ -159,6 +159,11 @@ impl Platform {
                 "client_id"
             }));
         }
+        if client_id.trim() == license_core::service::CONSOLE_CLIENT {
+            return Err(bad(format!(
+                "the client id {client_id} is the console's own"
+            )));
+        }
         let c = OAuthClient {
             client_id: client_id.trim().to_owned(),
             secret_hash: hash_secret_off(secret.to_owned())

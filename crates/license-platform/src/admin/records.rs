@@ -11,7 +11,84 @@ use crate::platform::Platform;
 
 use super::*;
 
+/// The context an operator's action is audited with: the node as the system, the action as
+/// the matter name (what `licensed audit export` and the console show as the matter).
+pub(crate) fn operator_action(
+    action: &str,
+    channel: &str,
+    cause: &str,
+) -> license_core::CallContext {
+    license_core::CallContext {
+        system_name: "licensed".into(),
+        call_category: license_core::CallCategory::NonMatter,
+        matter_name: license_core::limits::cut(action, license_core::limits::MAX_TEXT_CHARS)
+            .into_owned(),
+        event_code: channel.into(),
+        copy_cause: cause.into(),
+        call_district: None,
+        call_department: None,
+        district_level: None,
+    }
+}
+
 impl Platform {
+    /// Today's calls (days in the node's time zone) by interface and code, the outbox and
+    /// the database's health.
+    pub async fn overview(&self) -> Result<license_core::admin::Overview, ServiceError> {
+        use license_core::ports::PushState;
+        let since = self.day_start(self.today());
+        let fault = |e: license_core::ports::PortError| fault_to_service(e.into());
+        let mut calls: Vec<license_core::admin::CallTally> = self
+            .ports
+            .audit
+            .tally(since)
+            .await
+            .map_err(fault)?
+            .into_iter()
+            .map(|(interface, code, calls)| license_core::admin::CallTally {
+                interface,
+                code,
+                calls,
+            })
+            .collect();
+        calls.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.interface.cmp(&b.interface)));
+        let count = |state| async move {
+            self.ports
+                .outbox
+                .list(Some(state), 0, 1)
+                .await
+                .map(|p| p.total)
+        };
+        let outbox_pending = count(PushState::Pending).await.map_err(fault)?;
+        let outbox_failed = count(PushState::Failed).await.map_err(fault)?;
+        let outbox_oldest = self
+            .ports
+            .outbox
+            .pending(1)
+            .await
+            .map_err(fault)?
+            .first()
+            .map(|p| p.push.at);
+        Ok(license_core::admin::Overview {
+            calls,
+            since,
+            outbox_pending,
+            outbox_failed,
+            outbox_oldest,
+            database_ready: self.ports.licenses.find_by_key("-").await.is_ok(),
+        })
+    }
+
+    /// The license's face as JPEG page images.
+    pub async fn face_images(&self, key: &str) -> Result<Vec<Vec<u8>>, ServiceError> {
+        let l = self.license(key).await?;
+        self.ports
+            .documents
+            .render_page_images(&l)
+            .await
+            .map_err(|e| fault_to_service(e.into()))
+    }
+
     /// The audit log.
     pub async fn audit_log(
         &self,
@@ -41,17 +118,11 @@ impl Platform {
             Interface::Admin,
         );
         call.username = Some(format!("cli:{operator}"));
-        call.context = Some(license_core::CallContext {
-            system_name: "licensed".into(),
-            call_category: license_core::CallCategory::NonMatter,
-            matter_name: license_core::limits::cut(action, license_core::limits::MAX_TEXT_CHARS)
-                .into_owned(),
-            event_code: "cli".into(),
-            copy_cause: "operator action on the command line".into(),
-            call_district: None,
-            call_department: None,
-            district_level: None,
-        });
+        call.context = Some(operator_action(
+            action,
+            "cli",
+            "operator action on the command line",
+        ));
         let result: Res<()> = outcome.clone().map_err(Fault::Service);
         match self.finish(call, result).await {
             Err(e) if e.code == ReturnCode::Other && outcome.is_ok() => Err(e),

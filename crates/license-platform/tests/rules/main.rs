@@ -15,6 +15,7 @@ use license_platform::{NewLicense, Platform, PlatformConfig, Ports};
 use license_store::{ObjectFileStore, SeaStore};
 
 mod administration;
+mod console;
 mod downloads;
 mod guards;
 mod lookups;
@@ -23,6 +24,7 @@ mod upkeep;
 mod verification;
 
 use administration::*;
+use console::*;
 use downloads::*;
 use guards::*;
 use lookups::*;
@@ -228,6 +230,7 @@ async fn scenarios(f: Fixture) {
     administration(&f, token, &l).await;
     upkeep(&f).await;
     retention(&f).await;
+    console(&f).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

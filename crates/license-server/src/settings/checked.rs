@@ -97,6 +97,7 @@ fn bounds(s: &Settings) -> Vec<Bounded> {
         bounded("max_connections", s.max_connections as u64, 1, 1_000_000),
         bounded("purge_interval_secs", s.purge_interval_secs, 1, 7 * DAY),
         bounded("audit_retention_days", s.audit_retention_days, 0, 36_500),
+        bounded("console_idle_secs", s.console_idle_secs, 60, DAY),
     ];
     if let Some(p) = &s.province {
         out.extend([

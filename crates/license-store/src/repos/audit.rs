@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use license_core::ports::{AuditCursor, AuditEvent, AuditQuery, AuditStore, PortResult};
 use license_core::service::Page;
+use license_core::{Interface, ReturnCode};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -73,6 +74,9 @@ fn filtered(q: &AuditQuery) -> Select<audit_event::Entity> {
     }
     if let Some(v) = &q.license {
         s = s.filter(audit_links::license_condition(v));
+    }
+    if let Some(v) = q.code {
+        s = s.filter(audit_event::Column::Code.eq(i32::from(v.code())));
     }
     s
 }
@@ -160,6 +164,34 @@ impl AuditStore for SeaStore {
                 Ok((cursor, audit_from(m)?))
             })
             .collect()
+    }
+
+    async fn tally(&self, from: DateTime<Utc>) -> PortResult<Vec<(Interface, ReturnCode, u64)>> {
+        use audit_event::Column as C;
+        let rows: Vec<(String, i32, i64)> = audit_event::Entity::find()
+            .select_only()
+            .column(C::Interface)
+            .column(C::Code)
+            .column_as(C::Id.count(), "calls")
+            .filter(C::At.gte(from))
+            .group_by(C::Interface)
+            .group_by(C::Code)
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(port_err)?;
+        // A label or code this build does not know (written by a newer one) is left out of
+        // the count rather than failing it.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(interface, code, calls)| {
+                Some((
+                    Interface::from_label(&interface)?,
+                    ReturnCode::from_code(u16::try_from(code).ok()?)?,
+                    u64::try_from(calls).unwrap_or(0),
+                ))
+            })
+            .collect())
     }
 
     async fn oldest(&self) -> PortResult<Option<DateTime<Utc>>> {

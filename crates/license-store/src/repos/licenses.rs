@@ -132,6 +132,9 @@ impl LicenseRepository for SeaStore {
         if let Some(v) = f.state {
             q = q.filter(license::Column::State.eq(v.name()));
         }
+        if let Some(v) = &f.certificate_number {
+            q = q.filter(license::Column::CertificateNumber.eq(v.as_str()));
+        }
         let total = q.clone().count(&self.db).await.map_err(port_err)?;
         let rows = q
             .order_by_desc(license::Column::Id)
