@@ -17,7 +17,6 @@ use serde_json::Value;
 
 /// Licenses read per page.
 const PAGE: u64 = 1_000;
-/// The CSV column prefix of face fields (export and import).
 
 /// Calls `each` on every license, in row order.
 async fn each_license(

@@ -249,13 +249,14 @@ async fn an_operator_does_the_days_work_in_a_browser() {
     );
     b.shoot("licenses").await;
 
-    // Import: one good line, one bad.
+    // Import: 1,200 good lines and a bad one, with progress as it goes and every rejected
+    // line named.
     let file = city.dir.join("console-import.jsonl");
-    std::fs::write(
-        &file,
-        license_platform::sample::import_line(9_001) + "\n{\"certTypeCode\":\"nope\"}\n",
-    )
-    .unwrap();
+    let mut lines: String = (20_000..21_200)
+        .map(|i| license_platform::sample::import_line(i) + "\n")
+        .collect();
+    lines.push_str("{\"certTypeCode\":\"nope\"}\n");
+    std::fs::write(&file, lines).unwrap();
     b.open(&format!("{base}/licenses/import")).await;
     b.find("#import-file")
         .await
@@ -263,9 +264,11 @@ async fn an_operator_does_the_days_work_in_a_browser() {
         .await
         .unwrap();
     b.submit("#import").await;
+    let progress = text_of(&b, "#import-progress").await;
+    assert!(progress.contains("已读取 1000 行"), "{progress}");
     let result = text_of(&b, "#import-result").await;
     assert!(
-        result.contains("导入 1 条") && result.contains("拒绝 1 行"),
+        result.contains("导入 1200 条") && result.contains("拒绝 1 行") && result.contains("1201"),
         "{result}"
     );
     b.shoot("import").await;
@@ -514,4 +517,17 @@ async fn the_doors_hold() {
     let (_, r) = sign_in(addr, "ops", PASSWORD);
     assert_eq!(r.status, 401, "{r}");
     assert!(r.text().contains("锁定"), "{r}");
+
+    // Behind a TLS-terminating balancer (a public URL on https://) the cookies are Secure.
+    drop(served);
+    let behind = node.serve(
+        "127.0.0.1:0",
+        &[(
+            "LICENSED_PUBLIC_URL",
+            "https://license.example.gov.cn".to_owned(),
+        )],
+    );
+    let page = call("GET", &behind.http, &format!("{CONSOLE}/login"), &[], None);
+    let (_, cookie) = set_cookie(&page, "lp_csrf").unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
 }

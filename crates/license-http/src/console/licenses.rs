@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use license_core::admin::{ADMIN_CHANGE, Correction, NewLicense, StateChange};
+use license_core::admin::{ADMIN_CHANGE, ADMIN_READ, Correction, NewLicense, StateChange};
 use license_core::ports::{AuditEvent, AuditQuery, LicenseFilter};
 use license_core::service::Caller;
 use license_core::{Interface, License, LicenseState, LicenseStatus, ReturnCode, ServiceError};
@@ -81,7 +81,7 @@ pub(super) async fn search(
         return match s.admin.license(&op.caller, key).await {
             Ok(l) => Redirect::to(&path(&format!(
                 "/licenses/{}",
-                urlencode(&l.identifier.to_string())
+                urlencode(l.identifier.as_ref())
             )))
             .into_response(),
             Err(e) => failed(&chrome, e),
@@ -167,10 +167,12 @@ pub(super) fn urlencode(s: &str) -> String {
 /// An audited call as the pages show it; `mask` hides the holder code (lists).
 pub(super) fn usage_row(e: &AuditEvent, mask: bool) -> UsageRow {
     let ctx = e.context.as_ref();
+    // An operator's action says what and why in its matter name.
+    let operator = ctx.is_some_and(|c| c.event_code == ADMIN_CHANGE || c.event_code == ADMIN_READ);
     let reason = e
         .purpose
         .clone()
-        .or_else(|| ctx.map(|c| c.copy_cause.clone()))
+        .or_else(|| ctx.filter(|_| !operator).map(|c| c.copy_cause.clone()))
         .unwrap_or_default();
     UsageRow {
         at: beijing(e.at),
@@ -393,7 +395,7 @@ pub(super) async fn change_state(
 fn to_license(l: &License, done: &str) -> Response {
     Redirect::to(&path(&format!(
         "/licenses/{}?done={done}",
-        urlencode(&l.identifier.to_string())
+        urlencode(l.identifier.as_ref())
     )))
     .into_response()
 }
