@@ -178,13 +178,9 @@ pub trait NodeService: Send + Sync {
         username: &str,
         password: &str,
     ) -> Result<TokenGrant, TokenError>;
-    /// A live console session's next pair (both tokens rotate), while its account is an
-    /// enabled administrator; a session whose access token has ended is not renewed.
-    async fn console_renew(
-        &self,
-        caller: &Caller,
-        refresh_token: &str,
-    ) -> Result<TokenGrant, TokenError>;
+    /// Keeps the live console session whose access token the caller holds alive: it now ends
+    /// after the idle time from now. `false` when it has already ended (it is not revived).
+    async fn console_touch(&self, caller: &Caller) -> Result<bool, TokenError>;
     /// Ends the console session whose access token the caller holds.
     async fn console_sign_out(&self, caller: &Caller);
 }

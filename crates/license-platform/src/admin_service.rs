@@ -45,7 +45,14 @@ impl Touches for Page<License> {
 }
 impl Touches for Page<AuditEvent> {}
 impl Touches for Overview {}
-impl Touches for Vec<Vec<u8>> {}
+/// A license's face: viewing it touches the license.
+struct Face(License, Vec<Vec<u8>>);
+
+impl Touches for Face {
+    fn touch(&self, call: &mut Call) {
+        call.touch(&self.0);
+    }
+}
 impl Touches for Page<license_core::ports::Push> {}
 
 /// What an administration call does, as its audit record names it (the context's matter
@@ -351,9 +358,13 @@ impl AdminService for Platform {
     }
 
     async fn face_images(&self, caller: &Caller, key: String) -> ServiceResult<Vec<Vec<u8>>> {
-        self.as_admin(caller, Act::Read("查看证照照面"), |_| {
-            Platform::face_images(self, &key)
-        })
-        .await
+        let face: Face = self
+            .as_admin(caller, Act::Read("查看证照照面"), |_| async {
+                let l = Platform::license(self, &key).await?;
+                let pages = Platform::face_images(self, &l).await?;
+                Ok(Face(l, pages))
+            })
+            .await?;
+        Ok(face.1)
     }
 }

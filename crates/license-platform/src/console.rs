@@ -1,6 +1,7 @@
 //! The operator console's sessions: an administrator signs in with a password under the token
-//! endpoint's throttle and lock-out, and holds a token pair of [`CONSOLE_CLIENT`] whose access
-//! token ends after the console's idle time unless the console renews it.
+//! endpoint's throttle and lock-out, and holds a token pair of [`CONSOLE_CLIENT`] that ends
+//! after the console's idle time unless the console extends it (every page does, at most once
+//! a minute).
 
 use license_core::service::{
     CONSOLE_CLIENT, Caller, DEFAULT_SCOPE, OAuthErrorKind, TokenError, TokenGrant,
@@ -47,41 +48,6 @@ impl Platform {
         .await
     }
 
-    async fn renew(&self, call: &mut Call, refresh: &str) -> Result<TokenGrant, TokenError> {
-        let unavailable = |_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later");
-        let ended = || oauth(OAuthErrorKind::InvalidGrant, "the session has ended");
-        let Some(old) = self
-            .ports
-            .tokens
-            .take_by_refresh(&digest(refresh.trim()))
-            .await
-            .map_err(unavailable)?
-        else {
-            return Err(ended());
-        };
-        self.sessions.forget(&old.access_digest);
-        call.username = Some(old.username.clone());
-        if old.client_id != CONSOLE_CLIENT || old.access_expires_at <= self.now() {
-            return Err(ended());
-        }
-        let account = self
-            .ports
-            .accounts
-            .find(&old.username)
-            .await
-            .map_err(unavailable)?;
-        if !account.is_some_and(|a| a.enabled && a.roles.contains(&Role::Admin)) {
-            return Err(ended());
-        }
-        self.store_pair(
-            &old.username,
-            CONSOLE_CLIENT,
-            old.scope,
-            self.console_lives(),
-        )
-        .await
-    }
-
     /// Signs an operator in to the console (see [`NodeService::console_sign_in`]).
     ///
     /// [`NodeService::console_sign_in`]: license_core::service::NodeService::console_sign_in
@@ -96,17 +62,25 @@ impl Platform {
         self.finish_token(call, r).await
     }
 
-    /// Renews a console session (see [`NodeService::console_renew`]).
+    /// Keeps a live console session alive (see [`NodeService::console_touch`]); not audited,
+    /// like a token's liveness check.
     ///
-    /// [`NodeService::console_renew`]: license_core::service::NodeService::console_renew
-    pub async fn console_renew(
-        &self,
-        caller: &Caller,
-        refresh: &str,
-    ) -> Result<TokenGrant, TokenError> {
-        let mut call = self.begin(caller, Interface::Token);
-        let r = self.renew(&mut call, refresh).await;
-        self.finish_token(call, r).await
+    /// [`NodeService::console_touch`]: license_core::service::NodeService::console_touch
+    pub async fn console_touch(&self, caller: &Caller) -> Result<bool, TokenError> {
+        let Some(token) = caller.token.as_deref() else {
+            return Ok(false);
+        };
+        let now = self.now();
+        self.ports
+            .tokens
+            .extend(
+                &digest(token),
+                CONSOLE_CLIENT,
+                now,
+                now + self.config.console_idle,
+            )
+            .await
+            .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))
     }
 
     /// Ends a console session: its pair is removed (audited as a revocation).

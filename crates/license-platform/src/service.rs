@@ -613,12 +613,8 @@ impl NodeService for Platform {
         Platform::console_sign_in(self, caller, username, password).await
     }
 
-    async fn console_renew(
-        &self,
-        caller: &Caller,
-        refresh_token: &str,
-    ) -> Result<TokenGrant, TokenError> {
-        Platform::console_renew(self, caller, refresh_token).await
+    async fn console_touch(&self, caller: &Caller) -> Result<bool, TokenError> {
+        Platform::console_touch(self, caller).await
     }
 
     async fn console_sign_out(&self, caller: &Caller) {

@@ -466,10 +466,11 @@ async fn the_doors_hold() {
     );
     assert_eq!(r.status, 403, "{r}");
 
-    // An account without the admin role does not get in.
+    // An account without the admin role does not get in, and is not told its password was
+    // right.
     let (_, r) = sign_in(addr, "hall", PASSWORD);
     assert_eq!(r.status, 401, "{r}");
-    assert!(r.text().contains("没有管理员权限"), "{r}");
+    assert!(r.text().contains("账号或密码错误"), "{r}");
 
     // The operator gets in: a session cookie with the right flags.
     let (csrf_pair, r) = sign_in(addr, "ops", PASSWORD);

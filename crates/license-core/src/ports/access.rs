@@ -191,6 +191,15 @@ pub trait TokenRepository: Send + Sync {
     /// Removes and returns the pair whose refresh token has this digest (rotation is atomic:
     /// only one caller gets it).
     async fn take_by_refresh(&self, digest: &str) -> PortResult<Option<StoredToken>>;
+    /// Moves both expiries of `client_id`'s pair whose access token has this digest to
+    /// `until`, if its access token is still live at `now`; whether it was.
+    async fn extend(
+        &self,
+        digest: &str,
+        client_id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool>;
     /// Removes every token of an account (disabling it); returns how many.
     async fn revoke_account(&self, username: &str) -> PortResult<u64>;
     /// Removes every token obtained by a client (removing it); returns how many.

@@ -86,12 +86,43 @@ pub struct AuditQuery {
     pub license: Option<String>,
     /// The holder code searched or touched.
     pub holder_code: Option<String>,
-    /// The answer's code.
-    pub code: Option<ReturnCode>,
+    /// The answer's outcome.
+    pub outcome: Option<AuditOutcome>,
     /// Zero-based offset.
     pub offset: u64,
     /// Maximum rows.
     pub limit: u64,
+}
+
+/// An outcome an audit search asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOutcome {
+    /// Answered with this code.
+    Code(ReturnCode),
+    /// Answered with any code but success.
+    Failed,
+}
+
+impl AuditOutcome {
+    /// Parses a return code (`0`, `10`, …) or `failed`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "failed" => Some(AuditOutcome::Failed),
+            c => c
+                .parse::<u16>()
+                .ok()
+                .and_then(ReturnCode::from_code)
+                .map(AuditOutcome::Code),
+        }
+    }
+
+    /// Whether an answer's code is this outcome.
+    pub fn matches(self, code: ReturnCode) -> bool {
+        match self {
+            AuditOutcome::Code(c) => c == code,
+            AuditOutcome::Failed => code != ReturnCode::Success,
+        }
+    }
 }
 
 /// Where an event stands in the log's time order: when it arrived, then its key.
@@ -124,4 +155,22 @@ pub trait AuditStore: Send + Sync {
     ) -> PortResult<Vec<(AuditCursor, AuditEvent)>>;
     /// When the oldest event arrived.
     async fn oldest(&self) -> PortResult<Option<DateTime<Utc>>>;
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_parse_and_match() {
+        assert_eq!(AuditOutcome::parse("failed"), Some(AuditOutcome::Failed));
+        assert_eq!(
+            AuditOutcome::parse(" 21 "),
+            Some(AuditOutcome::Code(ReturnCode::Revoked))
+        );
+        assert_eq!(AuditOutcome::parse("x"), None);
+        assert!(AuditOutcome::Failed.matches(ReturnCode::NotFound));
+        assert!(!AuditOutcome::Failed.matches(ReturnCode::Success));
+        assert!(AuditOutcome::Code(ReturnCode::Success).matches(ReturnCode::Success));
+    }
 }

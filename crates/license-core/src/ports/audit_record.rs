@@ -100,7 +100,13 @@ impl AuditRecord {
             && q.holder_code
                 .as_ref()
                 .is_none_or(|h| self.holder_code.as_ref() == Some(h))
-            && q.code.is_none_or(|c| self.code == c.code().to_string())
+            && q.outcome.is_none_or(|o| {
+                self.code
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(crate::status::ReturnCode::from_code)
+                    .is_some_and(|c| o.matches(c))
+            })
     }
 }
 

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use license_core::admin::{Correction, NewAccount, StateChange};
-use license_core::ports::{AuditQuery, CertTypeSettings, LicenseFilter, PushState};
+use license_core::ports::{AuditOutcome, AuditQuery, CertTypeSettings, LicenseFilter, PushState};
 use license_core::{Interface, LicenseState, ReturnCode, Role, ServiceError};
 
 use crate::routes::AppState;
@@ -389,19 +389,14 @@ pub async fn audit(
             license: blank_to_none(q.license),
             holder_code: blank_to_none(q.holder_code)
                 .map(|c| license_core::normalize_holder_code(&c)),
-            code: match blank_to_none(q.code) {
+            outcome: match blank_to_none(q.code) {
                 None => None,
-                Some(c) => Some(
-                    c.parse::<u16>()
-                        .ok()
-                        .and_then(ReturnCode::from_code)
-                        .ok_or_else(|| {
-                            ServiceError::new(
-                                ReturnCode::Unparseable,
-                                format!("unknown return code {c}"),
-                            )
-                        })?,
-                ),
+                Some(c) => Some(AuditOutcome::parse(&c).ok_or_else(|| {
+                    ServiceError::new(
+                        ReturnCode::Unparseable,
+                        format!("code must be a return code or failed, not {c}"),
+                    )
+                })?),
             },
             offset,
             limit,

@@ -22,7 +22,7 @@ pub struct AuditSearch {
     pub license: Option<String>,
     /// A holder code: who used this holder's licenses.
     pub holder_code: Option<String>,
-    /// The answer's return code (`0` for successes).
+    /// The answer's return code (`0` for successes), or `failed` for every failure.
     pub code: Option<String>,
     /// 1-based page (default 1).
     pub page: Option<u64>,

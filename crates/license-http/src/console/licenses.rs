@@ -27,7 +27,11 @@ pub(super) fn page_of(q: &FormData) -> u64 {
         .and_then(|p| p.parse::<u64>().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1)
+        .min(MAX_PAGE)
 }
+
+/// The last page a listing goes to (a bound on the offset a query string can ask for).
+const MAX_PAGE: u64 = 1_000_000;
 
 /// A query string of the given fields (blank ones left out) and a page.
 pub(super) fn query_string(fields: &[(&str, &str)], page: u64) -> String {
@@ -240,29 +244,8 @@ pub(super) async fn license(
         Ok(p) => p,
         Err(e) => return failed(&chrome, e),
     };
-    let history = match s
-        .admin
-        .audit_log(
-            &op.caller,
-            AuditQuery {
-                license: Some(id.clone()),
-                interface: Some(Interface::Admin),
-                limit: 200,
-                ..AuditQuery::default()
-            },
-        )
-        .await
-    {
-        Ok(p) => p
-            .items
-            .iter()
-            .filter(|e| {
-                e.context
-                    .as_ref()
-                    .is_some_and(|c| c.event_code == ADMIN_CHANGE)
-            })
-            .map(|e| usage_row(e, false))
-            .collect(),
+    let history = match changes(&s, &op, &id).await {
+        Ok(h) => h,
         Err(e) => return failed(&chrome, e),
     };
     let status = l.status_on(chrome_today());
@@ -301,6 +284,46 @@ pub(super) async fn license(
             chrome,
         },
     )
+}
+
+/// Administrators' calls on a license read per page, and the most read, in search of its
+/// changes among its views.
+const HISTORY_PAGE: u64 = 500;
+const HISTORY_PAGES: u64 = 20;
+
+/// The changes operators made to a license (event code `admin-change`), newest first, found
+/// among every administrator's call on it.
+async fn changes(s: &AppState, op: &Operator, id: &str) -> Result<Vec<UsageRow>, ServiceError> {
+    let mut out = Vec::new();
+    for n in 0..HISTORY_PAGES {
+        let page = s
+            .admin
+            .audit_log(
+                &op.caller,
+                AuditQuery {
+                    license: Some(id.to_owned()),
+                    interface: Some(Interface::Admin),
+                    offset: n * HISTORY_PAGE,
+                    limit: HISTORY_PAGE,
+                    ..AuditQuery::default()
+                },
+            )
+            .await?;
+        out.extend(
+            page.items
+                .iter()
+                .filter(|e| {
+                    e.context
+                        .as_ref()
+                        .is_some_and(|c| c.event_code == ADMIN_CHANGE)
+                })
+                .map(|e| usage_row(e, false)),
+        );
+        if (n + 1) * HISTORY_PAGE >= page.total {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 fn chrome_today() -> chrono::NaiveDate {
@@ -635,6 +658,11 @@ fn streamed_import(s: AppState, caller: Caller, chrome: Chrome, file: Vec<u8>) -
         header::CONTENT_SECURITY_POLICY,
         axum::http::HeaderValue::from_static(super::POLICY),
     );
+    // A proxy in front (nginx) passes the progress on as it comes.
+    r.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
     r
 }
 
@@ -645,15 +673,8 @@ pub(super) async fn import(
     op: Operator,
     mut parts: Multipart,
 ) -> Response {
+    // A session that has ended reads no file: `Operator` checked the token first.
     let mut chrome = op.chrome.at("licenses");
-    // A session that has ended reads no file.
-    if !s
-        .node
-        .token_live(op.caller.token.as_deref().unwrap_or_default())
-        .await
-    {
-        return super::session::to_login(true);
-    }
     let mut csrf = FormData::default();
     let mut file = None;
     loop {

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDateTime, TimeZone};
 use license_core::admin::NewAccount;
-use license_core::ports::{AuditQuery, AuditRecord, CertTypeSettings, PushState};
+use license_core::ports::{AuditOutcome, AuditQuery, AuditRecord, CertTypeSettings, PushState};
 use license_core::service::CollectOperation;
 use license_core::{Interface, ReturnCode, Role, ServiceError};
 
@@ -251,6 +251,16 @@ pub(super) async fn reset_password(
     if !op.csrf_ok(&form) {
         return refused(&chrome);
     }
+    // A new password ends every session of its account, this one too, before it is shown.
+    if name.trim() == op.chrome.operator {
+        return failed(
+            &chrome,
+            ServiceError::new(
+                ReturnCode::Unparseable,
+                "不能在控制台重置当前登录账号的密码：请由其他管理员重置，或在节点上使用 licensed account passwd",
+            ),
+        );
+    }
     let password = new_secret();
     match s
         .admin
@@ -399,12 +409,6 @@ fn moment(v: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
-/// The outcomes the audit search offers: success, every failure, or one code.
-fn outcome_query(v: Option<&str>) -> Option<ReturnCode> {
-    v.and_then(|c| c.parse::<u16>().ok())
-        .and_then(ReturnCode::from_code)
-}
-
 /// The audit query a search form describes.
 fn audit_query(q: &FormData) -> Result<AuditQuery, ServiceError> {
     let time = |name: &str| -> Result<_, ServiceError> {
@@ -425,7 +429,7 @@ fn audit_query(q: &FormData) -> Result<AuditQuery, ServiceError> {
         holder_code: q
             .text("holder")
             .map(|c| license_core::normalize_holder_code(&c)),
-        code: outcome_query(q.get("outcome")),
+        outcome: q.get("outcome").and_then(AuditOutcome::parse),
         offset: 0,
         limit: PAGE_SIZE,
     })
@@ -483,14 +487,18 @@ pub(super) async fn audit(
                     selected: query.interface == Some(i),
                 })
                 .collect(),
-            outcomes: ReturnCode::ALL
-                .into_iter()
-                .map(|c| Choice {
-                    value: c.code().to_string(),
-                    label: format!("{} {}", c.code(), c.message()),
-                    selected: query.code == Some(c),
-                })
-                .collect(),
+            // Every failure, then each code.
+            outcomes: std::iter::once(Choice {
+                value: "failed".into(),
+                label: "全部失败".into(),
+                selected: query.outcome == Some(AuditOutcome::Failed),
+            })
+            .chain(ReturnCode::ALL.into_iter().map(|c| Choice {
+                value: c.code().to_string(),
+                label: format!("{} {}", c.code(), c.message()),
+                selected: query.outcome == Some(AuditOutcome::Code(c)),
+            }))
+            .collect(),
             rows: found.items.iter().map(|e| usage_row(e, true)).collect(),
             pager: Pager::new(page_no, PAGE_SIZE, found.total, link),
             csv: path(&format!("/audit.csv?{}", query_string(&pairs, 1))),
@@ -524,7 +532,8 @@ pub(super) async fn audit_csv(
     let mut written = out.write_record(crate::admin::AUDIT_CSV_COLUMNS);
     for e in found.items {
         if written.is_ok() {
-            written = out.write_record(crate::admin::audit_csv_cells(&AuditRecord::from(e)));
+            let cells = crate::admin::audit_csv_cells(&AuditRecord::from(e));
+            written = out.write_record(cells.iter().map(|c| inert(c).into_owned()));
         }
     }
     match (written, out.into_inner()) {
@@ -543,6 +552,16 @@ pub(super) async fn audit_csv(
             &chrome,
             ServiceError::new(ReturnCode::Other, "the CSV could not be written"),
         ),
+    }
+}
+
+/// A cell a spreadsheet will not run: one that would start a formula (`=`, `+`, `-`, `@`, a
+/// tab or a carriage return; callers choose some of these values) gets a `'` before it.
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
 
@@ -652,4 +671,24 @@ pub(super) async fn keys(State(s): State<AppState>, op: Operator) -> Response {
             keys: s.console.keys.clone(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_start_no_formula() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("-1"), "'-1");
+        assert_eq!(inert("hall-system"), "hall-system");
+        assert_eq!(inert(""), "");
+    }
+
+    #[test]
+    fn times_are_read_in_beijing() {
+        let t = moment("2026-12-07T08:30").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-07T00:30:00+00:00");
+        assert!(moment("yesterday").is_none());
+    }
 }

@@ -1,6 +1,6 @@
-//! Console sessions: the sign-in form, the session cookie (the console's token pair, renewed
-//! while the operator works, so that it ends after the idle time), the CSRF token every form
-//! carries, and sign-out.
+//! Console sessions: the sign-in form, the session cookie (the console's access token, its
+//! life extended while the operator works, so that it ends after the idle time), the CSRF
+//! token every form carries, and sign-out.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -16,8 +16,9 @@ use super::{html, path};
 use crate::peer::ClientAddr;
 use crate::routes::{AppState, caller};
 
-/// The session cookie: `access.refresh.issued.operator` (the operator's name
-/// percent-encoded, for display only; the tokens carry the authority).
+/// The session cookie: `access.touched.operator` — the console's access token, when its life
+/// was last extended (Unix seconds), and the operator's name percent-encoded, for display only
+/// (the token carries the authority).
 const SESSION: &str = "lp_console";
 /// The CSRF cookie, echoed as the `csrf` field of every form.
 const CSRF: &str = "lp_csrf";
@@ -54,23 +55,24 @@ pub struct KeyView {
     pub pem: String,
 }
 
+/// How often a page extends its session's life, at most.
+const TOUCH_EVERY_SECS: i64 = 60;
+
 /// The session a request carries.
 #[derive(Debug, Clone)]
 struct Session {
     access: String,
-    refresh: String,
-    issued: i64,
+    touched: i64,
     operator: String,
 }
 
 impl Session {
     fn parse(v: &str) -> Option<Self> {
-        let mut it = v.splitn(4, '.');
-        let (access, refresh, issued, operator) = (it.next()?, it.next()?, it.next()?, it.next()?);
+        let mut it = v.splitn(3, '.');
+        let (access, touched, operator) = (it.next()?, it.next()?, it.next()?);
         Some(Session {
             access: access.to_owned(),
-            refresh: refresh.to_owned(),
-            issued: issued.parse().ok()?,
+            touched: touched.parse().ok()?,
             operator: percent_encoding::percent_decode_str(operator)
                 .decode_utf8()
                 .ok()?
@@ -83,7 +85,7 @@ impl Session {
             &self.operator,
             percent_encoding::NON_ALPHANUMERIC,
         );
-        format!("{}.{}.{}.{op}", self.access, self.refresh, self.issued)
+        format!("{}.{}.{op}", self.access, self.touched)
     }
 }
 
@@ -131,8 +133,9 @@ fn same(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone)]
 pub(super) struct CsrfToken(pub String);
 
-/// Every console request: a CSRF cookie is set when absent, and a session past half its idle
-/// time is renewed (both tokens rotate) before the page is made.
+/// Every console request: a CSRF cookie is set when absent, and a session not extended for a
+/// minute is extended (it then ends after the idle time from now) before the page is made.
+/// Nothing rotates, so pages open at once in several tabs never race.
 pub(super) async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
     let info = s.console.clone();
     let mut set = Vec::new();
@@ -151,24 +154,21 @@ pub(super) async fn guard(State(s): State<AppState>, mut req: Request, next: Nex
         .filter(|_| !asset)
     {
         let now = chrono::Utc::now().timestamp();
-        let half = i64::try_from(info.idle_secs / 2).unwrap_or(i64::MAX);
-        if now.saturating_sub(old.issued) >= half {
-            let c = caller(req.headers(), client_addr(&req), None);
-            match s.node.console_renew(&c, &old.refresh).await {
-                Ok(g) => {
+        let every = TOUCH_EVERY_SECS.min(i64::try_from(info.idle_secs / 4).unwrap_or(i64::MAX));
+        if now.saturating_sub(old.touched) >= every {
+            let mut c = caller(req.headers(), client_addr(&req), None);
+            c.token = Some(old.access.clone());
+            match s.node.console_touch(&c).await {
+                Ok(true) => {
                     let value = Session {
-                        access: g.access_token,
-                        refresh: g.refresh_token,
-                        issued: now,
-                        operator: old.operator,
+                        touched: now,
+                        ..old
                     }
                     .value();
-                    // The request goes on with the new pair.
-                    replace_cookie(req.headers_mut(), SESSION, Some(&value));
                     set.push(set_cookie(&info, SESSION, value, None));
                 }
                 // The session has ended: the page asks to sign in again.
-                Err(e) if e.kind == OAuthErrorKind::InvalidGrant => {
+                Ok(false) => {
                     replace_cookie(req.headers_mut(), SESSION, None);
                     set.push(set_cookie(&info, SESSION, String::new(), Some(0)));
                 }
@@ -178,8 +178,16 @@ pub(super) async fn guard(State(s): State<AppState>, mut req: Request, next: Nex
         }
     }
     let mut r = next.run(req).await;
+    // A page that set the session cookie itself (sign-in, sign-out) has the last word.
+    let own = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(format!("{SESSION}=").as_bytes()));
     for v in set {
-        r.headers_mut().append(header::SET_COOKIE, v);
+        if !(own && v.as_bytes().starts_with(format!("{SESSION}=").as_bytes())) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     r.headers_mut().insert(
         header::REFERRER_POLICY,
@@ -251,6 +259,9 @@ impl FromRequestParts<AppState> for Operator {
             .get::<ClientAddr>()
             .cloned()
             .unwrap_or_default();
+        if !s.node.token_live(&session.access).await {
+            return Err(to_login(true));
+        }
         let mut caller = caller(&parts.headers, addr, None);
         caller.token = Some(session.access);
         Ok(Operator {
@@ -280,9 +291,6 @@ fn sign_in_message(e: &TokenError) -> String {
         OAuthErrorKind::SlowDown => "登录请求过于频繁，请稍后再试。".into(),
         OAuthErrorKind::InvalidGrant if e.description.contains("locked") => {
             "登录失败次数过多，账号已暂时锁定，请稍后再试。".into()
-        }
-        OAuthErrorKind::InvalidGrant if e.description.contains("admin role") => {
-            "该账号没有管理员权限。".into()
         }
         OAuthErrorKind::InvalidRequest => "请输入账号和密码。".into(),
         OAuthErrorKind::TemporarilyUnavailable => "服务暂时不可用，请稍后再试。".into(),
@@ -315,8 +323,7 @@ pub(super) async fn login(
         Ok(g) => {
             let session = Session {
                 access: g.access_token,
-                refresh: g.refresh_token,
-                issued: chrono::Utc::now().timestamp(),
+                touched: chrono::Utc::now().timestamp(),
                 operator: username,
             };
             let mut r = Redirect::to(&path("/")).into_response();

@@ -181,6 +181,11 @@ impl Platform {
     /// lifetime). A token the client was being granted meanwhile is refused at the grant
     /// (see `store_pair`).
     pub async fn remove_client(&self, client_id: &str) -> Result<(), ServiceError> {
+        if client_id.trim() == license_core::service::CONSOLE_CLIENT {
+            return Err(bad(format!(
+                "the client id {client_id} is the console's own"
+            )));
+        }
         let client_id = client_id.trim();
         let found = self
             .ports

@@ -33,17 +33,18 @@ pub(crate) fn operator_action(
 
 impl Platform {
     /// Today's calls (days in the node's time zone) by interface and code, the outbox and
-    /// the database's health.
+    /// the database's health. A database that does not answer is shown as such, with nothing
+    /// counted, rather than failing the overview.
     pub async fn overview(&self) -> Result<license_core::admin::Overview, ServiceError> {
         use license_core::ports::PushState;
         let since = self.day_start(self.today());
-        let fault = |e: license_core::ports::PortError| fault_to_service(e.into());
-        let mut calls: Vec<license_core::admin::CallTally> = self
-            .ports
-            .audit
-            .tally(since)
-            .await
-            .map_err(fault)?
+        let tally = self.ports.audit.tally(since).await;
+        let pending = self.ports.outbox.list(Some(PushState::Pending), 0, 1).await;
+        let failed = self.ports.outbox.list(Some(PushState::Failed), 0, 1).await;
+        let oldest = self.ports.outbox.pending(1).await;
+        let answered = tally.is_ok() && pending.is_ok() && failed.is_ok() && oldest.is_ok();
+        let mut calls: Vec<license_core::admin::CallTally> = tally
+            .unwrap_or_default()
             .into_iter()
             .map(|(interface, code, calls)| license_core::admin::CallTally {
                 interface,
@@ -52,39 +53,21 @@ impl Platform {
             })
             .collect();
         calls.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.interface.cmp(&b.interface)));
-        let count = |state| async move {
-            self.ports
-                .outbox
-                .list(Some(state), 0, 1)
-                .await
-                .map(|p| p.total)
-        };
-        let outbox_pending = count(PushState::Pending).await.map_err(fault)?;
-        let outbox_failed = count(PushState::Failed).await.map_err(fault)?;
-        let outbox_oldest = self
-            .ports
-            .outbox
-            .pending(1)
-            .await
-            .map_err(fault)?
-            .first()
-            .map(|p| p.push.at);
         Ok(license_core::admin::Overview {
             calls,
             since,
-            outbox_pending,
-            outbox_failed,
-            outbox_oldest,
-            database_ready: self.ports.licenses.find_by_key("-").await.is_ok(),
+            outbox_pending: pending.map_or(0, |p| p.total),
+            outbox_failed: failed.map_or(0, |p| p.total),
+            outbox_oldest: oldest.ok().and_then(|p| p.first().map(|p| p.push.at)),
+            database_ready: answered && self.ports.licenses.find_by_key("-").await.is_ok(),
         })
     }
 
-    /// The license's face as JPEG page images.
-    pub async fn face_images(&self, key: &str) -> Result<Vec<Vec<u8>>, ServiceError> {
-        let l = self.license(key).await?;
+    /// A license's face as JPEG page images.
+    pub async fn face_images(&self, l: &License) -> Result<Vec<Vec<u8>>, ServiceError> {
         self.ports
             .documents
-            .render_page_images(&l)
+            .render_page_images(l)
             .await
             .map_err(|e| fault_to_service(e.into()))
     }

@@ -49,28 +49,25 @@ pub(super) async fn console(f: &Fixture) {
         o.calls
     );
 
-    // Renewed within the idle time: a new pair, the old one gone.
+    // Kept alive within the idle time; ended once idle past it, and not revived.
+    let session = caller(&g.access_token);
     f.clock.advance(Duration::minutes(20));
-    let renewed = p.console_renew(&here, &g.refresh_token).await.unwrap();
+    assert!(p.console_touch(&session).await.unwrap());
+    f.clock.advance(Duration::minutes(25));
     assert_eq!(
-        code(AdminService::overview(p, &caller(&g.access_token)).await),
-        ReturnCode::Unauthorized
+        code(AdminService::overview(p, &session).await),
+        ReturnCode::Success,
+        "45 minutes after sign-in, 25 after the last page"
     );
-    assert!(
-        p.console_renew(&here, &g.refresh_token).await.is_err(),
-        "used once"
-    );
-    // Idle past the time: the session has ended and cannot be renewed.
     f.clock.advance(Duration::minutes(31));
     assert_eq!(
-        code(AdminService::overview(p, &caller(&renewed.access_token)).await),
+        code(AdminService::overview(p, &session).await),
         ReturnCode::Unauthorized
     );
-    assert!(
-        p.console_renew(&here, &renewed.refresh_token)
-            .await
-            .is_err()
-    );
+    assert!(!p.console_touch(&session).await.unwrap());
+    // Only the console's own pairs are extended.
+    let oauth = login(p, "hall", "hall-password").await.unwrap();
+    assert!(!p.console_touch(&caller(&oauth.access_token)).await.unwrap());
 
     // Sign-out ends a session at once.
     let g = p

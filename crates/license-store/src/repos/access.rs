@@ -191,6 +191,25 @@ impl TokenRepository for SeaStore {
         .await
     }
 
+    async fn extend(
+        &self,
+        digest: &str,
+        client_id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        let r = token::Entity::update_many()
+            .col_expr(token::Column::AccessExpiresAt, Expr::value(until))
+            .col_expr(token::Column::RefreshExpiresAt, Expr::value(until))
+            .filter(token::Column::AccessDigest.eq(digest))
+            .filter(token::Column::ClientId.eq(client_id))
+            .filter(token::Column::AccessExpiresAt.gt(now))
+            .exec(&self.db)
+            .await
+            .map_err(port_err)?;
+        Ok(r.rows_affected > 0)
+    }
+
     async fn revoke_account(&self, username: &str) -> PortResult<u64> {
         let r = token::Entity::delete_many()
             .filter(token::Column::Username.eq(username))

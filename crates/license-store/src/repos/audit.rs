@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use license_core::ports::{AuditCursor, AuditEvent, AuditQuery, AuditStore, PortResult};
+use license_core::ports::{
+    AuditCursor, AuditEvent, AuditOutcome, AuditQuery, AuditStore, PortResult,
+};
 use license_core::service::Page;
 use license_core::{Interface, ReturnCode};
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -75,8 +77,14 @@ fn filtered(q: &AuditQuery) -> Select<audit_event::Entity> {
     if let Some(v) = &q.license {
         s = s.filter(audit_links::license_condition(v));
     }
-    if let Some(v) = q.code {
-        s = s.filter(audit_event::Column::Code.eq(i32::from(v.code())));
+    match q.outcome {
+        Some(AuditOutcome::Code(c)) => {
+            s = s.filter(audit_event::Column::Code.eq(i32::from(c.code())));
+        }
+        Some(AuditOutcome::Failed) => {
+            s = s.filter(audit_event::Column::Code.ne(i32::from(ReturnCode::Success.code())));
+        }
+        None => {}
     }
     s
 }
