@@ -86,23 +86,10 @@ impl Platform {
     /// Ends a console session: its pair is removed (audited as a revocation).
     pub async fn console_sign_out(&self, caller: &Caller) {
         let mut call = self.begin(caller, Interface::Revoke);
-        let r: Result<(), TokenError> = async {
-            let Some(token) = caller.token.as_deref() else {
-                return Ok(());
-            };
-            let revoked = self
-                .ports
-                .tokens
-                .revoke(&digest(token), CONSOLE_CLIENT)
-                .await
-                .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))?;
-            if let Some(t) = revoked {
-                self.sessions.forget(&t.access_digest);
-                call.username = Some(t.username);
-            }
-            Ok(())
-        }
-        .await;
+        let r = match caller.token.as_deref() {
+            Some(token) => self.revoke_pair(&mut call, token, CONSOLE_CLIENT).await,
+            None => Ok(()),
+        };
         let _ = self.finish_token(call, r).await;
     }
 }

@@ -44,7 +44,7 @@ pub fn sniff(head: &[u8]) -> &'static Encoding {
 }
 
 /// A line that decoding had to repair does not hold what the file meant.
-pub fn undecodable(text: &str, encoding: Option<&str>) -> Option<String> {
+fn undecodable(text: &str, encoding: Option<&str>) -> Option<String> {
     text.contains(char::REPLACEMENT_CHARACTER).then(|| {
         format!(
             "bytes that are not {} text",
@@ -54,7 +54,7 @@ pub fn undecodable(text: &str, encoding: Option<&str>) -> Option<String> {
 }
 
 /// A CSV header checked against the import format: every column a field or `face.<name>`.
-pub fn check_header(header: &[String]) -> Result<(), String> {
+fn check_header(header: &[String]) -> Result<(), String> {
     let known = record_fields();
     match header
         .iter()
@@ -69,7 +69,7 @@ pub fn check_header(header: &[String]) -> Result<(), String> {
 }
 
 /// A CSV row as an import record, by the header's columns.
-pub fn csv_record(header: &[String], row: &csv::StringRecord) -> Result<NewLicense, String> {
+fn csv_record(header: &[String], row: &csv::StringRecord) -> Result<NewLicense, String> {
     let mut fields = Map::new();
     let mut face = Map::new();
     for (name, cell) in header.iter().zip(row.iter()) {
@@ -83,6 +83,74 @@ pub fn csv_record(header: &[String], row: &csv::StringRecord) -> Result<NewLicen
     }
     fields.insert("face".into(), Value::Object(face));
     serde_json::from_value(Value::Object(fields)).map_err(|e| format!("not a license record: {e}"))
+}
+
+/// One line of a JSON Lines file as an import record; `encoding` names the file's encoding in
+/// the reason a line that did not decode is refused with (`None`: UTF-8 or GB18030).
+pub fn line_record(line: &str, encoding: Option<&str>) -> Result<NewLicense, String> {
+    match undecodable(line, encoding) {
+        Some(why) => Err(why),
+        None => parse_record(line),
+    }
+}
+
+/// The records of a CSV file in the import format, a row at a time (memory stays bounded),
+/// each with the line it starts on. A row the CSV reader cannot take (another number of
+/// cells) is that row's rejection; reading goes on with the next.
+pub struct CsvRecords<R> {
+    rows: csv::Reader<R>,
+    header: Vec<String>,
+    row: csv::StringRecord,
+    encoding: Option<String>,
+}
+
+impl<R: std::io::Read> CsvRecords<R> {
+    /// The records of `text`, whose header must name the import format's fields (else the
+    /// reason); `encoding` as for [`line_record`].
+    pub fn new(text: R, encoding: Option<&str>) -> Result<Self, String> {
+        let mut rows = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text);
+        let header: Vec<String> = rows
+            .headers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .collect();
+        check_header(&header)?;
+        Ok(CsvRecords {
+            rows,
+            header,
+            row: csv::StringRecord::new(),
+            encoding: encoding.map(str::to_owned),
+        })
+    }
+}
+
+impl<R: std::io::Read> Iterator for CsvRecords<R> {
+    type Item = (usize, Result<NewLicense, String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let more = self.rows.read_record(&mut self.row);
+        let at = match &more {
+            Ok(_) => self.row.position(),
+            Err(e) => e.position(),
+        };
+        let line = at.map_or(0, |pos| usize::try_from(pos.line()).unwrap_or(usize::MAX));
+        let record = match more {
+            Ok(false) => return None,
+            Ok(true) => match self
+                .row
+                .iter()
+                .find_map(|c| undecodable(c, self.encoding.as_deref()))
+            {
+                Some(why) => Err(why),
+                None => csv_record(&self.header, &self.row),
+            },
+            Err(e) => Err(format!("not a CSV row of the header's columns: {e}")),
+        };
+        Some((line, record))
+    }
 }
 
 /// A whole file as text: in the encoding its byte-order mark names, else the one [`sniff`]
@@ -119,43 +187,18 @@ impl Platform {
             }
         };
         if is_csv(&text) {
-            let mut rows = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(text.as_bytes());
-            let header: Vec<String> = match rows.headers() {
-                Ok(h) => h.iter().map(|h| h.trim().to_owned()).collect(),
-                Err(e) => return header_refused(e.to_string()),
+            let records = match CsvRecords::new(text.as_bytes(), None) {
+                Ok(r) => r,
+                Err(reason) => return header_refused(reason),
             };
-            if let Err(e) = check_header(&header) {
-                return header_refused(e);
-            }
-            let mut row = csv::StringRecord::new();
-            loop {
-                let more = rows.read_record(&mut row);
-                let at = match &more {
-                    Ok(_) => row.position(),
-                    Err(e) => e.position(),
-                };
-                let n = at.map_or(0, |pos| usize::try_from(pos.line()).unwrap_or(usize::MAX));
-                let record = match more {
-                    Ok(false) => break,
-                    Ok(true) => match row.iter().find_map(|c| undecodable(c, None)) {
-                        Some(why) => Err(why),
-                        None => csv_record(&header, &row),
-                    },
-                    Err(e) => Err(format!("not a CSV row of the header's columns: {e}")),
-                };
+            for (n, record) in records {
                 import.add(n, record).await;
                 tell(n);
             }
         } else {
             for (i, line) in text.lines().enumerate() {
                 if !line.trim().is_empty() {
-                    let record = match undecodable(line, None) {
-                        Some(why) => Err(why),
-                        None => parse_record(line),
-                    };
-                    import.add(i + 1, record).await;
+                    import.add(i + 1, line_record(line, None)).await;
                     tell(i + 1);
                 }
             }

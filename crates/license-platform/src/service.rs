@@ -325,10 +325,21 @@ impl Platform {
         let Some(token) = r.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
             return Err(oauth(OAuthErrorKind::InvalidRequest, "token is required"));
         };
+        self.revoke_pair(call, token, &client_id).await
+    }
+
+    /// Removes the pair an access or refresh token belongs to, if `client_id` obtained it; the
+    /// account it was is noted for the audit record.
+    pub(crate) async fn revoke_pair(
+        &self,
+        call: &mut Call,
+        token: &str,
+        client_id: &str,
+    ) -> Result<(), TokenError> {
         let revoked = self
             .ports
             .tokens
-            .revoke(&digest(token), &client_id)
+            .revoke(&digest(token), client_id)
             .await
             .map_err(|_| oauth(OAuthErrorKind::TemporarilyUnavailable, "try again later"))?;
         if let Some(t) = revoked {

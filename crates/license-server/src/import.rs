@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use encoding_rs::Encoding;
-use license_platform::import_file::{check_header, csv_record, sniff, undecodable};
-use license_platform::{Importer, Platform, Rejected, parse_record};
+use license_platform::import_file::{CsvRecords, line_record, sniff};
+use license_platform::{Importer, Platform, Rejected};
 
 /// How much of the file's start decides between UTF-8 and GB18030.
 const SNIFF: usize = 64 * 1024;
@@ -199,44 +199,15 @@ pub async fn licenses(
                 if line.trim().is_empty() {
                     continue;
                 }
-                let record = match undecodable(&line, encoding) {
-                    Some(why) => Err(why),
-                    None => parse_record(&line),
-                };
-                import.add(n, record).await;
+                import.add(n, line_record(&line, encoding)).await;
                 report(import.take_rejected(), &mut summary);
                 progress.update(&import, summary.rejected.len());
             }
         }
         "csv" => {
-            let mut rows = csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(text);
-            let header: Vec<String> = rows
-                .headers()
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .iter()
-                .map(|h| h.trim().to_owned())
-                .collect();
-            check_header(&header).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut row = csv::StringRecord::new();
-            loop {
-                let more = rows.read_record(&mut row);
-                let at = match &more {
-                    Ok(_) => row.position(),
-                    Err(e) => e.position(),
-                };
-                let n = at.map_or(0, |pos| usize::try_from(pos.line()).unwrap_or(usize::MAX));
-                let record = match more {
-                    Ok(false) => break,
-                    Ok(true) => match row.iter().find_map(|c| undecodable(c, encoding)) {
-                        Some(why) => Err(why),
-                        None => csv_record(&header, &row),
-                    },
-                    // A row the CSV reader cannot take (a different number of cells): its own
-                    // rejection; the reader goes on with the next row.
-                    Err(e) => Err(format!("not a CSV row of the header's columns: {e}")),
-                };
+            let records =
+                CsvRecords::new(text, encoding).map_err(|e| format!("{}: {e}", path.display()))?;
+            for (n, record) in records {
                 import.add(n, record).await;
                 report(import.take_rejected(), &mut summary);
                 progress.update(&import, summary.rejected.len());

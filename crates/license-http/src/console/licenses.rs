@@ -13,7 +13,7 @@ use license_dict::{cert_types, holder_code_types};
 use tokio_stream::StreamExt;
 
 use super::forms::FormData;
-use super::session::Operator;
+use super::session::{Change, Operator};
 use super::views::*;
 use super::{failed, path};
 use crate::routes::AppState;
@@ -394,14 +394,10 @@ pub(super) async fn face(
 /// `POST /console/licenses/{key}/state`: `change`, `reason`.
 pub(super) async fn change_state(
     State(s): State<AppState>,
-    op: Operator,
     Path(key): Path<String>,
-    form: FormData,
+    Change { op, form }: Change,
 ) -> Response {
     let chrome = op.chrome.at("licenses");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     let Some(change) = form.get("change").and_then(StateChange::from_name) else {
         return failed(
             &chrome,
@@ -426,14 +422,10 @@ fn to_license(l: &License, done: &str) -> Response {
 /// `POST /console/licenses/{key}/reissue`: the corrected fields and `reason`.
 pub(super) async fn reissue(
     State(s): State<AppState>,
-    op: Operator,
     Path(key): Path<String>,
-    form: FormData,
+    Change { op, form }: Change,
 ) -> Response {
     let chrome = op.chrome.at("licenses");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     let correction = Correction {
         certificate_number: form.text("certificateNumber"),
         certificate_holder: form.text("certificateHolder"),
@@ -568,11 +560,8 @@ fn new_license(form: &FormData) -> Result<NewLicense, String> {
 }
 
 /// `POST /console/licenses`: issue from the form.
-pub(super) async fn issue(State(s): State<AppState>, op: Operator, form: FormData) -> Response {
+pub(super) async fn issue(State(s): State<AppState>, Change { op, form }: Change) -> Response {
     let mut chrome = op.chrome.at("licenses");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     let code = form.text("certTypeCode").unwrap_or_default();
     let r = match new_license(&form) {
         Ok(new) => s.admin.issue_license(&op.caller, new).await,

@@ -12,7 +12,7 @@ use license_core::{Interface, ReturnCode, Role, ServiceError};
 
 use super::forms::FormData;
 use super::licenses::{PAGE_SIZE, page_of, query_string, usage_row};
-use super::session::Operator;
+use super::session::{Change, Operator};
 use super::views::*;
 use super::{failed, path};
 use crate::routes::AppState;
@@ -162,13 +162,9 @@ fn limit(form: &FormData, name: &str) -> Result<Option<u32>, ServiceError> {
 /// `POST /console/accounts`: a new account with a password made now and shown once.
 pub(super) async fn create_account(
     State(s): State<AppState>,
-    op: Operator,
-    form: FormData,
+    Change { op, form }: Change,
 ) -> Response {
-    let mut chrome = op.chrome.at("accounts");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
+    let chrome = op.chrome.at("accounts");
     let password = new_secret();
     let account = (|| {
         let roles = form
@@ -203,15 +199,24 @@ pub(super) async fn create_account(
         Ok(a) => s.admin.create_account(&op.caller, a).await,
         Err(e) => Err(e),
     };
+    let shown = r.map(|a| (format!("账号 {} 的初始密码", a.username), password));
+    created(&s, &op, chrome, shown).await
+}
+
+/// The accounts page after something was created with a secret: the secret shown this once,
+/// or why it was not created above the forms.
+async fn created(
+    s: &AppState,
+    op: &Operator,
+    mut chrome: Chrome,
+    r: Result<(String, String), ServiceError>,
+) -> Response {
     match r {
-        Ok(a) => {
-            let secret = (format!("账号 {} 的初始密码", a.username), password);
-            accounts_page(&s, &op, chrome, Some(secret), StatusCode::OK).await
-        }
+        Ok(secret) => accounts_page(s, op, chrome, Some(secret), StatusCode::OK).await,
         Err(e) if e.code == ReturnCode::Unauthorized => failed(&chrome, e),
         Err(e) => {
             chrome.error = Some(e.message());
-            accounts_page(&s, &op, chrome, None, StatusCode::BAD_REQUEST).await
+            accounts_page(s, op, chrome, None, StatusCode::BAD_REQUEST).await
         }
     }
 }
@@ -219,14 +224,10 @@ pub(super) async fn create_account(
 /// `POST /console/accounts/{name}/enabled`: `enabled` = `true` | `false`.
 pub(super) async fn set_enabled(
     State(s): State<AppState>,
-    op: Operator,
     Path(name): Path<String>,
-    form: FormData,
+    Change { op, form }: Change,
 ) -> Response {
     let chrome = op.chrome.at("accounts");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     let enabled = form.get("enabled") == Some("true");
     match s.admin.set_account_enabled(&op.caller, name, enabled).await {
         Ok(()) => Redirect::to(&path(if enabled {
@@ -243,14 +244,10 @@ pub(super) async fn set_enabled(
 /// tokens end at once.
 pub(super) async fn reset_password(
     State(s): State<AppState>,
-    op: Operator,
     Path(name): Path<String>,
-    form: FormData,
+    Change { op, form: _ }: Change,
 ) -> Response {
     let chrome = op.chrome.at("accounts");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     // A new password ends every session of its account, this one too, before it is shown.
     if name.trim() == op.chrome.operator {
         return failed(
@@ -279,45 +276,25 @@ pub(super) async fn reset_password(
 }
 
 /// `POST /console/clients`: a new OAuth client with a secret made now and shown once.
-pub(super) async fn add_client(
-    State(s): State<AppState>,
-    op: Operator,
-    form: FormData,
-) -> Response {
-    let mut chrome = op.chrome.at("accounts");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
+pub(super) async fn add_client(State(s): State<AppState>, Change { op, form }: Change) -> Response {
+    let chrome = op.chrome.at("accounts");
     let id = form.text("clientId").unwrap_or_default();
     let secret = new_secret();
-    match s
+    let r = s
         .admin
         .add_client(&op.caller, id.clone(), secret.clone())
-        .await
-    {
-        Ok(()) => {
-            let shown = (format!("客户端 {id} 的密钥"), secret);
-            accounts_page(&s, &op, chrome, Some(shown), StatusCode::OK).await
-        }
-        Err(e) if e.code == ReturnCode::Unauthorized => failed(&chrome, e),
-        Err(e) => {
-            chrome.error = Some(e.message());
-            accounts_page(&s, &op, chrome, None, StatusCode::BAD_REQUEST).await
-        }
-    }
+        .await;
+    let shown = r.map(|()| (format!("客户端 {id} 的密钥"), secret));
+    created(&s, &op, chrome, shown).await
 }
 
 /// `POST /console/clients/{id}/remove`.
 pub(super) async fn remove_client(
     State(s): State<AppState>,
-    op: Operator,
     Path(id): Path<String>,
-    form: FormData,
+    Change { op, form: _ }: Change,
 ) -> Response {
     let chrome = op.chrome.at("accounts");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     match s.admin.remove_client(&op.caller, id).await {
         Ok(()) => Redirect::to(&path("/accounts?done=removed")).into_response(),
         Err(e) => failed(&chrome, e),
@@ -367,14 +344,10 @@ pub(super) async fn cert_types(
 /// `POST /console/cert-types/{code}`: `published` (a check box) and `verifyFields`.
 pub(super) async fn set_cert_type(
     State(s): State<AppState>,
-    op: Operator,
     Path(code): Path<String>,
-    form: FormData,
+    Change { op, form }: Change,
 ) -> Response {
     let chrome = op.chrome.at("cert-types");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     let verify_fields: Vec<String> = form
         .get("verifyFields")
         .unwrap_or_default()
@@ -648,14 +621,10 @@ pub(super) async fn outbox(
 /// `POST /console/outbox/{sequence}/retry`.
 pub(super) async fn retry_push(
     State(s): State<AppState>,
-    op: Operator,
     Path(sequence): Path<u64>,
-    form: FormData,
+    Change { op, form: _ }: Change,
 ) -> Response {
     let chrome = op.chrome.at("outbox");
-    if !op.csrf_ok(&form) {
-        return refused(&chrome);
-    }
     match s.admin.retry_push(&op.caller, sequence).await {
         Ok(()) => Redirect::to(&path(&format!("/outbox?retried={sequence}"))).into_response(),
         Err(e) => failed(&chrome, e),

@@ -2,7 +2,7 @@
 //! life extended while the operator works, so that it ends after the idle time), the CSRF
 //! token every form carries, and sign-out.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -231,6 +231,28 @@ impl Operator {
     }
 }
 
+/// A change an operator sends: the signed-in operator and the form, whose CSRF token was the
+/// session's. A form without it is answered with the refusal before any handler sees it, so
+/// no change can forget the check (the multipart import checks its own field).
+pub(super) struct Change {
+    pub op: Operator,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for Change {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let op = Operator::from_request_parts(&mut parts, s).await?;
+        let form = FormData::from_request(Request::from_parts(parts, body), s).await?;
+        if !op.csrf_ok(&form) {
+            return Err(views::refused(&op.chrome));
+        }
+        Ok(Change { op, form })
+    }
+}
+
 /// To the sign-in page (the session is absent or has ended).
 pub(super) fn to_login(expired: bool) -> Response {
     let target = if expired {
@@ -348,17 +370,7 @@ pub(super) async fn login(
 }
 
 /// `POST /console/logout`: the pair is removed and the cookie cleared.
-pub(super) async fn logout(
-    State(s): State<AppState>,
-    op: Result<Operator, Response>,
-    form: FormData,
-) -> Response {
-    let Ok(op) = op else {
-        return to_login(false);
-    };
-    if !op.csrf_ok(&form) {
-        return views::refused(&op.chrome);
-    }
+pub(super) async fn logout(State(s): State<AppState>, Change { op, form: _ }: Change) -> Response {
     s.node.console_sign_out(&op.caller).await;
     let mut r = Redirect::to(&path("/login")).into_response();
     r.headers_mut().append(
